@@ -1,0 +1,80 @@
+#pragma once
+// The action interface. A step holds exactly one action (run, and later fetch, git,
+// extract, patch, apt, ...). Each action can carry itself out, write itself as the exact
+// shell commands that do the same by hand (for `plan` and the step's .sh file), and give
+// the text that goes into the step's fingerprint.
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "ssdbuild/exec/process.hpp"
+#include "ssdbuild/recipe/config_reader.hpp"
+#include "ssdbuild/recipe/recipe.hpp"
+
+namespace ssdbuild {
+
+class SignalWatcher;
+
+/// What an action gets while it runs: where, with what environment, until when, and where
+/// its output goes.
+struct StepContext {
+  std::string step_id;
+  std::filesystem::path cwd;
+  KeyValueList env;
+  std::filesystem::path script_path;  // the step's .sh, written before execute()
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  std::chrono::milliseconds kill_grace{10000};
+  LineSink* output = nullptr;
+  const SignalWatcher* signals = nullptr;
+
+  /// Runs a command in the step's folder and environment, output to `output`, bounded by
+  /// the deadline and ended by signals.
+  ProcessResult run_command(const std::vector<std::string>& argv) const;
+};
+
+struct ActionOutcome {
+  ProcessResult process;  // how the step's work ended (also for in-process actions)
+  std::string message;    // extra detail for a failure
+  bool ok() const { return process.ok(); }
+};
+
+class Action {
+ public:
+  virtual ~Action() = default;
+  /// Text hashed into the step's fingerprint: equal text must mean an equal effect.
+  virtual std::string fingerprint_text() const = 0;
+  /// Bash commands, run in the step's folder with its environment under `set -euo
+  /// pipefail`, that do by hand exactly what execute() does.
+  virtual std::string shell_commands() const = 0;
+  /// Carries out the step.
+  virtual ActionOutcome execute(const StepContext& context) const = 0;
+};
+
+/// One kind of action, known by its YAML key.
+class ActionType {
+ public:
+  virtual ~ActionType() = default;
+  virtual std::string_view key() const = 0;
+  /// Builds the action from its YAML value; strings go through `reader`, which resolves
+  /// variables. Throws RecipeError at the offending node.
+  virtual std::unique_ptr<Action> parse(const YAML::Node& config,
+                                        const ConfigReader& reader) const = 0;
+  /// A name for a step that has none, from its configuration as written.
+  virtual std::string derive_name(const YAML::Node& config) const = 0;
+};
+
+/// The action type for a YAML key, or null.
+const ActionType* find_action_type(std::string_view key);
+/// Every action key, for validation and "did you mean".
+std::vector<std::string> action_keys();
+
+/// A name made of a command's first words: "make -j8 all" -> "make-j8-all".
+std::string slug_from_text(std::string_view text, size_t max_length = 32);
+
+}  // namespace ssdbuild

@@ -1,0 +1,39 @@
+#pragma once
+// What the commands that work on a recipe and its state folder share: the recipe loaded
+// and validated, the facts, the variables with --set applied, and the state folder.
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ssdbuild/facts/facts.hpp"
+#include "ssdbuild/recipe/recipe.hpp"
+#include "ssdbuild/recipe/variables.hpp"
+#include "ssdbuild/state/state_store.hpp"
+
+namespace ssdbuild {
+
+struct SessionArguments {
+  std::string recipe;     // path or built-in name; "" means the default recipe
+  std::string state_dir;  // --state-dir
+  std::vector<std::string> sets;  // --set name=value
+};
+
+struct Session {
+  Recipe recipe;
+  std::string recipe_argument;  // as the user would type it again
+  Facts facts;
+  std::unique_ptr<VariableScope> variables;
+  StateLayout layout;
+  std::string boot_id;
+};
+
+/// Loads the recipe (exit 2 on errors), applies --set (an unknown name is an error), and
+/// picks the state folder: --state-dir, $SSDBUILD_STATE_DIR, Google Drive's
+/// MyDrive/ssdbuild/<recipe> when mounted, else ./.ssdbuild/<recipe>.
+std::unique_ptr<Session> open_session(const SessionArguments& arguments);
+
+/// The ssdbuild command that re-runs with the same recipe and state folder.
+std::string rerun_command(const Session& session);
+
+}  // namespace ssdbuild

@@ -1,0 +1,66 @@
+#pragma once
+// Planning: resolve each step of a recipe for this run (variables, `when`, paths), compute
+// its fingerprint, and decide whether it runs or is skipped, with the reason.
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ssdbuild/actions/action.hpp"
+#include "ssdbuild/recipe/recipe.hpp"
+#include "ssdbuild/recipe/variables.hpp"
+#include "ssdbuild/state/state_store.hpp"
+
+namespace ssdbuild {
+
+enum class Decision { run, skip };
+
+/// A step resolved for one run, with the decision about it.
+struct PlannedStep {
+  const StageDefinition* stage = nullptr;
+  const StepDefinition* definition = nullptr;
+  std::string id;  // stage/step
+  bool enabled = true;  // its stage's and its own `when` hold
+  bool selected = true;  // inside --only/--from/--to
+  std::unique_ptr<Action> action;  // null when not enabled
+  std::filesystem::path cwd;
+  KeyValueList env;
+  std::optional<std::chrono::seconds> timeout;
+  int retries = 0;
+  std::vector<std::string> creates;  // absolute, may hold globs
+  std::string check;
+  Scope scope = Scope::system;
+  std::string definition_hash;  // the step's own resolved definition
+  std::string fingerprint;      // definition_hash + what it depends on
+  Decision decision = Decision::skip;
+  std::string reason;  // "skip: done 2h ago", "run: definition changed", ...
+};
+
+struct PlanOptions {
+  std::vector<std::string> only;   // stage names
+  std::string from;                // stage or stage/step
+  std::string to;
+  std::vector<std::string> force;  // stage or stage/step
+  bool run_checks = true;          // `check` commands run when all else says skip
+};
+
+struct Plan {
+  std::vector<PlannedStep> steps;  // in execution order
+  size_t count(Decision decision) const;
+};
+
+/// Plans `recipe` against the checkpoints in `state`. Throws RecipeError for resolution
+/// errors and Error (exit 2) for a --from/--to/--only/--force that names no step.
+Plan make_plan(const Recipe& recipe, VariableScope& variables, const StateStore& state,
+               const std::string& boot_id, const PlanOptions& options);
+
+/// Whether `selector` (a stage, or stage/step) names the step.
+bool selector_matches(const std::string& selector, const PlannedStep& step);
+
+/// Every step id of the recipe that depends on `step_id` (later steps of its stage and the
+/// steps of the stages that need its stage, transitively), `step_id` included.
+std::vector<std::string> dependents_of(const Recipe& recipe, const std::string& step_id);
+
+}  // namespace ssdbuild

@@ -1,0 +1,47 @@
+#pragma once
+// Reads an action's YAML configuration with the checks every action needs (types, unknown
+// keys with "did you mean", required keys) and resolves ${...} in every string it returns.
+// Errors are RecipeErrors located at the offending node.
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "ssdbuild/recipe/diagnostic.hpp"
+
+namespace ssdbuild {
+
+/// Interpolates a string read at `node`; throws RecipeError located there.
+using StringResolver = std::function<std::string(std::string_view text, const YAML::Node& node)>;
+
+class ConfigReader {
+ public:
+  ConfigReader(std::string file, StringResolver resolve);
+
+  /// A scalar, variables resolved.
+  std::string string(const YAML::Node& node, std::string_view what) const;
+  /// A scalar or a list of scalars, variables resolved.
+  std::vector<std::string> strings(const YAML::Node& node, std::string_view what) const;
+  bool boolean(const YAML::Node& node, std::string_view what) const;
+  long long integer(const YAML::Node& node, std::string_view what) const;
+
+  /// Checks that `node` is a map whose keys are all in `allowed` and that every key in
+  /// `required` is present.
+  void expect_map(const YAML::Node& node, std::string_view what,
+                  const std::vector<std::string>& allowed,
+                  const std::vector<std::string>& required = {}) const;
+
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& message) const;
+  const std::string& file() const { return file_; }
+
+ private:
+  std::string file_;
+  StringResolver resolve_;
+};
+
+/// The YAML type of a node in words ("a list", "a map", "a string"), for messages.
+std::string describe_node_type(const YAML::Node& node);
+
+}  // namespace ssdbuild

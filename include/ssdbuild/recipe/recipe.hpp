@@ -1,0 +1,66 @@
+#pragma once
+// The recipe as written: stages of steps, variables not yet resolved. The planner turns
+// each step into a ResolvedStep for one run.
+#include <chrono>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "ssdbuild/recipe/diagnostic.hpp"
+
+namespace ssdbuild {
+
+/// Where a step's effect lives, which decides whether it survives a VM reset.
+enum class Scope {
+  system,      // on this machine only (packages, /usr): redone after a reset
+  persistent,  // in the state folder or on a persistent mount: kept across resets
+};
+
+using KeyValueList = std::vector<std::pair<std::string, std::string>>;
+
+struct StepDefinition {
+  std::string name;
+  SourceLocation location;
+  std::string action_key;  // "run", later "fetch", "git", ...
+  YAML::Node action_config;
+  std::string when;
+  YAML::Node when_node;
+  std::string cwd;
+  KeyValueList env;
+  std::optional<std::chrono::seconds> timeout;
+  int retries = 0;
+  std::vector<std::string> creates;
+  std::string check;
+  Scope scope = Scope::system;
+  YAML::Node node;  // the whole step, for error locations of its fields
+};
+
+struct StageDefinition {
+  std::string name;
+  SourceLocation location;
+  std::string when;
+  YAML::Node when_node;
+  std::vector<std::string> needs;
+  std::vector<StepDefinition> steps;
+};
+
+struct Recipe {
+  std::string name;
+  std::string description;
+  std::string file;  // as shown in messages: a path, or "builtin:NAME"
+  KeyValueList vars;
+  std::vector<StageDefinition> stages;
+
+  const StageDefinition* find_stage(const std::string& name) const;
+  /// Stages in an order where every stage comes after the stages it needs (validated: no
+  /// cycles); among independent stages the file's order is kept.
+  std::vector<const StageDefinition*> stages_in_order() const;
+};
+
+/// "stage/step", the id used on the command line, in the state and in logs.
+std::string step_id(const StageDefinition& stage, const StepDefinition& step);
+
+}  // namespace ssdbuild

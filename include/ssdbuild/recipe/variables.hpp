@@ -1,0 +1,46 @@
+#pragma once
+// Resolves ${name}: the recipe's vars (with --set overrides), facts.*, env.*, and the
+// built-in `workdir`. Records which facts and environment variables were read, because
+// they belong in the reading step's fingerprint.
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ssdbuild/facts/facts.hpp"
+#include "ssdbuild/recipe/recipe.hpp"
+
+namespace ssdbuild {
+
+class VariableScope {
+ public:
+  /// `overrides` are --set values; `start_folder` is the default `workdir`.
+  VariableScope(const Recipe& recipe, KeyValueList overrides, Facts& facts,
+                std::string start_folder);
+
+  /// The value of `name`, vars resolved recursively; throws InterpolationError for an
+  /// unknown name (with a "did you mean") or a cycle between vars.
+  std::string value(std::string_view name);
+
+  /// Interpolates `text` through value().
+  std::string interpolate(std::string_view text);
+
+  /// Whether `name` can be resolved; probes nothing.
+  bool is_known(std::string_view name) const;
+
+  /// The facts and environment variables read since the last call, as name=value.
+  KeyValueList take_reads();
+
+  /// The names a --set may override.
+  std::vector<std::string> var_names() const;
+
+ private:
+  std::string unknown_message(std::string_view name) const;
+
+  KeyValueList vars_;
+  Facts& facts_;
+  std::vector<std::string> resolving_;
+  std::set<std::pair<std::string, std::string>> reads_;
+};
+
+}  // namespace ssdbuild

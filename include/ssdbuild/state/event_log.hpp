@@ -1,0 +1,21 @@
+#pragma once
+// events.jsonl: one JSON object a line (run start/end, step start/skip/end with reason and
+// duration), appended with single writes so that lines never interleave.
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+namespace ssdbuild {
+
+class EventLog {
+ public:
+  explicit EventLog(std::filesystem::path path) : path_(std::move(path)) {}
+  /// Appends `event` with a "time" field added. Failures are logged, not thrown: a lost
+  /// event must not fail a build.
+  void append(nlohmann::json event) const;
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace ssdbuild

@@ -1,0 +1,20 @@
+#pragma once
+// Files that matter are replaced whole: written to a temporary file beside the target,
+// fsynced, then renamed over it, so a reader (or a crash) never sees half a file. Only
+// rename is used, no links: Google Drive's FUSE mount refuses them.
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace ssdbuild {
+
+/// Replaces `path` with `content` atomically; throws Error naming the path on failure.
+void write_file_atomically(const std::filesystem::path& path, std::string_view content);
+
+/// Reads a whole file; throws Error naming the path when it cannot be read.
+std::string read_file(const std::filesystem::path& path);
+
+/// Appends one line (a newline is added) with a single write(2) on an O_APPEND descriptor.
+void append_line(const std::filesystem::path& path, std::string_view line);
+
+}  // namespace ssdbuild

@@ -1,0 +1,24 @@
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ssdbuild {
+
+std::string_view trim(std::string_view text);
+std::vector<std::string> split_lines(std::string_view text);
+bool starts_with(std::string_view text, std::string_view prefix);
+
+/// Quotes `text` for bash so that it is one word with exactly this value.
+std::string shell_quote(std::string_view text);
+
+/// Levenshtein distance, for "did you mean" hints.
+size_t edit_distance(std::string_view a, std::string_view b);
+
+/// The candidate closest to `word` if it is a plausible typo of it, else "".
+std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
+
+/// " (did you mean `X`?)" or "" when nothing is close.
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+
+}  // namespace ssdbuild

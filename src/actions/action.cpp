@@ -1,0 +1,60 @@
+#include "ssdbuild/actions/action.hpp"
+
+#include <cctype>
+
+#include "ssdbuild/actions/run_action.hpp"
+
+namespace ssdbuild {
+namespace {
+
+const std::vector<const ActionType*>& registry() {
+  static const RunActionType run;
+  static const std::vector<const ActionType*> types = {&run};
+  return types;
+}
+
+}  // namespace
+
+ProcessResult StepContext::run_command(const std::vector<std::string>& argv) const {
+  ProcessOptions options;
+  options.argv = argv;
+  options.cwd = cwd;
+  options.extra_env = env;
+  options.deadline = deadline;
+  options.kill_grace = kill_grace;
+  return run_process(options, *output, signals);
+}
+
+const ActionType* find_action_type(std::string_view key) {
+  for (const ActionType* type : registry()) {
+    if (type->key() == key) return type;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> action_keys() {
+  std::vector<std::string> keys;
+  for (const ActionType* type : registry()) keys.emplace_back(type->key());
+  return keys;
+}
+
+std::string slug_from_text(std::string_view text, size_t max_length) {
+  std::string slug;
+  for (char c : text) {
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.') {
+      slug += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    } else if (!slug.empty() && slug.back() != '-') {
+      if (slug.size() >= max_length) break;
+      slug += '-';
+    }
+    if (slug.size() >= max_length + 8) break;
+  }
+  while (!slug.empty() && (slug.back() == '-' || slug.back() == '.')) slug.pop_back();
+  if (slug.size() > max_length) {
+    size_t cut = slug.rfind('-', max_length);
+    slug.resize(cut == std::string::npos || cut == 0 ? max_length : cut);
+  }
+  return slug.empty() ? "step" : slug;
+}
+
+}  // namespace ssdbuild

@@ -1,0 +1,181 @@
+#include "ssdbuild/cli/app.hpp"
+
+#include <csignal>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "ssdbuild/cli/commands.hpp"
+#include "ssdbuild/recipe/diagnostic.hpp"
+
+namespace ssdbuild {
+namespace {
+
+const char* kExitCodes =
+    "Exit codes: 0 ok, 1 a step failed, 2 usage or recipe error, 3 state folder locked by "
+    "another run, 130 interrupted.";
+
+struct GlobalOptions {
+  bool verbose = false;
+  bool quiet = false;
+  bool follow = false;
+  std::string progress = "auto";
+  std::string color = "auto";
+};
+
+void add_session_options(CLI::App* command, SessionArguments& arguments, bool recipe_positional) {
+  if (recipe_positional) {
+    command->add_option("recipe", arguments.recipe,
+                        "Recipe file, or the name of a built-in recipe (default: ssd-caffe)");
+  } else {
+    command->add_option("-r,--recipe", arguments.recipe,
+                        "Recipe file or built-in name (default: ssd-caffe)");
+  }
+  command->add_option("--state-dir", arguments.state_dir,
+                      "State folder (default: $SSDBUILD_STATE_DIR, else "
+                      "MyDrive/ssdbuild/<recipe> when Google Drive is mounted, else "
+                      "./.ssdbuild/<recipe>)");
+  command->add_option("--set", arguments.sets, "Override a recipe var: --set NAME=VALUE");
+}
+
+void add_run_options(CLI::App* command, RunArguments& arguments) {
+  add_session_options(command, arguments.session, true);
+  command->add_option("--from", arguments.plan.from, "Start at this step (stage or stage/step)");
+  command->add_option("--to", arguments.plan.to, "Stop after this step (stage or stage/step)");
+  command->add_option("--only", arguments.plan.only, "Run only these stages");
+  command->add_option("--force", arguments.plan.force,
+                      "Run this step (stage or stage/step) even if done, and what depends on it");
+}
+
+void configure_logging(bool verbose, int argc, char** argv) {
+  auto logger = spdlog::stderr_color_mt("ssdbuild");
+  logger->set_pattern("[ssdbuild %l] %v");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::warn);
+  if (verbose) {
+    std::string command_line;
+    for (int i = 0; i < argc; ++i) command_line += std::string(i ? " " : "") + argv[i];
+    spdlog::debug("argv: {}", command_line);
+    spdlog::debug("ssdbuild {}", SSDBUILD_VERSION);
+  }
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);
+  CLI::App app{"ssdbuild: builds legacy GPU software from source, resumably, on throw-away "
+               "cloud VMs (Colab, Kaggle, a rented GPU box), and proves it with a benchmark.",
+               "ssdbuild"};
+  app.footer(kExitCodes);
+  app.set_version_flag("--version", SSDBUILD_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();
+  GlobalOptions global;
+  app.add_flag("-v,--verbose", global.verbose,
+               "Log argv, facts and the reason for every decision");
+  app.add_flag("-q,--quiet", global.quiet,
+               "Show only step start and end lines (and the log's tail on failure)");
+  app.add_flag("--follow", global.follow, "Stream every output line, never condensed");
+  app.add_option("--progress", global.progress, "Output style: auto, plain (notebook), fancy")
+      ->check(CLI::IsMember({"auto", "plain", "fancy"}));
+  app.add_option("--color", global.color, "Colour: auto, always, never (NO_COLOR is honoured)")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+
+  RunArguments run_arguments;
+  auto* run = app.add_subcommand("run", "Run a recipe, resuming from its checkpoints");
+  add_run_options(run, run_arguments);
+  run->add_flag("-n,--dry-run", run_arguments.dry_run, "Print the plan as a script; run nothing");
+  run->footer(kExitCodes);
+
+  RunArguments plan_arguments;
+  plan_arguments.dry_run = true;
+  auto* plan = app.add_subcommand(
+      "plan", "Print the bash script that does what `run` would do now (= run --dry-run)");
+  add_run_options(plan, plan_arguments);
+  plan->add_flag("-a,--all", plan_arguments.include_skipped,
+                 "Include the steps that would be skipped");
+
+  SessionArguments status_arguments;
+  bool status_json = false;
+  auto* status = app.add_subcommand("status", "Show each step's state and what the next run does");
+  add_session_options(status, status_arguments, true);
+  status->add_flag("--json", status_json, "Machine-readable output (documented, stable)");
+
+  SessionArguments log_arguments;
+  std::string log_step;
+  int log_attempt = 0;
+  auto* log = app.add_subcommand("log", "Print a step's log (every attempt)");
+  log->add_option("step", log_step, "stage/step")->required();
+  log->add_option("--attempt", log_attempt, "Only attempt N");
+  add_session_options(log, log_arguments, false);
+
+  SessionArguments reset_arguments;
+  std::vector<std::string> reset_steps;
+  bool reset_all = false;
+  auto* reset = app.add_subcommand("reset", "Forget steps' checkpoints (and what depends on them)");
+  reset->add_option("steps", reset_steps, "stage or stage/step");
+  reset->add_flag("--all", reset_all, "Forget every checkpoint");
+  add_session_options(reset, reset_arguments, false);
+
+  SessionArguments stop_arguments;
+  auto* stop = app.add_subcommand("stop", "Stop the run that holds the state folder");
+  add_session_options(stop, stop_arguments, false);
+
+  app.add_subcommand("recipes", "List the built-in recipes");
+  std::string show_name;
+  auto* show = app.add_subcommand("show", "Print a built-in recipe, to copy and edit");
+  show->add_option("name", show_name, "Built-in recipe name")->required();
+  bool facts_json = false;
+  auto* facts = app.add_subcommand("facts", "Show what ssdbuild knows about this machine");
+  facts->add_flag("--json", facts_json, "JSON output");
+  std::string validate_recipe;
+  auto* validate = app.add_subcommand("validate", "Check a recipe without running anything");
+  validate->add_option("recipe", validate_recipe, "Recipe file or built-in name");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::CallForAllHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::CallForVersion& version) {
+    return app.exit(version);
+  } catch (const CLI::ParseError& problem) {
+    app.exit(problem);
+    return kExitUsage;
+  }
+
+  configure_logging(global.verbose, argc, argv);
+  ColorMode color = global.color == "always" ? ColorMode::always
+                    : global.color == "never" ? ColorMode::never
+                                              : ColorMode::automatic;
+  Console console(detect_console(global.progress, color, global.quiet, global.follow));
+  try {
+    if (*run) return run_command(run_arguments, console);
+    if (*plan) return run_command(plan_arguments, console);
+    if (*status) return status_command(status_arguments, status_json, console);
+    if (*log) return log_command(log_arguments, log_step, log_attempt);
+    if (*reset) return reset_command(reset_arguments, reset_steps, reset_all, console);
+    if (*stop) return stop_command(stop_arguments, console);
+    if (app.got_subcommand("recipes")) return recipes_command();
+    if (*show) return show_command(show_name);
+    if (*facts) return facts_command(facts_json);
+    if (*validate) return validate_command(validate_recipe);
+  } catch (const RecipeError& problem) {
+    std::cerr << problem.what() << "\n";
+    return problem.exit_code();
+  } catch (const Error& problem) {
+    console.error(problem.what());
+    return problem.exit_code();
+  } catch (const std::exception& problem) {
+    console.error(std::string("internal error: ") + problem.what() +
+                  " (run again with --verbose and report it)");
+    return kExitStepFailed;
+  }
+  return kExitUsage;
+}
+
+}  // namespace ssdbuild

@@ -1,0 +1,79 @@
+// `ssdbuild run` and `ssdbuild plan` (= run --dry-run).
+#include <iostream>
+
+#include <spdlog/spdlog.h>
+
+#include "ssdbuild/cli/commands.hpp"
+#include "ssdbuild/exec/executor.hpp"
+#include "ssdbuild/exec/signals.hpp"
+#include "ssdbuild/plan/plan_script.hpp"
+#include "ssdbuild/state/run_lock.hpp"
+#include "ssdbuild/util/duration.hpp"
+
+namespace ssdbuild {
+namespace {
+
+std::chrono::milliseconds milliseconds_from_environment(const char* name,
+                                                        std::chrono::milliseconds fallback) {
+  const char* text = std::getenv(name);
+  if (text == nullptr) return fallback;
+  try {
+    return std::chrono::milliseconds(std::stoll(text));
+  } catch (const std::exception&) {
+    return fallback;
+  }
+}
+
+}  // namespace
+
+int run_command(const RunArguments& arguments, Console& console) {
+  auto session = open_session(arguments.session);
+  StateStore state(session->layout);
+
+  if (arguments.dry_run) {
+    state.load();
+    Plan plan = make_plan(session->recipe, *session->variables, state, session->boot_id,
+                          arguments.plan);
+    std::cout << render_plan_script(plan, session->recipe, session->layout.folder,
+                                    arguments.include_skipped);
+    return kExitOk;
+  }
+
+  std::error_code error;
+  std::filesystem::create_directories(session->layout.folder, error);
+  if (error) {
+    throw Error("cannot create the state folder " + session->layout.folder.string() + ": " +
+                error.message() + " (choose another with --state-dir)");
+  }
+  SignalWatcher signals;
+  RunLock lock(session->layout.lock_file(), session->boot_id);
+  std::string taken_over = lock.acquire();
+  if (!taken_over.empty()) console.warning(taken_over);
+  state.load();
+  state.set_recipe(session->recipe.name);
+  Plan plan = make_plan(session->recipe, *session->variables, state, session->boot_id,
+                        arguments.plan);
+  EventLog events(session->layout.events_file());
+  events.append({{"event", "run_start"},
+                 {"recipe", session->recipe.name},
+                 {"pid", static_cast<int>(::getpid())},
+                 {"boot_id", session->boot_id},
+                 {"to_run", plan.count(Decision::run)},
+                 {"to_skip", plan.count(Decision::skip)}});
+  console.info("ssdbuild: recipe " + session->recipe.name + ", state in " +
+               session->layout.folder.string() + ": " + std::to_string(plan.count(Decision::run)) +
+               " step(s) to run, " + std::to_string(plan.count(Decision::skip)) + " to skip");
+
+  ExecutorOptions options;
+  options.rerun_prefix = rerun_command(*session);
+  options.retry_backoff =
+      milliseconds_from_environment("SSDBUILD_RETRY_BACKOFF_MS", options.retry_backoff);
+  options.kill_grace = milliseconds_from_environment("SSDBUILD_KILL_GRACE_MS", options.kill_grace);
+  Executor executor(session->recipe, state, events, console, signals, session->boot_id, options);
+  int exit_code = executor.execute(plan);
+  events.append({{"event", "run_end"}, {"exit_code", exit_code}});
+  lock.release();
+  return exit_code;
+}
+
+}  // namespace ssdbuild

@@ -1,0 +1,101 @@
+// `ssdbuild status [--json]`: each step's checkpoint and what the next run would do.
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/fmt/fmt.h>
+
+#include "ssdbuild/cli/commands.hpp"
+#include "ssdbuild/util/duration.hpp"
+#include "ssdbuild/util/time_format.hpp"
+
+namespace ssdbuild {
+namespace {
+
+std::string ago(const std::string& utc) {
+  auto time = parse_utc(utc);
+  if (!time) return "-";
+  auto age = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() -
+                                                              *time);
+  return format_age(std::max(age, std::chrono::seconds(0)));
+}
+
+}  // namespace
+
+int status_command(const SessionArguments& arguments, bool json, Console& /*console*/) {
+  auto session = open_session(arguments);
+  StateStore state(session->layout);
+  state.load();
+  PlanOptions options;
+  Plan plan = make_plan(session->recipe, *session->variables, state, session->boot_id, options);
+
+  std::map<std::string, int> counts;
+  nlohmann::json steps = nlohmann::json::array();
+  for (const auto& step : plan.steps) {
+    const StepRecord* record = state.find(step.id);
+    std::string status = record ? to_string(record->status) : "pending";
+    counts[status]++;
+    nlohmann::json entry = {{"id", step.id},
+                            {"stage", step.stage->name},
+                            {"step", step.definition->name},
+                            {"status", status},
+                            {"enabled", step.enabled},
+                            {"next", step.decision == Decision::run ? "run" : "skip"},
+                            {"reason", step.reason}};
+    if (record) {
+      entry["started_at"] = record->started_at;
+      entry["ended_at"] = record->ended_at;
+      entry["duration_s"] = record->duration_s;
+      entry["exit_code"] = record->exit_code ? nlohmann::json(*record->exit_code) : nlohmann::json();
+      entry["failure"] = record->failure;
+      entry["attempts"] = record->attempts;
+      entry["log"] = (session->layout.folder / record->log).string();
+      entry["details"] = record->details;
+    }
+    steps.push_back(entry);
+  }
+  size_t to_run = plan.count(Decision::run);
+  if (json) {
+    nlohmann::json document = {{"format", 1},
+                               {"recipe", session->recipe.name},
+                               {"recipe_file", session->recipe.file},
+                               {"state_dir", session->layout.folder.string()},
+                               {"boot_id", session->boot_id},
+                               {"steps", steps},
+                               {"summary",
+                                {{"steps", plan.steps.size()},
+                                 {"done", counts["done"]},
+                                 {"failed", counts["failed"]},
+                                 {"interrupted", counts["interrupted"]},
+                                 {"running", counts["running"]},
+                                 {"pending", counts["pending"]},
+                                 {"to_run", to_run},
+                                 {"to_skip", plan.steps.size() - to_run}}}};
+    std::cout << document.dump(2) << "\n";
+    return kExitOk;
+  }
+  std::cout << "recipe " << session->recipe.name << " (" << session->recipe.file << "), state in "
+            << session->layout.folder.string() << "\n";
+  size_t width = 10;
+  for (const auto& step : plan.steps) width = std::max(width, step.id.size());
+  std::cout << fmt::format("{:<{}}  {:<11}  {:>9}  {:>9}  {}\n", "STEP", width, "STATUS", "WHEN",
+                           "TOOK", "NEXT RUN");
+  for (size_t i = 0; i < plan.steps.size(); ++i) {
+    const auto& step = plan.steps[i];
+    const StepRecord* record = state.find(step.id);
+    std::cout << fmt::format(
+        "{:<{}}  {:<11}  {:>9}  {:>9}  {}\n", step.id, width, steps[i]["status"].get<std::string>(),
+        record ? ago(record->ended_at.empty() ? record->started_at : record->ended_at) : "-",
+        record && record->duration_s > 0 ? format_duration(std::chrono::duration<double>(
+                                               record->duration_s))
+                                         : "-",
+        step.reason);
+  }
+  std::cout << fmt::format("{} steps: {} done, {} failed, {} interrupted, {} pending; next run: {} "
+                           "to run, {} to skip\n",
+                           plan.steps.size(), counts["done"], counts["failed"],
+                           counts["interrupted"], counts["pending"] + counts["running"], to_run,
+                           plan.steps.size() - to_run);
+  return kExitOk;
+}
+
+}  // namespace ssdbuild

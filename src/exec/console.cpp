@@ -1,0 +1,103 @@
+#include "ssdbuild/exec/console.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "ssdbuild/util/duration.hpp"
+
+extern char** environ;
+
+namespace ssdbuild {
+namespace {
+
+bool in_notebook() {
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    if (std::strncmp(*entry, "COLAB_", 6) == 0 || std::strncmp(*entry, "JPY_", 4) == 0 ||
+        std::strncmp(*entry, "KAGGLE_", 7) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+ConsoleOptions detect_console(const std::string& progress_flag, ColorMode color, bool quiet,
+                              bool follow) {
+  ConsoleOptions options;
+  bool terminal = ::isatty(STDOUT_FILENO) != 0;
+  const char* term = std::getenv("TERM");
+  bool dumb = term == nullptr || std::strcmp(term, "dumb") == 0;
+  if (progress_flag == "fancy") {
+    options.style = ProgressStyle::fancy;
+  } else if (progress_flag == "plain") {
+    options.style = ProgressStyle::plain;
+  } else {
+    options.style = terminal && !dumb && !in_notebook() ? ProgressStyle::fancy
+                                                        : ProgressStyle::plain;
+  }
+  const char* no_color = std::getenv("NO_COLOR");
+  if (no_color != nullptr && *no_color != '\0') {
+    options.color = false;
+  } else if (color == ColorMode::always) {
+    options.color = true;
+  } else if (color == ColorMode::never) {
+    options.color = false;
+  } else {
+    options.color = terminal && !dumb && !in_notebook();
+  }
+  options.quiet = quiet;
+  options.follow = follow;
+  if (const char* heartbeat = std::getenv("SSDBUILD_HEARTBEAT_SECONDS")) {
+    auto parsed = parse_duration(heartbeat);
+    if (parsed && parsed->count() > 0) options.heartbeat = *parsed;
+  }
+  return options;
+}
+
+std::string Console::paint(std::string_view text, const char* code) const {
+  if (!options_.color) return std::string(text);
+  return std::string("\033[") + code + "m" + std::string(text) + "\033[0m";
+}
+
+void Console::write(const std::string& line) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::fwrite(line.data(), 1, line.size(), options_.out);
+  std::fputc('\n', options_.out);
+  std::fflush(options_.out);
+}
+
+void Console::step_line(std::string_view step_id, std::string_view text) {
+  write(paint("[" + std::string(step_id) + "]", "2") + " " + std::string(text));
+}
+
+void Console::step_started(std::string_view step_id, std::string_view reason) {
+  write(paint("==> " + std::string(step_id), "1;34") + "  (" + std::string(reason) + ")");
+}
+
+void Console::step_skipped(std::string_view step_id, std::string_view reason) {
+  if (options_.quiet) return;
+  write(paint("--- " + std::string(step_id), "2") + "  (" + std::string(reason) + ")");
+}
+
+void Console::step_succeeded(std::string_view step_id, std::chrono::duration<double> duration) {
+  write(paint("ok  " + std::string(step_id), "32") + "  " + format_duration(duration));
+}
+
+void Console::step_failed(std::string_view step_id, std::string_view what) {
+  write(paint("FAILED: " + std::string(step_id), "1;31") + " (" + std::string(what) + ")");
+}
+
+void Console::info(std::string_view text) { write(std::string(text)); }
+
+void Console::warning(std::string_view text) {
+  write(paint("warning: ", "33") + std::string(text));
+}
+
+void Console::error(std::string_view text) { write(paint("error: ", "1;31") + std::string(text)); }
+
+void Console::raw(std::string_view text) { write(std::string(text)); }
+
+}  // namespace ssdbuild

@@ -1,0 +1,224 @@
+#include "ssdbuild/exec/executor.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "ssdbuild/exec/step_output.hpp"
+#include "ssdbuild/plan/plan_script.hpp"
+#include "ssdbuild/util/atomic_file.hpp"
+#include "ssdbuild/util/duration.hpp"
+#include "ssdbuild/util/paths.hpp"
+#include "ssdbuild/util/strings.hpp"
+#include "ssdbuild/util/time_format.hpp"
+
+namespace ssdbuild {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string host_name() {
+  char name[256] = {};
+  ::gethostname(name, sizeof name - 1);
+  return name;
+}
+
+std::vector<std::string> missing_creates(const PlannedStep& step) {
+  std::vector<std::string> missing;
+  for (const auto& pattern : step.creates) {
+    if (!path_or_glob_exists(pattern)) missing.push_back(pattern);
+  }
+  return missing;
+}
+
+bool check_holds(const PlannedStep& step, const SignalWatcher& signals, LineSink& output) {
+  ProcessOptions options;
+  options.argv = {"bash", "-euo", "pipefail", "-c", step.check};
+  options.cwd = step.cwd;
+  options.extra_env = step.env;
+  options.deadline = Clock::now() + std::chrono::minutes(2);
+  return run_process(options, output, &signals).ok();
+}
+
+}  // namespace
+
+Executor::Executor(const Recipe& recipe, StateStore& state, const EventLog& events,
+                   Console& console, const SignalWatcher& signals, std::string boot_id,
+                   ExecutorOptions options)
+    : recipe_(recipe),
+      state_(state),
+      events_(events),
+      console_(console),
+      signals_(signals),
+      boot_id_(std::move(boot_id)),
+      options_(std::move(options)) {}
+
+int Executor::execute(const Plan& plan) {
+  auto run_started = Clock::now();
+  size_t ran = 0, skipped = 0;
+  for (const auto& step : plan.steps) {
+    if (signals_.received() != 0) {
+      console_.warning("interrupted by " + signal_name(signals_.received()) +
+                       " before " + step.id);
+      return kExitInterrupted;
+    }
+    if (step.decision == Decision::skip) {
+      ++skipped;
+      console_.step_skipped(step.id, step.reason);
+      events_.append({{"event", "step_skip"}, {"step", step.id}, {"reason", step.reason}});
+      continue;
+    }
+    ++ran;
+    StepResult result = run_step(step);
+    if (result == StepResult::failed) return kExitStepFailed;
+    if (result == StepResult::interrupted) return kExitInterrupted;
+  }
+  console_.info("ssdbuild: " + std::to_string(ran) + " step(s) ran, " + std::to_string(skipped) +
+                " skipped, in " + format_duration(Clock::now() - run_started));
+  return kExitOk;
+}
+
+Executor::StepResult Executor::run_step(const PlannedStep& step) {
+  const StateLayout& layout = state_.layout();
+  StepRecord& record = state_.record(step.id);
+  record.status = StepStatus::running;
+  record.fingerprint = step.fingerprint;
+  record.details["definition"] = step.definition_hash;
+  record.boot_id = boot_id_;
+  record.scope = step.scope == Scope::persistent ? "persistent" : "system";
+  record.started_at = format_utc(std::chrono::system_clock::now());
+  record.ended_at.clear();
+  record.exit_code.reset();
+  record.failure.clear();
+  record.runner_pid = ::getpid();
+  record.log = std::filesystem::relative(layout.log_file(step.id), layout.folder).string();
+  state_.save();
+  events_.append({{"event", "step_start"}, {"step", step.id}, {"reason", step.reason}});
+  console_.step_started(step.id, step.reason);
+
+  std::filesystem::path script = layout.script_file(step.id);
+  std::filesystem::create_directories(script.parent_path());
+  write_file_atomically(script, step_script_file(step, recipe_.name));
+  StepOutput output(step.id, layout.log_file(step.id), console_);
+
+  auto started = Clock::now();
+  ProcessResult last;
+  std::string failure_detail;
+  bool success = false;
+  for (int attempt = 0; attempt <= step.retries; ++attempt) {
+    record.attempts += 1;
+    state_.save();
+    output.log_only("==== ssdbuild " + step.id + " attempt " + std::to_string(record.attempts) +
+                    " ====");
+    output.log_only("command: bash " + script.string());
+    output.log_only("time: " + format_utc(std::chrono::system_clock::now()));
+    output.log_only("host: " + host_name() + " (boot " + boot_id_ + ")");
+    output.log_only("cwd: " + step.cwd.string());
+    output.log_only("reason: " + step.reason);
+    output.log_only("====");
+    auto attempt_started = Clock::now();
+    std::error_code error;
+    if (!std::filesystem::is_directory(step.cwd, error)) {
+      last = ProcessResult{};
+      last.error = "the step's folder " + step.cwd.string() +
+                   " does not exist (create it in an earlier step, or fix `cwd`)";
+      output.on_line("ssdbuild: " + last.error);
+    } else {
+      StepContext context;
+      context.step_id = step.id;
+      context.cwd = step.cwd;
+      context.env = step.env;
+      context.script_path = script;
+      if (step.timeout) context.deadline = attempt_started + *step.timeout;
+      context.kill_grace = options_.kill_grace;
+      context.output = &output;
+      context.signals = &signals_;
+      ActionOutcome outcome = step.action->execute(context);
+      last = outcome.process;
+      failure_detail = outcome.message;
+    }
+    output.flush_summary();
+    std::string ended = last.describe();
+    if (last.ok()) {
+      auto missing = missing_creates(step);
+      if (!missing.empty()) {
+        last.exit_code = 1;
+        ended = "finished, but did not create " + missing.front();
+        output.on_line("ssdbuild: the step " + ended);
+      } else if (!step.check.empty() && !check_holds(step, signals_, output)) {
+        last.exit_code = 1;
+        ended = "finished, but its check still fails";
+        output.on_line("ssdbuild: " + ended + ": " + step.check);
+      } else {
+        success = true;
+      }
+    }
+    output.log_only("==== " + ended + " after " + format_duration(Clock::now() - attempt_started) +
+                    " ====");
+    if (success || last.interrupted_by != 0) break;
+    if (!last.started && last.error.empty()) break;
+    if (attempt < step.retries) {
+      auto backoff = std::min<std::chrono::milliseconds>(options_.retry_backoff * (1 << attempt),
+                                                         std::chrono::minutes(1));
+      console_.step_line(step.id, ended + "; retrying in " + format_duration(backoff) +
+                                      " (attempt " + std::to_string(attempt + 2) + " of " +
+                                      std::to_string(step.retries + 1) + ")");
+      if (!signals_.sleep_unless_signalled(backoff.count())) {
+        last.interrupted_by = signals_.received();
+        break;
+      }
+    }
+    if (failure_detail.empty() && !last.ok()) failure_detail = ended;
+  }
+
+  double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  record.ended_at = format_utc(std::chrono::system_clock::now());
+  record.duration_s = seconds;
+  if (last.exit_code >= 0) record.exit_code = last.exit_code;
+  StepResult result;
+  if (success) {
+    record.status = StepStatus::done;
+    result = StepResult::done;
+  } else if (last.interrupted_by != 0) {
+    record.status = StepStatus::interrupted;
+    record.failure = last.describe();
+    result = StepResult::interrupted;
+  } else {
+    record.status = StepStatus::failed;
+    record.failure = last.timed_out ? "timeout" : (last.started ? last.describe() : "could not start");
+    result = StepResult::failed;
+  }
+  state_.save();
+  events_.append({{"event", "step_end"},
+                  {"step", step.id},
+                  {"status", to_string(record.status)},
+                  {"failure", record.failure},
+                  {"duration_s", seconds}});
+  if (result == StepResult::done) {
+    console_.step_succeeded(step.id, Clock::now() - started);
+  } else if (result == StepResult::interrupted) {
+    console_.step_failed(step.id, "interrupted by " + signal_name(last.interrupted_by));
+    console_.info("the step is recorded as interrupted; `ssdbuild run` starts it again");
+  } else {
+    std::string what = last.timed_out ? "timeout after " + format_duration(*step.timeout)
+                                      : (failure_detail.empty() ? last.describe() : failure_detail);
+    report_failure(step, what, output.tail());
+  }
+  return result;
+}
+
+void Executor::report_failure(const PlannedStep& step, const std::string& what,
+                              const std::deque<std::string>& tail) {
+  const StateLayout& layout = state_.layout();
+  console_.step_failed(step.id, what);
+  console_.raw("  command: bash " + layout.script_file(step.id).string());
+  console_.raw("  last " + std::to_string(tail.size()) + " lines of the log:");
+  for (const auto& line : tail) console_.raw("    " + line);
+  console_.raw("  log: " + layout.log_file(step.id).string());
+  console_.raw("  re-run just this step: " + options_.rerun_prefix + " --from " + step.id +
+               " --to " + step.id);
+}
+
+}  // namespace ssdbuild

@@ -1,0 +1,47 @@
+#include "ssdbuild/plan/plan_script.hpp"
+
+#include "ssdbuild/util/strings.hpp"
+
+namespace ssdbuild {
+
+std::string step_commands(const PlannedStep& step) {
+  std::string text = "cd " + shell_quote(step.cwd.string()) + "\n";
+  for (const auto& [name, value] : step.env) {
+    text += "export " + name + "=" + shell_quote(value) + "\n";
+  }
+  std::string commands = step.action->shell_commands();
+  text += commands;
+  if (!commands.empty() && commands.back() != '\n') text += '\n';
+  return text;
+}
+
+std::string step_script_file(const PlannedStep& step, const std::string& recipe_name) {
+  return "#!/usr/bin/env bash\n# ssdbuild step " + step.id + " of recipe " + recipe_name +
+         ": the exact script the step runs; `bash " +
+         "THIS_FILE` runs it again by hand.\nset -euo pipefail\n" + step_commands(step);
+}
+
+std::string render_plan_script(const Plan& plan, const Recipe& recipe,
+                               const std::filesystem::path& state_folder, bool include_skipped) {
+  std::string text = "#!/usr/bin/env bash\n";
+  text += "# ssdbuild plan for recipe " + recipe.name + " (" + recipe.file + ")\n";
+  text += "# state folder: " + state_folder.string() + "\n";
+  text += "# " + std::to_string(plan.count(Decision::run)) + " step(s) to run, " +
+          std::to_string(plan.count(Decision::skip)) + " to skip" +
+          (include_skipped ? " (included here: --all)" : "") + "\n";
+  text += "set -euo pipefail\n";
+  const StageDefinition* current_stage = nullptr;
+  for (const auto& step : plan.steps) {
+    if (step.stage != current_stage) {
+      current_stage = step.stage;
+      text += "\n# ===== stage " + current_stage->name + " =====\n";
+    }
+    text += "\n# --- " + step.id + ": " + step.reason + "\n";
+    bool write_code = step.enabled && (step.decision == Decision::run || include_skipped);
+    if (!write_code) continue;
+    text += "(\n" + step_commands(step) + ")\n";
+  }
+  return text;
+}
+
+}  // namespace ssdbuild

@@ -1,0 +1,338 @@
+#include "ssdbuild/plan/planner.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+#include "ssdbuild/exec/process.hpp"
+#include "ssdbuild/recipe/interpolation.hpp"
+#include "ssdbuild/recipe/when_expression.hpp"
+#include "ssdbuild/util/duration.hpp"
+#include "ssdbuild/util/paths.hpp"
+#include "ssdbuild/util/sha256.hpp"
+#include "ssdbuild/util/strings.hpp"
+#include "ssdbuild/util/time_format.hpp"
+
+namespace ssdbuild {
+namespace {
+
+// Resolves strings for one step; errors name the step and point at the recipe.
+class StepResolver {
+ public:
+  StepResolver(const Recipe& recipe, VariableScope& variables, const std::string& id)
+      : recipe_(recipe), variables_(variables), id_(id) {}
+
+  std::string text(const std::string& value, const YAML::Node& node) {
+    try {
+      return variables_.interpolate(value);
+    } catch (const InterpolationError& problem) {
+      throw RecipeError(location_of(recipe_.file, node),
+                        std::string(problem.what()) + " in step `" + id_ + "`");
+    }
+  }
+
+  bool condition(const std::string& expression, const YAML::Node& node,
+                 const std::string& owner) {
+    try {
+      return evaluate_when(expression, [this](std::string_view name) {
+        return variables_.value(name);
+      });
+    } catch (const std::runtime_error& problem) {
+      throw RecipeError(location_of(recipe_.file, node),
+                        "in `when` of " + owner + ": " + problem.what());
+    }
+  }
+
+ private:
+  const Recipe& recipe_;
+  VariableScope& variables_;
+  const std::string& id_;
+};
+
+std::string hash_definition(const PlannedStep& step, const KeyValueList& reads) {
+  Sha256 hash;
+  hash.update_field("ssdbuild-step-v1");
+  hash.update_field(step.id);
+  hash.update_field(step.definition->action_key);
+  hash.update_field(step.action->fingerprint_text());
+  hash.update_field(step.cwd.string());
+  for (const auto& [name, value] : step.env) {
+    hash.update_field(name);
+    hash.update_field(value);
+  }
+  hash.update_field("creates");
+  for (const auto& path : step.creates) hash.update_field(path);
+  hash.update_field(step.check);
+  hash.update_field(step.scope == Scope::persistent ? "persistent" : "system");
+  // Timeout and retries do not change what a step does, so they are left out: raising a
+  // timeout must not rebuild.
+  for (const auto& [name, value] : reads) {
+    hash.update_field(name);
+    hash.update_field(value);
+  }
+  return hash.hex_digest();
+}
+
+std::string chain(const std::string& own, const std::vector<std::string>& upstream) {
+  Sha256 hash;
+  hash.update_field(own);
+  for (const auto& fingerprint : upstream) hash.update_field(fingerprint);
+  return hash.hex_digest();
+}
+
+// Runs a step's `check` the way the step itself would run: bash, its folder, its env.
+bool check_passes(const PlannedStep& step) {
+  struct Discard : LineSink {
+    void on_line(std::string_view line) override { spdlog::debug("check: {}", line); }
+  } discard;
+  ProcessOptions options;
+  options.argv = {"bash", "-euo", "pipefail", "-c", step.check};
+  options.cwd = step.cwd;
+  options.extra_env = step.env;
+  options.deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+  options.kill_grace = std::chrono::seconds(2);
+  std::error_code error;
+  if (!std::filesystem::is_directory(step.cwd, error)) return false;
+  ProcessResult result = run_process(options, discard, nullptr);
+  spdlog::debug("check of {}: {}", step.id, result.describe());
+  return result.ok();
+}
+
+std::string age_of(const StepRecord& record) {
+  auto ended = parse_utc(record.ended_at);
+  if (!ended) return "";
+  auto age = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() -
+                                                              *ended);
+  return format_age(std::max(age, std::chrono::seconds(0)));
+}
+
+// The decision for an enabled, selected step, and whether its running forces the steps
+// that depend on it to run too.
+struct Verdict {
+  Decision decision;
+  std::string reason;
+  bool cascades;
+};
+
+Verdict decide(const PlannedStep& step, const StepRecord* record, const std::string& boot_id,
+               const std::string& upstream_runs, bool forced, bool run_checks) {
+  if (forced) return {Decision::run, "run: forced", true};
+  if (record == nullptr || record->status == StepStatus::pending) {
+    return {Decision::run, "run: never ran", true};
+  }
+  switch (record->status) {
+    case StepStatus::running:
+      return {Decision::run, "run: the run that started it stopped without finishing (pid " +
+                                 std::to_string(record->runner_pid) + " was killed?)",
+              true};
+    case StepStatus::failed:
+      return {Decision::run, "run: failed last time (" + record->failure + ")", true};
+    case StepStatus::interrupted: return {Decision::run, "run: interrupted last time", true};
+    default: break;
+  }
+  if (record->fingerprint != step.fingerprint) {
+    bool own_change = record->details.value("definition", "") != step.definition_hash;
+    return {Decision::run,
+            own_change ? "run: definition changed" : "run: a step it depends on changed", true};
+  }
+  if (!upstream_runs.empty()) {
+    return {Decision::run, "run: depends on " + upstream_runs + ", which runs", true};
+  }
+  if (step.scope == Scope::system && record->boot_id != boot_id) {
+    // Redoing a system step after a reset restores the same state: no reason to redo the
+    // persistent steps after it.
+    return {Decision::run, "run: machine was reset (system scope)", false};
+  }
+  for (const auto& path : step.creates) {
+    if (!path_or_glob_exists(path)) return {Decision::run, "run: creates " + path + " missing", true};
+  }
+  if (!step.check.empty() && run_checks && !check_passes(step)) {
+    return {Decision::run, "run: check failed", true};
+  }
+  std::string age = age_of(*record);
+  return {Decision::skip, "skip: done" + (age.empty() ? "" : " " + age), false};
+}
+
+size_t find_selector(const std::vector<PlannedStep>& steps, const std::string& selector,
+                     bool last) {
+  size_t found = steps.size();
+  for (size_t i = 0; i < steps.size(); ++i) {
+    if (selector_matches(selector, steps[i])) {
+      found = i;
+      if (!last) break;
+    }
+  }
+  return found;
+}
+
+[[noreturn]] void no_such_step(const std::string& option, const std::string& selector,
+                               const std::vector<PlannedStep>& steps) {
+  std::vector<std::string> ids;
+  for (const auto& step : steps) {
+    ids.push_back(step.id);
+    ids.push_back(step.stage->name);
+  }
+  throw Error(option + " " + selector + ": no such stage or step" +
+                  did_you_mean(selector, ids) + "; `ssdbuild status` lists them",
+              kExitUsage);
+}
+
+}  // namespace
+
+size_t Plan::count(Decision decision) const {
+  return static_cast<size_t>(std::count_if(steps.begin(), steps.end(), [&](const auto& step) {
+    return step.decision == decision;
+  }));
+}
+
+bool selector_matches(const std::string& selector, const PlannedStep& step) {
+  return selector == step.id || selector == step.stage->name;
+}
+
+Plan make_plan(const Recipe& recipe, VariableScope& variables, const StateStore& state,
+               const std::string& boot_id, const PlanOptions& options) {
+  Plan plan;
+  std::string workdir_text = variables.value("workdir");
+  std::filesystem::path workdir = std::filesystem::absolute(workdir_text).lexically_normal();
+
+  // Resolve every step and compute fingerprints, stage by stage in dependency order.
+  std::map<std::string, std::string> stage_fingerprint;  // of its last step
+  for (const StageDefinition* stage : recipe.stages_in_order()) {
+    std::vector<std::string> upstream;
+    for (const auto& need : stage->needs) upstream.push_back(stage_fingerprint[need]);
+    std::string previous = chain("stage:" + stage->name, upstream);
+    bool stage_enabled = true;
+    if (!stage->when.empty()) {
+      std::string owner = "stage `" + stage->name + "`";
+      StepResolver resolver(recipe, variables, owner);
+      stage_enabled = resolver.condition(stage->when, stage->when_node, owner);
+    }
+    for (const auto& definition : stage->steps) {
+      PlannedStep step;
+      step.stage = stage;
+      step.definition = &definition;
+      step.id = step_id(*stage, definition);
+      StepResolver resolver(recipe, variables, step.id);
+      variables.take_reads();
+      step.enabled = stage_enabled && (definition.when.empty() ||
+                                       resolver.condition(definition.when, definition.when_node,
+                                                          "step `" + step.id + "`"));
+      if (!step.enabled) {
+        step.fingerprint = chain("disabled:" + step.id, {previous});
+        step.reason = "skip: `when` is false";
+        previous = step.fingerprint;
+        plan.steps.push_back(std::move(step));
+        continue;
+      }
+      std::filesystem::path cwd = resolver.text(definition.cwd, definition.node["cwd"]);
+      step.cwd = (cwd.empty() ? workdir : workdir / cwd).lexically_normal();
+      for (const auto& [name, value] : definition.env) {
+        step.env.emplace_back(name, resolver.text(value, definition.node["env"][name]));
+      }
+      for (size_t i = 0; i < definition.creates.size(); ++i) {
+        const YAML::Node& node = definition.node["creates"].IsSequence()
+                                     ? definition.node["creates"][i]
+                                     : definition.node["creates"];
+        std::filesystem::path path = resolver.text(definition.creates[i], node);
+        step.creates.push_back((step.cwd / path).lexically_normal().string());
+      }
+      step.check = resolver.text(definition.check, definition.node["check"]);
+      step.scope = definition.scope;
+      step.timeout = definition.timeout;
+      step.retries = definition.retries;
+      ConfigReader reader(recipe.file, [&](std::string_view text, const YAML::Node& node) {
+        return resolver.text(std::string(text), node);
+      });
+      step.action = find_action_type(definition.action_key)->parse(definition.action_config,
+                                                                   reader);
+      step.definition_hash = hash_definition(step, variables.take_reads());
+      step.fingerprint = chain(step.definition_hash, {previous});
+      previous = step.fingerprint;
+      plan.steps.push_back(std::move(step));
+    }
+    stage_fingerprint[stage->name] = previous;
+  }
+
+  // Selection by --only, --from and --to.
+  for (const auto& stage : options.only) {
+    if (!recipe.find_stage(stage)) {
+      std::vector<std::string> names;
+      for (const auto& known : recipe.stages) names.push_back(known.name);
+      throw Error("--only " + stage + ": no such stage" + did_you_mean(stage, names), kExitUsage);
+    }
+  }
+  size_t first = 0, last = plan.steps.size();
+  if (!options.from.empty()) {
+    first = find_selector(plan.steps, options.from, false);
+    if (first == plan.steps.size()) no_such_step("--from", options.from, plan.steps);
+  }
+  if (!options.to.empty()) {
+    last = find_selector(plan.steps, options.to, true);
+    if (last == plan.steps.size()) no_such_step("--to", options.to, plan.steps);
+    ++last;
+  }
+  for (const auto& selector : options.force) {
+    if (find_selector(plan.steps, selector, false) == plan.steps.size()) {
+      no_such_step("--force", selector, plan.steps);
+    }
+  }
+
+  // Decisions, in order; a step that runs for a reason that may change its output makes
+  // every step that depends on it run too.
+  std::map<std::string, std::string> stage_cascade;  // stage -> first step that forces
+  for (size_t i = 0; i < plan.steps.size(); ++i) {
+    PlannedStep& step = plan.steps[i];
+    std::string& cascade = stage_cascade[step.stage->name];
+    if (cascade.empty()) {
+      for (const auto& need : step.stage->needs) {
+        if (!stage_cascade[need].empty()) {
+          cascade = stage_cascade[need];
+          break;
+        }
+      }
+    }
+    bool in_only = options.only.empty() || std::find(options.only.begin(), options.only.end(),
+                                                     step.stage->name) != options.only.end();
+    step.selected = in_only && i >= first && i < last;
+    if (!step.enabled) continue;
+    if (!step.selected) {
+      step.decision = Decision::skip;
+      step.reason = !in_only ? "skip: not in --only" : (i < first ? "skip: before --from"
+                                                                  : "skip: after --to");
+      continue;
+    }
+    bool forced = std::any_of(options.force.begin(), options.force.end(),
+                              [&](const auto& selector) { return selector_matches(selector, step); });
+    Verdict verdict = decide(step, state.find(step.id), boot_id, cascade, forced,
+                             options.run_checks);
+    step.decision = verdict.decision;
+    step.reason = verdict.reason;
+    if (verdict.decision == Decision::run && verdict.cascades && cascade.empty()) {
+      cascade = step.id;
+    }
+    spdlog::debug("{}: {}", step.id, step.reason);
+  }
+  return plan;
+}
+
+std::vector<std::string> dependents_of(const Recipe& recipe, const std::string& step_id_text) {
+  std::vector<std::string> result;
+  std::set<std::string> affected_stages;
+  for (const StageDefinition* stage : recipe.stages_in_order()) {
+    bool whole_stage = std::any_of(stage->needs.begin(), stage->needs.end(), [&](auto& need) {
+      return affected_stages.count(need) > 0;
+    }) || step_id_text == stage->name;
+    bool started = whole_stage;
+    for (const auto& step : stage->steps) {
+      std::string id = step_id(*stage, step);
+      if (id == step_id_text) started = true;
+      if (started) result.push_back(id);
+    }
+    if (started) affected_stages.insert(stage->name);
+  }
+  return result;
+}
+
+}  // namespace ssdbuild

@@ -1,0 +1,12 @@
+#include "ssdbuild/recipe/builtin_recipes.hpp"
+
+namespace ssdbuild {
+
+const EmbeddedRecipe* find_builtin_recipe(std::string_view name) {
+  for (const auto& recipe : embedded_recipes()) {
+    if (recipe.name == name) return &recipe;
+  }
+  return nullptr;
+}
+
+}  // namespace ssdbuild

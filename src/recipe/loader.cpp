@@ -1,0 +1,455 @@
+#include "ssdbuild/recipe/loader.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "ssdbuild/actions/action.hpp"
+#include "ssdbuild/facts/facts.hpp"
+#include "ssdbuild/recipe/builtin_recipes.hpp"
+#include "ssdbuild/recipe/config_reader.hpp"
+#include "ssdbuild/recipe/interpolation.hpp"
+#include "ssdbuild/recipe/when_expression.hpp"
+#include "ssdbuild/util/duration.hpp"
+#include "ssdbuild/util/strings.hpp"
+
+namespace ssdbuild {
+namespace {
+
+const std::vector<std::string> kRecipeKeys = {"name", "description", "vars", "stages"};
+const std::vector<std::string> kStageKeys = {"name", "description", "when", "needs", "steps"};
+const std::vector<std::string> kStepFields = {"name",    "description", "when",  "cwd",
+                                              "env",     "timeout",     "retries", "creates",
+                                              "check",   "scope"};
+
+bool is_valid_name(const std::string& name) {
+  static const std::regex pattern("[A-Za-z0-9][A-Za-z0-9_.-]*");
+  return std::regex_match(name, pattern);
+}
+
+class RecipeValidator {
+ public:
+  explicit RecipeValidator(std::string file) : file_(std::move(file)) {}
+
+  Recipe load(const std::string& text) {
+    YAML::Node root;
+    try {
+      root = YAML::Load(text);
+    } catch (const YAML::Exception& error) {
+      SourceLocation where{file_, error.mark.line + 1, error.mark.column + 1};
+      throw RecipeError(where, "invalid YAML: " + error.msg);
+    }
+    Recipe recipe;
+    recipe.file = file_;
+    if (!root.IsMap()) {
+      throw RecipeError(location_of(file_, root),
+                        "a recipe is a map with `name`, `vars` and `stages`, not " +
+                            describe_node_type(root));
+    }
+    check_keys(root, "the recipe", kRecipeKeys);
+    recipe.name = required_string(root, "name", "the recipe");
+    if (!recipe.name.empty() && !is_valid_name(recipe.name)) {
+      error(root["name"], "recipe name `" + recipe.name +
+                              "` may hold only letters, digits, `_`, `.` and `-`");
+    }
+    if (root["description"]) recipe.description = scalar(root["description"], "`description`");
+    read_vars(root["vars"], recipe);
+    read_stages(root, recipe);
+    check_needs(recipe);
+    check_variables(recipe);
+    diagnostics_.throw_if_any();
+    return recipe;
+  }
+
+ private:
+  void error(const YAML::Node& node, const std::string& message) {
+    diagnostics_.error(location_of(file_, node), message);
+  }
+
+  // Reports unknown and duplicate keys; returns false if `node` is not a map.
+  bool check_keys(const YAML::Node& node, const std::string& what,
+                  const std::vector<std::string>& allowed,
+                  const std::vector<std::string>& also_allowed = {}) {
+    if (!node.IsMap()) {
+      error(node, what + " must be a map, not " + describe_node_type(node));
+      return false;
+    }
+    std::set<std::string> seen;
+    std::vector<std::string> all = allowed;
+    all.insert(all.end(), also_allowed.begin(), also_allowed.end());
+    for (const auto& entry : node) {
+      std::string key = entry.first.IsScalar() ? entry.first.Scalar() : "?";
+      if (!seen.insert(key).second) {
+        error(entry.first, "duplicate key `" + key + "` in " + what);
+      } else if (std::find(all.begin(), all.end(), key) == all.end()) {
+        error(entry.first, "unknown key `" + key + "` in " + what + did_you_mean(key, all));
+      }
+    }
+    return true;
+  }
+
+  std::string scalar(const YAML::Node& node, const std::string& what) {
+    if (!node.IsScalar()) {
+      error(node, what + " must be a string, not " + describe_node_type(node));
+      return "";
+    }
+    return node.Scalar();
+  }
+
+  std::string required_string(const YAML::Node& map, const std::string& key,
+                              const std::string& what) {
+    if (!map[key]) {
+      error(map, what + " needs `" + key + "`");
+      return "";
+    }
+    return scalar(map[key], "`" + key + "`");
+  }
+
+  KeyValueList string_map(const YAML::Node& node, const std::string& what) {
+    KeyValueList values;
+    if (!node) return values;
+    if (!node.IsMap()) {
+      error(node, what + " must be a map of names to values, not " + describe_node_type(node));
+      return values;
+    }
+    std::set<std::string> seen;
+    for (const auto& entry : node) {
+      std::string key = entry.first.Scalar();
+      if (!seen.insert(key).second) {
+        error(entry.first, "duplicate key `" + key + "` in " + what);
+        continue;
+      }
+      values.emplace_back(key, scalar(entry.second, what + "." + key));
+    }
+    return values;
+  }
+
+  void read_vars(const YAML::Node& node, Recipe& recipe) {
+    recipe.vars = string_map(node, "`vars`");
+    for (const auto& [name, value] : recipe.vars) {
+      (void)value;
+      if (starts_with(name, "facts.") || starts_with(name, "env.") || !is_valid_name(name)) {
+        error(node[name], "`" + name + "` cannot be a var name (letters, digits, `_`, `.`, `-`;"
+                          " not starting with facts. or env.)");
+      }
+    }
+    vars_node_ = node;
+  }
+
+  void read_stages(const YAML::Node& root, Recipe& recipe) {
+    const YAML::Node stages = root["stages"];
+    if (!stages) {
+      error(root, "the recipe needs `stages`, a list of stages");
+      return;
+    }
+    if (!stages.IsSequence()) {
+      error(stages, "`stages` must be a list, not " + describe_node_type(stages));
+      return;
+    }
+    std::map<std::string, YAML::Node> names;
+    const StageDefinition* previous = nullptr;
+    for (const auto& node : stages) {
+      StageDefinition stage;
+      stage.location = location_of(file_, node);
+      if (!check_keys(node, "a stage", kStageKeys)) continue;
+      stage.name = required_string(node, "name", "a stage");
+      if (!stage.name.empty() && !is_valid_name(stage.name)) {
+        error(node["name"], "stage name `" + stage.name +
+                                "` may hold only letters, digits, `_`, `.` and `-`");
+      }
+      if (!stage.name.empty() && !names.emplace(stage.name, node["name"]).second) {
+        error(node["name"], "duplicate stage name `" + stage.name + "` (first at " +
+                                location_of(file_, names[stage.name]).to_string() + ")");
+      }
+      if (node["when"]) {
+        stage.when = scalar(node["when"], "`when`");
+        stage.when_node = node["when"];
+      }
+      if (node["needs"]) {
+        const YAML::Node needs = node["needs"];
+        if (needs.IsScalar()) {
+          stage.needs.push_back(needs.Scalar());
+        } else if (needs.IsSequence()) {
+          for (const auto& need : needs) stage.needs.push_back(scalar(need, "`needs`"));
+        } else {
+          error(needs, "`needs` must be a stage name or a list of them");
+        }
+        needs_nodes_[stage.name] = needs;
+      } else if (previous != nullptr) {
+        stage.needs.push_back(previous->name);
+      }
+      read_steps(node, stage);
+      recipe.stages.push_back(std::move(stage));
+      previous = &recipe.stages.back();
+    }
+  }
+
+  void read_steps(const YAML::Node& stage_node, StageDefinition& stage) {
+    const YAML::Node steps = stage_node["steps"];
+    if (!steps) {
+      error(stage_node, "stage `" + stage.name + "` needs `steps`, a list of steps");
+      return;
+    }
+    if (!steps.IsSequence()) {
+      error(steps, "`steps` must be a list, not " + describe_node_type(steps));
+      return;
+    }
+    std::vector<std::string> action_names = action_keys();
+    std::map<std::string, YAML::Node> names;
+    for (const auto& node : steps) {
+      StepDefinition step;
+      step.node = YAML::Node(node);
+      step.location = location_of(file_, node);
+      if (!check_keys(node, "a step", kStepFields, action_names)) continue;
+      for (const auto& entry : node) {
+        std::string key = entry.first.Scalar();
+        if (find_action_type(key) == nullptr) continue;
+        if (!step.action_key.empty()) {
+          error(entry.first, "a step has exactly one action; this one has `" + step.action_key +
+                                 "` and `" + key + "`");
+          continue;
+        }
+        step.action_key = key;
+        step.action_config = entry.second;
+      }
+      bool unknown_key = false;
+      for (const auto& entry : node) {
+        std::string key = entry.first.Scalar();
+        unknown_key = unknown_key || (find_action_type(key) == nullptr &&
+                                      std::find(kStepFields.begin(), kStepFields.end(), key) ==
+                                          kStepFields.end());
+      }
+      if (step.action_key.empty() && unknown_key) continue;  // the unknown key says it
+      if (step.action_key.empty()) {
+        std::string known;
+        for (const auto& key : action_names) known += (known.empty() ? "`" : ", `") + key + "`";
+        error(node, "a step needs an action: one of " + known);
+        continue;
+      }
+      const ActionType* type = find_action_type(step.action_key);
+      if (node["name"]) {
+        step.name = scalar(node["name"], "`name`");
+        if (!is_valid_name(step.name)) {
+          error(node["name"], "step name `" + step.name +
+                                  "` may hold only letters, digits, `_`, `.` and `-`");
+        }
+        if (!names.emplace(step.name, node["name"]).second) {
+          error(node["name"], "duplicate step name `" + step.name + "` in stage `" +
+                                  stage.name + "` (first at " +
+                                  location_of(file_, names[step.name]).to_string() + ")");
+        }
+      }
+      read_step_fields(node, step);
+      stage.steps.push_back(std::move(step));
+      (void)type;
+    }
+    // Derived names come after explicit ones, so they never take an explicit name.
+    for (auto& step : stage.steps) {
+      if (!step.name.empty()) continue;
+      std::string base = find_action_type(step.action_key)->derive_name(step.action_config);
+      std::string candidate = base;
+      for (int suffix = 2; names.count(candidate); ++suffix) {
+        candidate = base + "-" + std::to_string(suffix);
+      }
+      step.name = candidate;
+      names.emplace(candidate, step.node);
+    }
+  }
+
+  void read_step_fields(const YAML::Node& node, StepDefinition& step) {
+    if (node["when"]) {
+      step.when = scalar(node["when"], "`when`");
+      step.when_node = node["when"];
+    }
+    if (node["cwd"]) step.cwd = scalar(node["cwd"], "`cwd`");
+    step.env = string_map(node["env"], "`env`");
+    if (node["timeout"]) {
+      std::string text = scalar(node["timeout"], "`timeout`");
+      step.timeout = parse_duration(text);
+      if (!step.timeout || step.timeout->count() == 0) {
+        error(node["timeout"], "`timeout` must be a duration like 90s, 30m, 2h or 1h30m, not `" +
+                                   text + "`");
+      }
+    }
+    if (node["retries"]) {
+      std::string text = scalar(node["retries"], "`retries`");
+      if (!std::regex_match(text, std::regex("[0-9]{1,2}"))) {
+        error(node["retries"], "`retries` must be a whole number from 0 to 99, not `" + text +
+                                   "`");
+      } else {
+        step.retries = std::stoi(text);
+      }
+    }
+    if (node["creates"]) {
+      const YAML::Node creates = node["creates"];
+      if (creates.IsScalar()) {
+        step.creates.push_back(creates.Scalar());
+      } else if (creates.IsSequence()) {
+        for (const auto& path : creates) step.creates.push_back(scalar(path, "`creates`"));
+      } else {
+        error(creates, "`creates` must be a path or a list of paths");
+      }
+    }
+    if (node["check"]) step.check = scalar(node["check"], "`check`");
+    if (node["scope"]) {
+      std::string scope = scalar(node["scope"], "`scope`");
+      if (scope == "persistent") {
+        step.scope = Scope::persistent;
+      } else if (scope != "system") {
+        error(node["scope"], "`scope` is `system` or `persistent`, not `" + scope + "`" +
+                                 did_you_mean(scope, {"system", "persistent"}));
+      }
+    }
+  }
+
+  void check_needs(const Recipe& recipe) {
+    std::vector<std::string> stage_names;
+    for (const auto& stage : recipe.stages) stage_names.push_back(stage.name);
+    for (const auto& stage : recipe.stages) {
+      for (const auto& need : stage.needs) {
+        YAML::Node where = needs_nodes_.count(stage.name) ? needs_nodes_[stage.name] : YAML::Node();
+        if (need == stage.name) {
+          error(where, "stage `" + stage.name + "` cannot need itself");
+        } else if (!recipe.find_stage(need)) {
+          error(where, "stage `" + stage.name + "` needs `" + need + "`, which is not a stage" +
+                           did_you_mean(need, stage_names));
+        }
+      }
+    }
+    if (!diagnostics_.empty()) return;
+    // Depth-first search for a cycle, reported with its path.
+    std::map<std::string, int> state;  // 0 new, 1 on the path, 2 done
+    std::vector<std::string> path;
+    std::function<bool(const StageDefinition&)> visit = [&](const StageDefinition& stage) {
+      state[stage.name] = 1;
+      path.push_back(stage.name);
+      for (const auto& need : stage.needs) {
+        if (state[need] == 1) {
+          std::string cycle;
+          auto start = std::find(path.begin(), path.end(), need);
+          for (auto it = start; it != path.end(); ++it) cycle += *it + " -> ";
+          error(needs_nodes_.count(stage.name) ? needs_nodes_[stage.name] : YAML::Node(),
+                "stages need each other in a cycle: " + cycle + need);
+          return true;
+        }
+        if (state[need] == 0 && visit(*recipe.find_stage(need))) return true;
+      }
+      path.pop_back();
+      state[stage.name] = 2;
+      return false;
+    };
+    for (const auto& stage : recipe.stages) {
+      if (state[stage.name] == 0 && visit(stage)) return;
+    }
+  }
+
+  // Every ${...} must name something that exists; facts and env are not probed here.
+  void check_variables(const Recipe& recipe) {
+    std::vector<std::string> known;
+    for (const auto& [name, value] : recipe.vars) known.push_back(name);
+    known.push_back("workdir");
+    auto is_known = [&](const std::string& name) {
+      if (starts_with(name, "facts.")) return Facts::is_known(name.substr(6));
+      if (starts_with(name, "env.")) return name.size() > 4;
+      return std::find(known.begin(), known.end(), name) != known.end();
+    };
+    auto unknown = [&](const std::string& name) {
+      std::vector<std::string> candidates = known;
+      for (const auto& fact : Facts::names()) candidates.push_back("facts." + fact);
+      return "unknown variable `" + name + "`" + did_you_mean(name, candidates);
+    };
+    auto check_text = [&](const std::string& text, const YAML::Node& node,
+                          const std::string& context) {
+      try {
+        for (const auto& name : referenced_variables(text)) {
+          if (!is_known(name)) error(node, unknown(name) + " in " + context);
+        }
+      } catch (const InterpolationError& problem) {
+        error(node, std::string(problem.what()) + " in " + context);
+      }
+    };
+    auto check_when = [&](const std::string& text, const YAML::Node& node,
+                          const std::string& context) {
+      try {
+        for (const auto& name : when_variables(text)) {
+          if (!is_known(name)) error(node, unknown(name) + " in `when` of " + context);
+        }
+      } catch (const WhenExpressionError& problem) {
+        error(node, "bad `when` expression in " + context + ": " + problem.what());
+      }
+    };
+    for (const auto& [name, value] : recipe.vars) {
+      check_text(value, vars_node_[name], "var `" + name + "`");
+    }
+    for (const auto& stage : recipe.stages) {
+      if (!stage.when.empty()) check_when(stage.when, stage.when_node, "stage `" + stage.name + "`");
+      for (const auto& step : stage.steps) {
+        std::string context = "step `" + step_id(stage, step) + "`";
+        if (!step.when.empty()) check_when(step.when, step.when_node, context);
+        check_text(step.cwd, step.node["cwd"], context);
+        for (const auto& [name, value] : step.env) check_text(value, step.node["env"][name], context);
+        for (size_t i = 0; i < step.creates.size(); ++i) {
+          check_text(step.creates[i],
+                     step.node["creates"].IsSequence() ? step.node["creates"][i]
+                                                       : step.node["creates"],
+                     context);
+        }
+        check_text(step.check, step.node["check"], context);
+        // The action checks its own configuration; strings are checked, not resolved.
+        ConfigReader reader(file_, [&](std::string_view text, const YAML::Node& node) {
+          check_text(std::string(text), node, context);
+          return std::string(text);
+        });
+        try {
+          find_action_type(step.action_key)->parse(step.action_config, reader);
+        } catch (const RecipeError& problem) {
+          diagnostics_.add(problem);
+        }
+      }
+    }
+  }
+
+  std::string file_;
+  Diagnostics diagnostics_;
+  YAML::Node vars_node_;
+  std::map<std::string, YAML::Node> needs_nodes_;
+};
+
+}  // namespace
+
+Recipe load_recipe_text(const std::string& text, const std::string& file) {
+  return RecipeValidator(file).load(text);
+}
+
+Recipe load_recipe_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw RecipeError({path.string() + ": error: cannot read the recipe (" +
+                       (std::filesystem::exists(path) ? "permission denied" : "no such file") +
+                       "); `ssdbuild recipes` lists the built-in ones"});
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return load_recipe_text(text.str(), path.string());
+}
+
+Recipe load_recipe(const std::string& path_or_name) {
+  const EmbeddedRecipe* builtin = find_builtin_recipe(path_or_name);
+  if (builtin != nullptr && !std::filesystem::exists(path_or_name)) {
+    return load_recipe_text(std::string(builtin->text), "builtin:" + builtin->name);
+  }
+  if (!std::filesystem::exists(path_or_name) &&
+      path_or_name.find('/') == std::string::npos &&
+      path_or_name.find(".y") == std::string::npos) {
+    std::vector<std::string> names;
+    for (const auto& recipe : embedded_recipes()) names.push_back(recipe.name);
+    throw RecipeError({path_or_name + ": error: no such file and no built-in recipe of that name" +
+                       did_you_mean(path_or_name, names) + "; `ssdbuild recipes` lists them"});
+  }
+  return load_recipe_file(path_or_name);
+}
+
+}  // namespace ssdbuild

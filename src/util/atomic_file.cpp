@@ -1,0 +1,84 @@
+#include "ssdbuild/util/atomic_file.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "ssdbuild/util/error.hpp"
+
+namespace ssdbuild {
+namespace {
+
+void write_all(int fd, std::string_view data, const std::filesystem::path& path) {
+  while (!data.empty()) {
+    ssize_t written = ::write(fd, data.data(), data.size());
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      int saved = errno;
+      ::close(fd);
+      throw Error(errno_message("cannot write " + path.string(), saved));
+    }
+    data.remove_prefix(static_cast<size_t>(written));
+  }
+}
+
+std::string random_suffix() {
+  static thread_local std::mt19937_64 generator{std::random_device{}()};
+  return std::to_string(generator() % 1000000000);
+}
+
+}  // namespace
+
+void write_file_atomically(const std::filesystem::path& path, std::string_view content) {
+  std::filesystem::path temporary = path;
+  temporary += ".tmp-" + std::to_string(::getpid()) + "-" + random_suffix();
+  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) throw Error(errno_message("cannot create " + temporary.string(), errno));
+  write_all(fd, content, temporary);
+  if (::fsync(fd) != 0 && errno != EINVAL) {
+    int saved = errno;
+    ::close(fd);
+    ::unlink(temporary.c_str());
+    throw Error(errno_message("cannot flush " + temporary.string() +
+                                  " (is the disk full? free space and run again)",
+                              saved));
+  }
+  ::close(fd);
+  if (::rename(temporary.c_str(), path.c_str()) != 0) {
+    int saved = errno;
+    ::unlink(temporary.c_str());
+    throw Error(errno_message("cannot rename " + temporary.string() + " to " + path.string(),
+                              saved));
+  }
+  // Make the rename itself durable; a folder that cannot be fsynced (some FUSE mounts) is
+  // not an error.
+  int dir = ::open(path.parent_path().empty() ? "." : path.parent_path().c_str(),
+                   O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    (void)::fsync(dir);
+    ::close(dir);
+  }
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(errno_message("cannot read " + path.string(), errno));
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+void append_line(const std::filesystem::path& path, std::string_view line) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) throw Error(errno_message("cannot open " + path.string(), errno));
+  std::string buffer(line);
+  buffer += '\n';
+  write_all(fd, buffer, path);
+  ::close(fd);
+}
+
+}  // namespace ssdbuild

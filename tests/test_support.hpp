@@ -1,0 +1,61 @@
+#pragma once
+// Shared test helpers: a fresh folder per test, files, and the real ssdbuild binary run as
+// a child process.
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ssdbuild::testing {
+
+/// A fresh temporary folder, removed with its content at the end of the test.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+void write_text(const std::filesystem::path& path, const std::string& text);
+std::string read_text(const std::filesystem::path& path);
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+/// Runs a bash command line in `cwd`, with extra environment variables.
+CommandResult run_shell(const std::string& command, const std::filesystem::path& cwd,
+                        const std::vector<std::pair<std::string, std::string>>& env = {});
+
+/// Runs the ssdbuild binary with `arguments` in `cwd` (NO_COLOR and a fixed boot id unless
+/// `env` sets SSDBUILD_BOOT_ID).
+CommandResult run_ssdbuild(const std::vector<std::string>& arguments,
+                           const std::filesystem::path& cwd,
+                           std::vector<std::pair<std::string, std::string>> env = {});
+
+/// The ssdbuild binary under test.
+std::string ssdbuild_binary();
+
+/// Polls `condition` every 20 ms until it holds or `limit` passes; returns whether it held.
+template <typename Condition>
+bool wait_until(Condition condition, std::chrono::milliseconds limit = std::chrono::seconds(20)) {
+  auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (condition()) return true;
+    struct timespec pause {
+      0, 20 * 1000 * 1000
+    };
+    nanosleep(&pause, nullptr);
+  }
+  return condition();
+}
+
+}  // namespace ssdbuild::testing
