@@ -1,6 +1,12 @@
 #include "test_support.hpp"
 
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
 
 #include <fstream>
 #include <sstream>
@@ -54,6 +60,37 @@ CommandResult run_shell(const std::string& command, const std::filesystem::path&
 }
 
 std::string ssdbuild_binary() { return SSDBUILD_BINARY; }
+
+int spawn_ssdbuild(const std::vector<std::string>& arguments, const std::filesystem::path& cwd,
+                   const std::vector<std::pair<std::string, std::string>>& env,
+                   const std::filesystem::path& output_file) {
+  pid_t pid = ::fork();
+  if (pid != 0) return pid;
+  if (::chdir(cwd.c_str()) != 0) ::_exit(126);
+  int out = ::open(output_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  ::dup2(out, 1);
+  ::dup2(out, 2);
+  ::setenv("NO_COLOR", "1", 1);
+  ::setenv("SSDBUILD_BOOT_ID", "test-boot-1", 1);
+  for (const auto& [name, value] : env) ::setenv(name.c_str(), value.c_str(), 1);
+  std::vector<std::string> words = {ssdbuild_binary()};
+  words.insert(words.end(), arguments.begin(), arguments.end());
+  std::vector<char*> argv;
+  for (auto& word : words) argv.push_back(word.data());
+  argv.push_back(nullptr);
+  ::execv(argv[0], argv.data());
+  ::_exit(127);
+}
+
+int wait_for_exit(int pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  return 128 + WTERMSIG(status);
+}
+
+bool process_group_alive(int pgid) { return ::kill(-pgid, 0) == 0 || errno == EPERM; }
 
 CommandResult run_ssdbuild(const std::vector<std::string>& arguments,
                            const std::filesystem::path& cwd,

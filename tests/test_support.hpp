@@ -41,6 +41,17 @@ CommandResult run_ssdbuild(const std::vector<std::string>& arguments,
                            const std::filesystem::path& cwd,
                            std::vector<std::pair<std::string, std::string>> env = {});
 
+/// Starts ssdbuild in the background (its output to `output_file`); returns its pid.
+int spawn_ssdbuild(const std::vector<std::string>& arguments, const std::filesystem::path& cwd,
+                   const std::vector<std::pair<std::string, std::string>>& env,
+                   const std::filesystem::path& output_file);
+
+/// Waits for a child started by spawn_ssdbuild; returns its exit code, or 128+signal.
+int wait_for_exit(int pid);
+
+/// Whether any process of process group `pgid` is left.
+bool process_group_alive(int pgid);
+
 /// The ssdbuild binary under test.
 std::string ssdbuild_binary();
 

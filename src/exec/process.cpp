@@ -156,7 +156,8 @@ ProcessResult run_process(const ProcessOptions& options, LineSink& sink,
     nfds_t count = 0;
     if (output_open) entries[count++] = {output_pipe[0], POLLIN, 0};
     if (signals) entries[count++] = {signals->fd(), POLLIN, 0};
-    int wait_ms = exited ? 20 : 200;
+    // Once the output is closed the child is about to exit: look again soon.
+    int wait_ms = exited ? 20 : (output_open ? 200 : 5);
     ::poll(entries, count, wait_ms);
     if (signals) signals->drain();
 
