@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+extern char** environ;
+
 #include <spdlog/spdlog.h>
 
 #include "ssdbuild/recipe/builtin_recipes.hpp"
@@ -52,6 +54,19 @@ std::unique_ptr<Session> open_session(const SessionArguments& arguments) {
   }
   session->layout.folder = std::filesystem::absolute(folder).lexically_normal();
   session->boot_id = session->facts.get("boot_id");
+  if (spdlog::should_log(spdlog::level::debug)) {
+    // A bug report made with --verbose carries its own context.
+    nlohmann::json facts = session->facts.to_json();
+    for (const auto& [name, value] : facts.items()) {
+      spdlog::debug("fact {} = {}", name, value.dump());
+    }
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+      if (starts_with(*entry, "SSDBUILD_") || starts_with(*entry, "COLAB_") ||
+          starts_with(*entry, "PATH=") || starts_with(*entry, "CUDA")) {
+        spdlog::debug("env {}", *entry);
+      }
+    }
+  }
   spdlog::debug("recipe {} ({}), state folder {}, boot id {}", session->recipe.name,
                 session->recipe.file, session->layout.folder.string(), session->boot_id);
   return session;

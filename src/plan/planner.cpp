@@ -29,7 +29,7 @@ class StepResolver {
       return variables_.interpolate(value);
     } catch (const InterpolationError& problem) {
       throw RecipeError(location_of(recipe_.file, node),
-                        std::string(problem.what()) + " in step `" + id_ + "`");
+                        "step `" + id_ + "`: " + problem.what());
     }
   }
 
@@ -41,7 +41,7 @@ class StepResolver {
       });
     } catch (const std::runtime_error& problem) {
       throw RecipeError(location_of(recipe_.file, node),
-                        "in `when` of " + owner + ": " + problem.what());
+                        owner + ", `when`: " + problem.what());
     }
   }
 

@@ -12,6 +12,7 @@
 #include "ssdbuild/recipe/builtin_recipes.hpp"
 #include "ssdbuild/recipe/config_reader.hpp"
 #include "ssdbuild/recipe/interpolation.hpp"
+#include "ssdbuild/recipe/variables.hpp"
 #include "ssdbuild/recipe/when_expression.hpp"
 #include "ssdbuild/util/duration.hpp"
 #include "ssdbuild/util/strings.hpp"
@@ -356,29 +357,24 @@ class RecipeValidator {
       if (starts_with(name, "env.")) return name.size() > 4;
       return std::find(known.begin(), known.end(), name) != known.end();
     };
-    auto unknown = [&](const std::string& name) {
-      std::vector<std::string> candidates = known;
-      for (const auto& fact : Facts::names()) candidates.push_back("facts." + fact);
-      return "unknown variable `" + name + "`" + did_you_mean(name, candidates);
-    };
     auto check_text = [&](const std::string& text, const YAML::Node& node,
                           const std::string& context) {
       try {
         for (const auto& name : referenced_variables(text)) {
-          if (!is_known(name)) error(node, unknown(name) + " in " + context);
+          if (!is_known(name)) error(node, context + ": " + unknown_variable_message(name, known));
         }
       } catch (const InterpolationError& problem) {
-        error(node, std::string(problem.what()) + " in " + context);
+        error(node, context + ": " + problem.what());
       }
     };
     auto check_when = [&](const std::string& text, const YAML::Node& node,
                           const std::string& context) {
       try {
         for (const auto& name : when_variables(text)) {
-          if (!is_known(name)) error(node, unknown(name) + " in `when` of " + context);
+          if (!is_known(name)) error(node, context + ", `when`: " + unknown_variable_message(name, known));
         }
       } catch (const WhenExpressionError& problem) {
-        error(node, "bad `when` expression in " + context + ": " + problem.what());
+        error(node, context + ": bad `when` expression: " + problem.what());
       }
     };
     for (const auto& [name, value] : recipe.vars) {

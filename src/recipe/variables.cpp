@@ -8,6 +8,19 @@
 
 namespace ssdbuild {
 
+std::string unknown_variable_message(std::string_view name,
+                                     const std::vector<std::string>& var_names) {
+  std::vector<std::string> candidates = var_names;
+  for (const auto& fact : Facts::names()) candidates.push_back("facts." + fact);
+  std::string message =
+      "unknown variable `" + std::string(name) + "`" + did_you_mean(name, candidates);
+  if (!starts_with(name, "facts.")) {
+    message += "; define it under `vars:`, pass --set " + std::string(name) +
+               "=VALUE, or write $${" + std::string(name) + "} for a shell variable";
+  }
+  return message;
+}
+
 VariableScope::VariableScope(const Recipe& recipe, KeyValueList overrides, Facts& facts,
                              std::string start_folder)
     : vars_(recipe.vars), facts_(facts) {
@@ -29,7 +42,7 @@ VariableScope::VariableScope(const Recipe& recipe, KeyValueList overrides, Facts
 std::string VariableScope::value(std::string_view name) {
   if (starts_with(name, "facts.")) {
     std::string fact(name.substr(6));
-    if (!Facts::is_known(fact)) throw InterpolationError(unknown_message(name));
+    if (!Facts::is_known(fact)) throw InterpolationError(unknown_variable_message(name, var_names()));
     std::string result = facts_.get(fact);
     reads_.emplace(std::string(name), result);
     return result;
@@ -58,7 +71,7 @@ std::string VariableScope::value(std::string_view name) {
       throw;
     }
   }
-  throw InterpolationError(unknown_message(name));
+  throw InterpolationError(unknown_variable_message(name, var_names()));
 }
 
 std::string VariableScope::interpolate(std::string_view text) {
@@ -81,18 +94,6 @@ std::vector<std::string> VariableScope::var_names() const {
   std::vector<std::string> names;
   for (const auto& entry : vars_) names.push_back(entry.first);
   return names;
-}
-
-std::string VariableScope::unknown_message(std::string_view name) const {
-  std::vector<std::string> candidates = var_names();
-  for (const auto& fact : Facts::names()) candidates.push_back("facts." + fact);
-  std::string message = "unknown variable `" + std::string(name) + "`" +
-                        did_you_mean(name, candidates);
-  if (!starts_with(name, "facts.")) {
-    message += "; define it under `vars:`, pass --set " + std::string(name) +
-               "=VALUE, or write $${" + std::string(name) + "} for a shell variable";
-  }
-  return message;
 }
 
 }  // namespace ssdbuild

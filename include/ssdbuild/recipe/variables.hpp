@@ -12,6 +12,11 @@
 
 namespace ssdbuild {
 
+/// "unknown variable `x` (did you mean `y`?); define it under `vars:`, ..." for a name that
+/// is neither in `var_names` nor a known fact.
+std::string unknown_variable_message(std::string_view name,
+                                     const std::vector<std::string>& var_names);
+
 class VariableScope {
  public:
   /// `overrides` are --set values; `start_folder` is the default `workdir`.
@@ -35,8 +40,6 @@ class VariableScope {
   std::vector<std::string> var_names() const;
 
  private:
-  std::string unknown_message(std::string_view name) const;
-
   KeyValueList vars_;
   Facts& facts_;
   std::vector<std::string> resolving_;

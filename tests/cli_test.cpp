@@ -1,0 +1,229 @@
+// The command line as a user meets it: exit codes, messages, built-in recipes, facts.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "ssdbuild/util/strings.hpp"
+#include "test_support.hpp"
+
+namespace ssdbuild::testing {
+namespace {
+
+TEST(Cli, ValidateReportsEveryErrorWithFileLineAndColumn) {
+  TempDir dir;
+  write_text(dir / "broken.yaml", R"(name: broken
+vars:
+  greeting: hello
+stages:
+  - name: one
+    steps:
+      - rnu: echo hi
+      - name: a
+        run: echo ${greting}
+)");
+  auto result = run_ssdbuild({"validate", "broken.yaml"}, dir.path());
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.output,
+            "broken.yaml:7:9: error: unknown key `rnu` in a step (did you mean `run`?)\n"
+            "broken.yaml:9:14: error: step `one/a`: unknown variable `greting` (did you mean "
+            "`greeting`?); define it under `vars:`, pass --set greting=VALUE, or write "
+            "$${greting} for a shell variable\n");
+}
+
+TEST(Cli, ValidAndBuiltinRecipesValidate) {
+  TempDir dir;
+  auto builtin = run_ssdbuild({"validate"}, dir.path());
+  EXPECT_EQ(builtin.exit_code, 0) << builtin.output;
+  EXPECT_NE(builtin.output.find("builtin:ssd-caffe: ok"), std::string::npos);
+}
+
+TEST(Cli, RunRefusesABrokenRecipeBeforeRunningAnything) {
+  TempDir dir;
+  write_text(dir / "r.yaml", R"(name: r
+stages:
+  - name: one
+    steps:
+      - run: touch ran
+      - run: echo
+        scope: persistant
+)");
+  auto result = run_ssdbuild({"run", "r.yaml", "--state-dir", "state"}, dir.path());
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.output.find("r.yaml:7:16: error: `scope` is `system` or `persistent`, not "
+                               "`persistant` (did you mean `persistent`?)"),
+            std::string::npos)
+      << result.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "ran"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "state"));
+}
+
+TEST(Cli, MissingRecipeFileAndUnknownBuiltinAreUsageErrors) {
+  TempDir dir;
+  auto missing = run_ssdbuild({"run", "nothere.yaml"}, dir.path());
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.output.find("nothere.yaml: error: cannot read the recipe (no such file)"),
+            std::string::npos)
+      << missing.output;
+  auto typo = run_ssdbuild({"plan", "ssd-cafe"}, dir.path());
+  EXPECT_EQ(typo.exit_code, 2);
+  EXPECT_NE(typo.output.find("did you mean `ssd-caffe`?"), std::string::npos) << typo.output;
+}
+
+TEST(Cli, SetOfAnUnknownVarIsAnError) {
+  TempDir dir;
+  write_text(dir / "r.yaml", "name: r\nvars: {color: red}\nstages: [{name: s, steps: [{run: "
+                             "echo}]}]\n");
+  auto result = run_ssdbuild({"plan", "r.yaml", "--set", "colour=blue"}, dir.path());
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.output.find("--set colour: recipe r has no var `colour` (did you mean "
+                               "`color`?)"),
+            std::string::npos)
+      << result.output;
+}
+
+TEST(Cli, UnknownCommandLineOptionIsExit2) {
+  TempDir dir;
+  EXPECT_EQ(run_ssdbuild({"run", "--frobnicate"}, dir.path()).exit_code, 2);
+  EXPECT_EQ(run_ssdbuild({}, dir.path()).exit_code, 2);
+}
+
+TEST(Cli, HelpAndVersion) {
+  TempDir dir;
+  auto help = run_ssdbuild({"--help"}, dir.path());
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.output.find("Exit codes: 0 ok, 1 a step failed, 2 usage or recipe error, 3"),
+            std::string::npos);
+  auto run_help = run_ssdbuild({"run", "--help"}, dir.path());
+  EXPECT_EQ(run_help.exit_code, 0);
+  EXPECT_NE(run_help.output.find("--dry-run"), std::string::npos);
+  auto version = run_ssdbuild({"--version"}, dir.path());
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_NE(version.output.find("0."), std::string::npos);
+}
+
+TEST(Cli, CorruptStateIsReportedWithTheWayOutAndLeftAlone) {
+  TempDir dir;
+  write_text(dir / "r.yaml", "name: r\nstages: [{name: s, steps: [{run: echo}]}]\n");
+  write_text(dir / "state/state.json", "{\"format\": 1, \"steps\": {");
+  auto result = run_ssdbuild({"run", "r.yaml", "--state-dir", "state"}, dir.path());
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.output.find("state.json is corrupt"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("move it aside"), std::string::npos) << result.output;
+  EXPECT_EQ(read_text(dir / "state/state.json"), "{\"format\": 1, \"steps\": {");
+  EXPECT_FALSE(std::filesystem::exists(dir / "state/lock.json"));
+  auto reset = run_ssdbuild({"reset", "--all", "-r", "r.yaml", "--state-dir", "state"},
+                            dir.path());
+  EXPECT_EQ(reset.exit_code, 0) << reset.output;
+  EXPECT_EQ(run_ssdbuild({"run", "r.yaml", "--state-dir", "state"}, dir.path()).exit_code, 0);
+}
+
+TEST(Cli, StateFolderComesFromTheEnvironmentThenDefaultsToDotSsdbuild) {
+  TempDir dir;
+  write_text(dir / "r.yaml", "name: named\nstages: [{name: s, steps: [{run: echo}]}]\n");
+  ASSERT_EQ(run_ssdbuild({"run", "r.yaml"}, dir.path()).exit_code, 0);
+  EXPECT_TRUE(std::filesystem::exists(dir / ".ssdbuild/named/state.json"));
+  ASSERT_EQ(run_ssdbuild({"run", "r.yaml"}, dir.path(),
+                         {{"SSDBUILD_STATE_DIR", (dir / "elsewhere").string()}})
+                .exit_code,
+            0);
+  EXPECT_TRUE(std::filesystem::exists(dir / "elsewhere/state.json"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "elsewhere/events.jsonl"));
+}
+
+TEST(Cli, EventsRecordRunAndStepsWithReasons) {
+  TempDir dir;
+  write_text(dir / "r.yaml", "name: r\nstages: [{name: s, steps: [{name: x, run: echo}]}]\n");
+  ASSERT_EQ(run_ssdbuild({"run", "r.yaml", "--state-dir", "st"}, dir.path()).exit_code, 0);
+  ASSERT_EQ(run_ssdbuild({"run", "r.yaml", "--state-dir", "st"}, dir.path()).exit_code, 0);
+  std::vector<nlohmann::json> events;
+  for (const auto& line : ssdbuild::split_lines(read_text(dir / "st/events.jsonl"))) {
+    events.push_back(nlohmann::json::parse(line));
+  }
+  ASSERT_EQ(events.size(), 7u);
+  EXPECT_EQ(events[0]["event"], "run_start");
+  EXPECT_EQ(events[1]["event"], "step_start");
+  EXPECT_EQ(events[1]["reason"], "run: never ran");
+  EXPECT_EQ(events[2]["event"], "step_end");
+  EXPECT_EQ(events[2]["status"], "done");
+  EXPECT_EQ(events[3]["event"], "run_end");
+  EXPECT_EQ(events[5]["event"], "step_skip");
+  EXPECT_EQ(events[6]["exit_code"], 0);
+}
+
+TEST(Cli, QuietShowsStartAndEndLinesOnly) {
+  TempDir dir;
+  write_text(dir / "r.yaml",
+             "name: r\nstages: [{name: s, steps: [{name: x, run: echo visible-line}]}]\n");
+  auto quiet = run_ssdbuild({"--quiet", "run", "r.yaml", "--state-dir", "st"}, dir.path());
+  EXPECT_EQ(quiet.exit_code, 0);
+  EXPECT_NE(quiet.output.find("==> s/x"), std::string::npos) << quiet.output;
+  EXPECT_EQ(quiet.output.find("visible-line"), std::string::npos) << quiet.output;
+  EXPECT_NE(read_text(dir / "st/logs/s/x.log").find("visible-line"), std::string::npos);
+}
+
+TEST(Cli, SilentStepGetsAHeartbeatLine) {
+  TempDir dir;
+  write_text(dir / "r.yaml", "name: r\nstages: [{name: s, steps: [{name: x, run: sleep 2.5}]}]\n");
+  auto result = run_ssdbuild({"run", "r.yaml", "--state-dir", "st"}, dir.path(),
+                             {{"SSDBUILD_HEARTBEAT_SECONDS", "1"}});
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_NE(result.output.find("[s/x] still running: "), std::string::npos) << result.output;
+}
+
+TEST(Cli, ColorOnlyWhenAskedAndNeverWithNoColor) {
+  TempDir dir;
+  write_text(dir / "r.yaml", "name: r\nstages: [{name: s, steps: [{name: x, run: echo}]}]\n");
+  auto plain = run_shell(ssdbuild::shell_quote(ssdbuild_binary()) + " run r.yaml --state-dir a",
+                         dir.path(), {{"SSDBUILD_BOOT_ID", "b"}});
+  EXPECT_EQ(plain.output.find("\033["), std::string::npos);
+  auto forced = run_shell(ssdbuild::shell_quote(ssdbuild_binary()) +
+                              " --color=always run r.yaml --state-dir b",
+                          dir.path(), {{"SSDBUILD_BOOT_ID", "b"}});
+  EXPECT_NE(forced.output.find("\033["), std::string::npos);
+  auto no_color = run_ssdbuild({"--color=always", "run", "r.yaml", "--state-dir", "c"},
+                               dir.path());
+  EXPECT_EQ(no_color.output.find("\033["), std::string::npos);
+}
+
+TEST(Cli, RecipesShowAndFacts) {
+  TempDir dir;
+  auto recipes = run_ssdbuild({"recipes"}, dir.path());
+  EXPECT_EQ(recipes.exit_code, 0);
+  EXPECT_NE(recipes.output.find("ssd-caffe"), std::string::npos);
+  EXPECT_NE(recipes.output.find("(default)"), std::string::npos);
+  auto show = run_ssdbuild({"show", "ssd-caffe"}, dir.path());
+  EXPECT_EQ(show.exit_code, 0);
+  EXPECT_EQ(show.output.rfind("name: ssd-caffe\n", 0), 0u) << show.output;
+  auto facts = run_ssdbuild({"facts", "--json"}, dir.path(), {{"SSDBUILD_BOOT_ID", "simulated"}});
+  ASSERT_EQ(facts.exit_code, 0) << facts.output;
+  auto document = nlohmann::json::parse(facts.output);
+  EXPECT_EQ(document["boot_id"], "simulated");
+  EXPECT_EQ(document["gpu.count"].get<std::string>(), std::to_string(document["gpus"].size()));
+  EXPECT_FALSE(document["os.id"].get<std::string>().empty());
+  EXPECT_GE(std::stoi(document["cpu.count"].get<std::string>()), 1);
+}
+
+TEST(Cli, LogOfAStepThatNeverRanSaysSo) {
+  TempDir dir;
+  write_text(dir / "r.yaml", "name: r\nstages: [{name: s, steps: [{name: x, run: echo}]}]\n");
+  auto result = run_ssdbuild({"log", "s/x", "-r", "r.yaml", "--state-dir", "st"}, dir.path());
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.output.find("no log for s/x yet"), std::string::npos) << result.output;
+  auto typo = run_ssdbuild({"log", "s/y", "-r", "r.yaml", "--state-dir", "st"}, dir.path());
+  EXPECT_EQ(typo.exit_code, 2);
+  EXPECT_NE(typo.output.find("did you mean `s/x`?"), std::string::npos) << typo.output;
+}
+
+TEST(Cli, MissingWorkFolderFailsTheStepWithAClearMessage) {
+  TempDir dir;
+  write_text(dir / "r.yaml",
+             "name: r\nstages: [{name: s, steps: [{name: x, cwd: nowhere, run: echo}]}]\n");
+  auto result = run_ssdbuild({"run", "r.yaml", "--state-dir", "st"}, dir.path());
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.output.find("nowhere does not exist (create it in an earlier step"),
+            std::string::npos)
+      << result.output;
+}
+
+}  // namespace
+}  // namespace ssdbuild::testing
