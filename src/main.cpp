@@ -1,3 +1,5 @@
 #include "ssdbuild/cli/app.hpp"
 
-int main(int argc, char** argv) { return ssdbuild::run_cli(argc, argv); }
+int main(int argc, char** argv) {
+  return ssdbuild::run_cli(argc, argv);
+}

@@ -71,8 +71,9 @@ TEST(Cli, MissingRecipeFileAndUnknownBuiltinAreUsageErrors) {
 
 TEST(Cli, SetOfAnUnknownVarIsAnError) {
   TempDir dir;
-  write_text(dir / "r.yaml", "name: r\nvars: {color: red}\nstages: [{name: s, steps: [{run: "
-                             "echo}]}]\n");
+  write_text(dir / "r.yaml",
+             "name: r\nvars: {color: red}\nstages: [{name: s, steps: [{run: "
+             "echo}]}]\n");
   auto result = run_ssdbuild({"plan", "r.yaml", "--set", "colour=blue"}, dir.path());
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_NE(result.output.find("--set colour: recipe r has no var `colour` (did you mean "
@@ -111,8 +112,7 @@ TEST(Cli, CorruptStateIsReportedWithTheWayOutAndLeftAlone) {
   EXPECT_NE(result.output.find("move it aside"), std::string::npos) << result.output;
   EXPECT_EQ(read_text(dir / "state/state.json"), "{\"format\": 1, \"steps\": {");
   EXPECT_FALSE(std::filesystem::exists(dir / "state/lock.json"));
-  auto reset = run_ssdbuild({"reset", "--all", "-r", "r.yaml", "--state-dir", "state"},
-                            dir.path());
+  auto reset = run_ssdbuild({"reset", "--all", "-r", "r.yaml", "--state-dir", "state"}, dir.path());
   EXPECT_EQ(reset.exit_code, 0) << reset.output;
   EXPECT_EQ(run_ssdbuild({"run", "r.yaml", "--state-dir", "state"}, dir.path()).exit_code, 0);
 }
@@ -176,12 +176,11 @@ TEST(Cli, ColorOnlyWhenAskedAndNeverWithNoColor) {
   auto plain = run_shell(ssdbuild::shell_quote(ssdbuild_binary()) + " run r.yaml --state-dir a",
                          dir.path(), {{"SSDBUILD_BOOT_ID", "b"}});
   EXPECT_EQ(plain.output.find("\033["), std::string::npos);
-  auto forced = run_shell(ssdbuild::shell_quote(ssdbuild_binary()) +
-                              " --color=always run r.yaml --state-dir b",
-                          dir.path(), {{"SSDBUILD_BOOT_ID", "b"}});
+  auto forced = run_shell(
+      ssdbuild::shell_quote(ssdbuild_binary()) + " --color=always run r.yaml --state-dir b",
+      dir.path(), {{"SSDBUILD_BOOT_ID", "b"}});
   EXPECT_NE(forced.output.find("\033["), std::string::npos);
-  auto no_color = run_ssdbuild({"--color=always", "run", "r.yaml", "--state-dir", "c"},
-                               dir.path());
+  auto no_color = run_ssdbuild({"--color=always", "run", "r.yaml", "--state-dir", "c"}, dir.path());
   EXPECT_EQ(no_color.output.find("\033["), std::string::npos);
 }
 

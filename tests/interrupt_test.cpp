@@ -34,7 +34,9 @@ nlohmann::json read_state(const TempDir& dir) {
   return nlohmann::json::parse(read_text(dir / "state/state.json"));
 }
 
-int read_pgid(const TempDir& dir) { return std::stoi(read_text(dir / "pgid")); }
+int read_pgid(const TempDir& dir) {
+  return std::stoi(read_text(dir / "pgid"));
+}
 
 // Killed processes linger as zombies until their reaper collects them: allow a moment.
 bool group_ends(int pgid) {
@@ -178,9 +180,9 @@ stages:
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_NE(result.output.find("retrying in"), std::string::npos) << result.output;
   EXPECT_EQ(read_state(dir)["steps"]["work/flaky"]["attempts"], 3);
-  auto second = run_ssdbuild({"log", "work/flaky", "--recipe", "recipe.yaml", "--state-dir",
-                              "state", "--attempt", "2"},
-                             dir.path());
+  auto second = run_ssdbuild(
+      {"log", "work/flaky", "--recipe", "recipe.yaml", "--state-dir", "state", "--attempt", "2"},
+      dir.path());
   ASSERT_EQ(second.exit_code, 0) << second.output;
   EXPECT_NE(second.output.find("attempt 2 ===="), std::string::npos);
   EXPECT_NE(second.output.find("attempt 2\n"), std::string::npos) << second.output;

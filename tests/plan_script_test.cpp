@@ -57,9 +57,9 @@ TEST(PlanScript, PlanPipedToBashMatchesRun) {
   TempDir by_plan, by_run;
   write_text(by_plan / "recipe.yaml", kRecipe);
   write_text(by_run / "recipe.yaml", kRecipe);
-  auto planned = run_shell(
-      shell_quote(ssdbuild_binary()) + " plan recipe.yaml --state-dir state > plan.sh",
-      by_plan.path(), {{"NO_COLOR", "1"}});
+  auto planned =
+      run_shell(shell_quote(ssdbuild_binary()) + " plan recipe.yaml --state-dir state > plan.sh",
+                by_plan.path(), {{"NO_COLOR", "1"}});
   ASSERT_EQ(planned.exit_code, 0) << planned.output;
   // Run the script from another folder: it must not depend on the caller's folder.
   auto script = run_shell("bash " + (by_plan / "plan.sh").string(), "/");
@@ -97,9 +97,9 @@ TEST(PlanScript, PlanShowsEachStepUnderItsDecisionWithCdAndExports) {
   write_text(dir / "recipe.yaml", kRecipe);
   auto plan = run_ssdbuild({"plan", "recipe.yaml", "--state-dir", "state"}, dir.path());
   ASSERT_EQ(plan.exit_code, 0) << plan.output;
-  std::string expected_block = "# --- prepare/env-file: run: never ran\n(\ncd " +
-                               (dir / "results").string() + "\nexport GREETING=" +
-                               "'it'\\''s a \"label\" with $dollar and spaces'\nexport COUNT=3\n";
+  std::string expected_block =
+      "# --- prepare/env-file: run: never ran\n(\ncd " + (dir / "results").string() +
+      "\nexport GREETING=" + "'it'\\''s a \"label\" with $dollar and spaces'\nexport COUNT=3\n";
   EXPECT_NE(plan.output.find(expected_block), std::string::npos) << plan.output;
   EXPECT_EQ(plan.output.rfind("#!/usr/bin/env bash\n", 0), 0u);
   EXPECT_NE(plan.output.find("\nset -euo pipefail\n"), std::string::npos);

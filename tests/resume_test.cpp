@@ -78,8 +78,7 @@ TEST_F(ResumeTest, ChangedStepRerunsWithEverythingAfterItAndNothingBefore) {
   EXPECT_EQ(ran(), "b-second\nc\nd\ne\n");
   EXPECT_NE(changed.output.find("setup/b  (run: definition changed)"), std::string::npos)
       << changed.output;
-  EXPECT_NE(changed.output.find("setup/c  (run: a step it depends on changed)"),
-            std::string::npos)
+  EXPECT_NE(changed.output.find("setup/c  (run: a step it depends on changed)"), std::string::npos)
       << changed.output;
 }
 

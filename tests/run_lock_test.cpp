@@ -34,9 +34,12 @@ long long now_seconds() {
 }
 
 void write_lock(const TempDir& dir, int pid, const std::string& boot, long long heartbeat) {
-  nlohmann::json lock = {{"format", 1},         {"pid", pid},
-                         {"boot_id", boot},     {"host", "elsewhere"},
-                         {"heartbeat", heartbeat}, {"started_at", "2026-01-01T00:00:00Z"},
+  nlohmann::json lock = {{"format", 1},
+                         {"pid", pid},
+                         {"boot_id", boot},
+                         {"host", "elsewhere"},
+                         {"heartbeat", heartbeat},
+                         {"started_at", "2026-01-01T00:00:00Z"},
                          {"token", "old"}};
   write_text(dir / "state/lock.json", lock.dump());
 }
@@ -70,15 +73,14 @@ TEST(RunLock, StopEndsTheHolderWhichRecordsTheStepInterrupted) {
   write_text(dir / "recipe.yaml", kRecipe);
   int first = spawn_ssdbuild(kRun, dir.path(), {}, dir / "first.out");
   ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(dir / "started"); }));
-  auto stop = run_ssdbuild({"stop", "--recipe", "recipe.yaml", "--state-dir", "state"},
-                           dir.path());
+  auto stop = run_ssdbuild({"stop", "--recipe", "recipe.yaml", "--state-dir", "state"}, dir.path());
   EXPECT_EQ(stop.exit_code, 0) << stop.output;
   EXPECT_NE(stop.output.find("stopped"), std::string::npos) << stop.output;
   EXPECT_EQ(wait_for_exit(first), 130);
   auto state = nlohmann::json::parse(read_text(dir / "state/state.json"));
   EXPECT_EQ(state["steps"]["work/wait"]["status"], "interrupted");
-  auto nothing = run_ssdbuild({"stop", "--recipe", "recipe.yaml", "--state-dir", "state"},
-                              dir.path());
+  auto nothing =
+      run_ssdbuild({"stop", "--recipe", "recipe.yaml", "--state-dir", "state"}, dir.path());
   EXPECT_EQ(nothing.exit_code, 0);
   EXPECT_NE(nothing.output.find("no run holds"), std::string::npos) << nothing.output;
 }

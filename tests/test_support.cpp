@@ -59,7 +59,9 @@ CommandResult run_shell(const std::string& command, const std::filesystem::path&
   return {result.exit_code, collector.text};
 }
 
-std::string ssdbuild_binary() { return SSDBUILD_BINARY; }
+std::string ssdbuild_binary() {
+  return SSDBUILD_BINARY;
+}
 
 int spawn_ssdbuild(const std::vector<std::string>& arguments, const std::filesystem::path& cwd,
                    const std::vector<std::pair<std::string, std::string>>& env,
@@ -90,7 +92,9 @@ int wait_for_exit(int pid) {
   return 128 + WTERMSIG(status);
 }
 
-bool process_group_alive(int pgid) { return ::kill(-pgid, 0) == 0 || errno == EPERM; }
+bool process_group_alive(int pgid) {
+  return ::kill(-pgid, 0) == 0 || errno == EPERM;
+}
 
 CommandResult run_ssdbuild(const std::vector<std::string>& arguments,
                            const std::filesystem::path& cwd,

@@ -4,9 +4,13 @@
 
 namespace ssdbuild {
 
-std::string RunAction::fingerprint_text() const { return "run\n" + script_; }
+std::string RunAction::fingerprint_text() const {
+  return "run\n" + script_;
+}
 
-std::string RunAction::shell_commands() const { return script_; }
+std::string RunAction::shell_commands() const {
+  return script_;
+}
 
 ActionOutcome RunAction::execute(const StepContext& context) const {
   // The step's .sh is the script itself (with its cd and exports): what ran is exactly

@@ -3,9 +3,9 @@
 #include <csignal>
 #include <iostream>
 
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include "ssdbuild/cli/commands.hpp"
 #include "ssdbuild/recipe/diagnostic.hpp"
@@ -66,16 +66,16 @@ void configure_logging(bool verbose, int argc, char** argv) {
 
 int run_cli(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
-  CLI::App app{"ssdbuild: builds legacy GPU software from source, resumably, on throw-away "
-               "cloud VMs (Colab, Kaggle, a rented GPU box), and proves it with a benchmark.",
-               "ssdbuild"};
+  CLI::App app{
+      "ssdbuild: builds legacy GPU software from source, resumably, on throw-away "
+      "cloud VMs (Colab, Kaggle, a rented GPU box), and proves it with a benchmark.",
+      "ssdbuild"};
   app.footer(kExitCodes);
   app.set_version_flag("--version", SSDBUILD_VERSION);
   app.require_subcommand(1);
   app.fallthrough();
   GlobalOptions global;
-  app.add_flag("-v,--verbose", global.verbose,
-               "Log argv, facts and the reason for every decision");
+  app.add_flag("-v,--verbose", global.verbose, "Log argv, facts and the reason for every decision");
   app.add_flag("-q,--quiet", global.quiet,
                "Show only step start and end lines (and the log's tail on failure)");
   app.add_flag("--follow", global.follow, "Stream every output line, never condensed");
@@ -149,7 +149,7 @@ int run_cli(int argc, char** argv) {
   }
 
   configure_logging(global.verbose, argc, argv);
-  ColorMode color = global.color == "always" ? ColorMode::always
+  ColorMode color = global.color == "always"  ? ColorMode::always
                     : global.color == "never" ? ColorMode::never
                                               : ColorMode::automatic;
   Console console(detect_console(global.progress, color, global.quiet, global.follow));

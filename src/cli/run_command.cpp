@@ -32,8 +32,8 @@ int run_command(const RunArguments& arguments, Console& console) {
 
   if (arguments.dry_run) {
     state.load();
-    Plan plan = make_plan(session->recipe, *session->variables, state, session->boot_id,
-                          arguments.plan);
+    Plan plan =
+        make_plan(session->recipe, *session->variables, state, session->boot_id, arguments.plan);
     std::cout << render_plan_script(plan, session->recipe, session->layout.folder,
                                     arguments.include_skipped);
     return kExitOk;
@@ -51,8 +51,8 @@ int run_command(const RunArguments& arguments, Console& console) {
   if (!taken_over.empty()) console.warning(taken_over);
   state.load();
   state.set_recipe(session->recipe.name);
-  Plan plan = make_plan(session->recipe, *session->variables, state, session->boot_id,
-                        arguments.plan);
+  Plan plan =
+      make_plan(session->recipe, *session->variables, state, session->boot_id, arguments.plan);
   EventLog events(session->layout.events_file());
   events.append({{"event", "run_start"},
                  {"recipe", session->recipe.name},

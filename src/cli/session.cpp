@@ -37,8 +37,8 @@ std::unique_ptr<Session> open_session(const SessionArguments& arguments) {
                   kExitUsage);
     }
   }
-  session->variables = std::make_unique<VariableScope>(session->recipe, overrides,
-                                                       session->facts, start_folder);
+  session->variables =
+      std::make_unique<VariableScope>(session->recipe, overrides, session->facts, start_folder);
 
   std::filesystem::path folder;
   const char* from_environment = std::getenv("SSDBUILD_STATE_DIR");
@@ -47,8 +47,8 @@ std::unique_ptr<Session> open_session(const SessionArguments& arguments) {
   } else if (from_environment != nullptr && *from_environment != '\0') {
     folder = from_environment;
   } else if (session->facts.get("drive.mounted") == "true") {
-    folder = std::filesystem::path(session->facts.get("drive.path")) / "ssdbuild" /
-             session->recipe.name;
+    folder =
+        std::filesystem::path(session->facts.get("drive.path")) / "ssdbuild" / session->recipe.name;
   } else {
     folder = std::filesystem::path(".ssdbuild") / session->recipe.name;
   }

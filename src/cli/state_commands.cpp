@@ -104,8 +104,8 @@ int stop_command(const SessionArguments& arguments, Console& console) {
   }
   std::string gone = lock_holder_gone(*holder, session->boot_id, RunLock::kStaleAfter);
   if (!gone.empty()) {
-    console.info("the lock's holder (pid " + std::to_string(holder->pid) + ") is not running: " +
-                 gone + "; the next run takes the lock over");
+    console.info("the lock's holder (pid " + std::to_string(holder->pid) +
+                 ") is not running: " + gone + "; the next run takes the lock over");
     return kExitOk;
   }
   console.info("stopping ssdbuild pid " + std::to_string(holder->pid) + "...");

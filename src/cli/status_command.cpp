@@ -1,8 +1,8 @@
 // `ssdbuild status [--json]`: each step's checkpoint and what the next run would do.
 #include <iostream>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/fmt/fmt.h>
+#include <nlohmann/json.hpp>
 
 #include "ssdbuild/cli/commands.hpp"
 #include "ssdbuild/util/duration.hpp"
@@ -14,8 +14,8 @@ namespace {
 std::string ago(const std::string& utc) {
   auto time = parse_utc(utc);
   if (!time) return "-";
-  auto age = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() -
-                                                              *time);
+  auto age =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - *time);
   return format_age(std::max(age, std::chrono::seconds(0)));
 }
 
@@ -45,7 +45,8 @@ int status_command(const SessionArguments& arguments, bool json, Console& /*cons
       entry["started_at"] = record->started_at;
       entry["ended_at"] = record->ended_at;
       entry["duration_s"] = record->duration_s;
-      entry["exit_code"] = record->exit_code ? nlohmann::json(*record->exit_code) : nlohmann::json();
+      entry["exit_code"] =
+          record->exit_code ? nlohmann::json(*record->exit_code) : nlohmann::json();
       entry["failure"] = record->failure;
       entry["attempts"] = record->attempts;
       entry["log"] = (session->layout.folder / record->log).string();
@@ -85,16 +86,16 @@ int status_command(const SessionArguments& arguments, bool json, Console& /*cons
     std::cout << fmt::format(
         "{:<{}}  {:<11}  {:>9}  {:>9}  {}\n", step.id, width, steps[i]["status"].get<std::string>(),
         record ? ago(record->ended_at.empty() ? record->started_at : record->ended_at) : "-",
-        record && record->duration_s > 0 ? format_duration(std::chrono::duration<double>(
-                                               record->duration_s))
-                                         : "-",
+        record && record->duration_s > 0
+            ? format_duration(std::chrono::duration<double>(record->duration_s))
+            : "-",
         step.reason);
   }
-  std::cout << fmt::format("{} steps: {} done, {} failed, {} interrupted, {} pending; next run: {} "
-                           "to run, {} to skip\n",
-                           plan.steps.size(), counts["done"], counts["failed"],
-                           counts["interrupted"], counts["pending"] + counts["running"], to_run,
-                           plan.steps.size() - to_run);
+  std::cout << fmt::format(
+      "{} steps: {} done, {} failed, {} interrupted, {} pending; next run: {} "
+      "to run, {} to skip\n",
+      plan.steps.size(), counts["done"], counts["failed"], counts["interrupted"],
+      counts["pending"] + counts["running"], to_run, plan.steps.size() - to_run);
   return kExitOk;
 }
 

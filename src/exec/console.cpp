@@ -35,8 +35,8 @@ ConsoleOptions detect_console(const std::string& progress_flag, ColorMode color,
   } else if (progress_flag == "plain") {
     options.style = ProgressStyle::plain;
   } else {
-    options.style = terminal && !dumb && !in_notebook() ? ProgressStyle::fancy
-                                                        : ProgressStyle::plain;
+    options.style =
+        terminal && !dumb && !in_notebook() ? ProgressStyle::fancy : ProgressStyle::plain;
   }
   const char* no_color = std::getenv("NO_COLOR");
   if (no_color != nullptr && *no_color != '\0') {
@@ -90,14 +90,20 @@ void Console::step_failed(std::string_view step_id, std::string_view what) {
   write(paint("FAILED: " + std::string(step_id), "1;31") + " (" + std::string(what) + ")");
 }
 
-void Console::info(std::string_view text) { write(std::string(text)); }
+void Console::info(std::string_view text) {
+  write(std::string(text));
+}
 
 void Console::warning(std::string_view text) {
   write(paint("warning: ", "33") + std::string(text));
 }
 
-void Console::error(std::string_view text) { write(paint("error: ", "1;31") + std::string(text)); }
+void Console::error(std::string_view text) {
+  write(paint("error: ", "1;31") + std::string(text));
+}
 
-void Console::raw(std::string_view text) { write(std::string(text)); }
+void Console::raw(std::string_view text) {
+  write(std::string(text));
+}
 
 }  // namespace ssdbuild

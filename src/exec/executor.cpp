@@ -60,8 +60,7 @@ int Executor::execute(const Plan& plan) {
   size_t ran = 0, skipped = 0;
   for (const auto& step : plan.steps) {
     if (signals_.received() != 0) {
-      console_.warning("interrupted by " + signal_name(signals_.received()) +
-                       " before " + step.id);
+      console_.warning("interrupted by " + signal_name(signals_.received()) + " before " + step.id);
       return kExitInterrupted;
     }
     if (step.decision == Decision::skip) {
@@ -187,7 +186,8 @@ Executor::StepResult Executor::run_step(const PlannedStep& step) {
     result = StepResult::interrupted;
   } else {
     record.status = StepStatus::failed;
-    record.failure = last.timed_out ? "timeout" : (last.started ? last.describe() : "could not start");
+    record.failure =
+        last.timed_out ? "timeout" : (last.started ? last.describe() : "could not start");
     result = StepResult::failed;
   }
   state_.save();

@@ -50,9 +50,13 @@ SignalWatcher::~SignalWatcher() {
   g_pipe[0] = g_pipe[1] = -1;
 }
 
-int SignalWatcher::fd() const { return g_pipe[0]; }
+int SignalWatcher::fd() const {
+  return g_pipe[0];
+}
 
-int SignalWatcher::received() const { return g_received.load(); }
+int SignalWatcher::received() const {
+  return g_received.load();
+}
 
 void SignalWatcher::drain() const {
   char buffer[64];

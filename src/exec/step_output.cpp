@@ -5,12 +5,12 @@
 
 namespace ssdbuild {
 
-StepOutput::StepOutput(std::string step_id, const std::filesystem::path& log_file,
-                       Console& console)
+StepOutput::StepOutput(std::string step_id, const std::filesystem::path& log_file, Console& console)
     : step_id_(std::move(step_id)), console_(console) {
   std::filesystem::create_directories(log_file.parent_path());
   log_ = std::fopen(log_file.c_str(), "ae");
-  if (log_ == nullptr) throw Error(errno_message("cannot open the log " + log_file.string(), errno));
+  if (log_ == nullptr)
+    throw Error(errno_message("cannot open the log " + log_file.string(), errno));
 }
 
 StepOutput::~StepOutput() {
@@ -50,8 +50,8 @@ void StepOutput::on_line(std::string_view line) {
 
 void StepOutput::flush_summary() {
   if (held_back_ == 0) return;
-  console_.step_line(step_id_, "... " + std::to_string(held_back_) +
-                                   " more lines in the log; latest: " + latest_);
+  console_.step_line(
+      step_id_, "... " + std::to_string(held_back_) + " more lines in the log; latest: " + latest_);
   held_back_ = 0;
   last_console_ = Clock::now();
 }
@@ -61,7 +61,8 @@ void StepOutput::on_tick(Clock::time_point now) {
     flush_summary();
     last_summary_ = now;
     // Leave condensed mode once the flood has calmed down.
-    if (now - window_start_ >= std::chrono::seconds(1) || lines_in_window_ <= kFloodLinesPerSecond) {
+    if (now - window_start_ >= std::chrono::seconds(1) ||
+        lines_in_window_ <= kFloodLinesPerSecond) {
       condensed_ = false;
     }
   }

@@ -119,7 +119,9 @@ const std::vector<std::string>& Facts::names() {
   return all;
 }
 
-bool Facts::is_known(std::string_view name) { return group_of(name) != nullptr; }
+bool Facts::is_known(std::string_view name) {
+  return group_of(name) != nullptr;
+}
 
 std::string Facts::get(std::string_view name) {
   const char* group = group_of(name);
@@ -197,11 +199,11 @@ void Facts::probe_group(const std::string& group) {
       set("nvcc.version", parse_nvcc_version(nvcc.output));
     }
   } else if (group == "gpu") {
-    auto smi = capture_output({"nvidia-smi",
-                               "--query-gpu=name,compute_cap,memory.total,driver_version",
-                               "--format=csv,noheader,nounits"});
-    gpus_ = smi.started && smi.exit_code == 0 ? parse_nvidia_smi(smi.output)
-                                              : nlohmann::json::array();
+    auto smi =
+        capture_output({"nvidia-smi", "--query-gpu=name,compute_cap,memory.total,driver_version",
+                        "--format=csv,noheader,nounits"});
+    gpus_ =
+        smi.started && smi.exit_code == 0 ? parse_nvidia_smi(smi.output) : nlohmann::json::array();
     set("gpu.count", std::to_string(gpus_.size()));
     if (!gpus_.empty()) {
       set("gpu.name", gpus_[0]["name"]);
@@ -210,8 +212,8 @@ void Facts::probe_group(const std::string& group) {
       set("gpu.driver", gpus_[0]["driver"]);
     }
   } else if (group == "python") {
-    auto python = capture_output({"python3", "-c",
-                                  "import platform; print(platform.python_version())"});
+    auto python =
+        capture_output({"python3", "-c", "import platform; print(platform.python_version())"});
     if (python.started && python.exit_code == 0) set("python3.version", first_line(python.output));
   } else if (group == "glibc") {
     set("glibc.version", gnu_get_libc_version());

@@ -28,20 +28,16 @@ class StepResolver {
     try {
       return variables_.interpolate(value);
     } catch (const InterpolationError& problem) {
-      throw RecipeError(location_of(recipe_.file, node),
-                        "step `" + id_ + "`: " + problem.what());
+      throw RecipeError(location_of(recipe_.file, node), "step `" + id_ + "`: " + problem.what());
     }
   }
 
-  bool condition(const std::string& expression, const YAML::Node& node,
-                 const std::string& owner) {
+  bool condition(const std::string& expression, const YAML::Node& node, const std::string& owner) {
     try {
-      return evaluate_when(expression, [this](std::string_view name) {
-        return variables_.value(name);
-      });
+      return evaluate_when(expression,
+                           [this](std::string_view name) { return variables_.value(name); });
     } catch (const std::runtime_error& problem) {
-      throw RecipeError(location_of(recipe_.file, node),
-                        owner + ", `when`: " + problem.what());
+      throw RecipeError(location_of(recipe_.file, node), owner + ", `when`: " + problem.what());
     }
   }
 
@@ -103,8 +99,8 @@ bool check_passes(const PlannedStep& step) {
 std::string age_of(const StepRecord& record) {
   auto ended = parse_utc(record.ended_at);
   if (!ended) return "";
-  auto age = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() -
-                                                              *ended);
+  auto age =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - *ended);
   return format_age(std::max(age, std::chrono::seconds(0)));
 }
 
@@ -124,13 +120,16 @@ Verdict decide(const PlannedStep& step, const StepRecord* record, const std::str
   }
   switch (record->status) {
     case StepStatus::running:
-      return {Decision::run, "run: the run that started it stopped without finishing (pid " +
-                                 std::to_string(record->runner_pid) + " was killed?)",
+      return {Decision::run,
+              "run: the run that started it stopped without finishing (pid " +
+                  std::to_string(record->runner_pid) + " was killed?)",
               true};
     case StepStatus::failed:
       return {Decision::run, "run: failed last time (" + record->failure + ")", true};
-    case StepStatus::interrupted: return {Decision::run, "run: interrupted last time", true};
-    default: break;
+    case StepStatus::interrupted:
+      return {Decision::run, "run: interrupted last time", true};
+    default:
+      break;
   }
   if (record->fingerprint != step.fingerprint) {
     bool own_change = record->details.value("definition", "") != step.definition_hash;
@@ -146,7 +145,8 @@ Verdict decide(const PlannedStep& step, const StepRecord* record, const std::str
     return {Decision::run, "run: machine was reset (system scope)", false};
   }
   for (const auto& path : step.creates) {
-    if (!path_or_glob_exists(path)) return {Decision::run, "run: creates " + path + " missing", true};
+    if (!path_or_glob_exists(path))
+      return {Decision::run, "run: creates " + path + " missing", true};
   }
   if (!step.check.empty() && run_checks && !check_passes(step)) {
     return {Decision::run, "run: check failed", true};
@@ -174,17 +174,16 @@ size_t find_selector(const std::vector<PlannedStep>& steps, const std::string& s
     ids.push_back(step.id);
     ids.push_back(step.stage->name);
   }
-  throw Error(option + " " + selector + ": no such stage or step" +
-                  did_you_mean(selector, ids) + "; `ssdbuild status` lists them",
+  throw Error(option + " " + selector + ": no such stage or step" + did_you_mean(selector, ids) +
+                  "; `ssdbuild status` lists them",
               kExitUsage);
 }
 
 }  // namespace
 
 size_t Plan::count(Decision decision) const {
-  return static_cast<size_t>(std::count_if(steps.begin(), steps.end(), [&](const auto& step) {
-    return step.decision == decision;
-  }));
+  return static_cast<size_t>(std::count_if(
+      steps.begin(), steps.end(), [&](const auto& step) { return step.decision == decision; }));
 }
 
 bool selector_matches(const std::string& selector, const PlannedStep& step) {
@@ -245,8 +244,8 @@ Plan make_plan(const Recipe& recipe, VariableScope& variables, const StateStore&
       ConfigReader reader(recipe.file, [&](std::string_view text, const YAML::Node& node) {
         return resolver.text(std::string(text), node);
       });
-      step.action = find_action_type(definition.action_key)->parse(definition.action_config,
-                                                                   reader);
+      step.action =
+          find_action_type(definition.action_key)->parse(definition.action_config, reader);
       step.definition_hash = hash_definition(step, variables.take_reads());
       step.fingerprint = chain(step.definition_hash, {previous});
       previous = step.fingerprint;
@@ -299,14 +298,15 @@ Plan make_plan(const Recipe& recipe, VariableScope& variables, const StateStore&
     if (!step.enabled) continue;
     if (!step.selected) {
       step.decision = Decision::skip;
-      step.reason = !in_only ? "skip: not in --only" : (i < first ? "skip: before --from"
-                                                                  : "skip: after --to");
+      step.reason = !in_only ? "skip: not in --only"
+                             : (i < first ? "skip: before --from" : "skip: after --to");
       continue;
     }
-    bool forced = std::any_of(options.force.begin(), options.force.end(),
-                              [&](const auto& selector) { return selector_matches(selector, step); });
-    Verdict verdict = decide(step, state.find(step.id), boot_id, cascade, forced,
-                             options.run_checks);
+    bool forced =
+        std::any_of(options.force.begin(), options.force.end(),
+                    [&](const auto& selector) { return selector_matches(selector, step); });
+    Verdict verdict =
+        decide(step, state.find(step.id), boot_id, cascade, forced, options.run_checks);
     step.decision = verdict.decision;
     step.reason = verdict.reason;
     if (verdict.decision == Decision::run && verdict.cascades && cascade.empty()) {
@@ -321,9 +321,9 @@ std::vector<std::string> dependents_of(const Recipe& recipe, const std::string& 
   std::vector<std::string> result;
   std::set<std::string> affected_stages;
   for (const StageDefinition* stage : recipe.stages_in_order()) {
-    bool whole_stage = std::any_of(stage->needs.begin(), stage->needs.end(), [&](auto& need) {
-      return affected_stages.count(need) > 0;
-    }) || step_id_text == stage->name;
+    bool whole_stage = std::any_of(stage->needs.begin(), stage->needs.end(),
+                                   [&](auto& need) { return affected_stages.count(need) > 0; }) ||
+                       step_id_text == stage->name;
     bool started = whole_stage;
     for (const auto& step : stage->steps) {
       std::string id = step_id(*stage, step);

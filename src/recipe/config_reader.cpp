@@ -8,11 +8,16 @@ namespace ssdbuild {
 
 std::string describe_node_type(const YAML::Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Map: return "a map";
-    case YAML::NodeType::Null: return "nothing";
-    case YAML::NodeType::Scalar: return "`" + node.Scalar() + "`";
-    default: return "an undefined value";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Map:
+      return "a map";
+    case YAML::NodeType::Null:
+      return "nothing";
+    case YAML::NodeType::Scalar:
+      return "`" + node.Scalar() + "`";
+    default:
+      return "an undefined value";
   }
 }
 
@@ -65,13 +70,14 @@ long long ConfigReader::integer(const YAML::Node& node, std::string_view what) c
 void ConfigReader::expect_map(const YAML::Node& node, std::string_view what,
                               const std::vector<std::string>& allowed,
                               const std::vector<std::string>& required) const {
-  if (!node.IsMap()) fail(node, std::string(what) + " must be a map, not " + describe_node_type(node));
+  if (!node.IsMap())
+    fail(node, std::string(what) + " must be a map, not " + describe_node_type(node));
   std::vector<std::string> seen;
   for (const auto& entry : node) {
     std::string key = entry.first.Scalar();
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      fail(entry.first, "unknown key `" + key + "` in " + std::string(what) +
-                            did_you_mean(key, allowed));
+      fail(entry.first,
+           "unknown key `" + key + "` in " + std::string(what) + did_you_mean(key, allowed));
     }
     if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
       fail(entry.first, "duplicate key `" + key + "` in " + std::string(what));

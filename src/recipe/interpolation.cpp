@@ -32,8 +32,8 @@ void scan(std::string_view text, Literal on_literal, Name on_name) {
                                " (write `$${` for a literal `${`)");
     }
     std::string_view name = text.substr(i + 2, close - i - 2);
-    bool valid = !name.empty() && (std::isalpha(static_cast<unsigned char>(name[0])) ||
-                                   name[0] == '_');
+    bool valid =
+        !name.empty() && (std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_');
     for (char c : name) valid = valid && is_name_char(c);
     if (!valid) {
       throw InterpolationError("`${" + std::string(name) +

@@ -22,9 +22,8 @@ namespace {
 
 const std::vector<std::string> kRecipeKeys = {"name", "description", "vars", "stages"};
 const std::vector<std::string> kStageKeys = {"name", "description", "when", "needs", "steps"};
-const std::vector<std::string> kStepFields = {"name",    "description", "when",  "cwd",
-                                              "env",     "timeout",     "retries", "creates",
-                                              "check",   "scope"};
+const std::vector<std::string> kStepFields = {
+    "name", "description", "when", "cwd", "env", "timeout", "retries", "creates", "check", "scope"};
 
 bool is_valid_name(const std::string& name) {
   static const std::regex pattern("[A-Za-z0-9][A-Za-z0-9_.-]*");
@@ -46,15 +45,15 @@ class RecipeValidator {
     Recipe recipe;
     recipe.file = file_;
     if (!root.IsMap()) {
-      throw RecipeError(location_of(file_, root),
-                        "a recipe is a map with `name`, `vars` and `stages`, not " +
-                            describe_node_type(root));
+      throw RecipeError(
+          location_of(file_, root),
+          "a recipe is a map with `name`, `vars` and `stages`, not " + describe_node_type(root));
     }
     check_keys(root, "the recipe", kRecipeKeys);
     recipe.name = required_string(root, "name", "the recipe");
     if (!recipe.name.empty() && !is_valid_name(recipe.name)) {
-      error(root["name"], "recipe name `" + recipe.name +
-                              "` may hold only letters, digits, `_`, `.` and `-`");
+      error(root["name"],
+            "recipe name `" + recipe.name + "` may hold only letters, digits, `_`, `.` and `-`");
     }
     if (root["description"]) recipe.description = scalar(root["description"], "`description`");
     read_vars(root["vars"], recipe);
@@ -133,8 +132,9 @@ class RecipeValidator {
     for (const auto& [name, value] : recipe.vars) {
       (void)value;
       if (starts_with(name, "facts.") || starts_with(name, "env.") || !is_valid_name(name)) {
-        error(node[name], "`" + name + "` cannot be a var name (letters, digits, `_`, `.`, `-`;"
-                          " not starting with facts. or env.)");
+        error(node[name], "`" + name +
+                              "` cannot be a var name (letters, digits, `_`, `.`, `-`;"
+                              " not starting with facts. or env.)");
       }
     }
     vars_node_ = node;
@@ -158,8 +158,8 @@ class RecipeValidator {
       if (!check_keys(node, "a stage", kStageKeys)) continue;
       stage.name = required_string(node, "name", "a stage");
       if (!stage.name.empty() && !is_valid_name(stage.name)) {
-        error(node["name"], "stage name `" + stage.name +
-                                "` may hold only letters, digits, `_`, `.` and `-`");
+        error(node["name"],
+              "stage name `" + stage.name + "` may hold only letters, digits, `_`, `.` and `-`");
       }
       if (!stage.name.empty() && !names.emplace(stage.name, node["name"]).second) {
         error(node["name"], "duplicate stage name `" + stage.name + "` (first at " +
@@ -219,9 +219,9 @@ class RecipeValidator {
       bool unknown_key = false;
       for (const auto& entry : node) {
         std::string key = entry.first.Scalar();
-        unknown_key = unknown_key || (find_action_type(key) == nullptr &&
-                                      std::find(kStepFields.begin(), kStepFields.end(), key) ==
-                                          kStepFields.end());
+        unknown_key = unknown_key ||
+                      (find_action_type(key) == nullptr &&
+                       std::find(kStepFields.begin(), kStepFields.end(), key) == kStepFields.end());
       }
       if (step.action_key.empty() && unknown_key) continue;  // the unknown key says it
       if (step.action_key.empty()) {
@@ -234,12 +234,12 @@ class RecipeValidator {
       if (node["name"]) {
         step.name = scalar(node["name"], "`name`");
         if (!is_valid_name(step.name)) {
-          error(node["name"], "step name `" + step.name +
-                                  "` may hold only letters, digits, `_`, `.` and `-`");
+          error(node["name"],
+                "step name `" + step.name + "` may hold only letters, digits, `_`, `.` and `-`");
         }
         if (!names.emplace(step.name, node["name"]).second) {
-          error(node["name"], "duplicate step name `" + step.name + "` in stage `" +
-                                  stage.name + "` (first at " +
+          error(node["name"], "duplicate step name `" + step.name + "` in stage `" + stage.name +
+                                  "` (first at " +
                                   location_of(file_, names[step.name]).to_string() + ")");
         }
       }
@@ -271,15 +271,14 @@ class RecipeValidator {
       std::string text = scalar(node["timeout"], "`timeout`");
       step.timeout = parse_duration(text);
       if (!step.timeout || step.timeout->count() == 0) {
-        error(node["timeout"], "`timeout` must be a duration like 90s, 30m, 2h or 1h30m, not `" +
-                                   text + "`");
+        error(node["timeout"],
+              "`timeout` must be a duration like 90s, 30m, 2h or 1h30m, not `" + text + "`");
       }
     }
     if (node["retries"]) {
       std::string text = scalar(node["retries"], "`retries`");
       if (!std::regex_match(text, std::regex("[0-9]{1,2}"))) {
-        error(node["retries"], "`retries` must be a whole number from 0 to 99, not `" + text +
-                                   "`");
+        error(node["retries"], "`retries` must be a whole number from 0 to 99, not `" + text + "`");
       } else {
         step.retries = std::stoi(text);
       }
@@ -371,7 +370,8 @@ class RecipeValidator {
                           const std::string& context) {
       try {
         for (const auto& name : when_variables(text)) {
-          if (!is_known(name)) error(node, context + ", `when`: " + unknown_variable_message(name, known));
+          if (!is_known(name))
+            error(node, context + ", `when`: " + unknown_variable_message(name, known));
         }
       } catch (const WhenExpressionError& problem) {
         error(node, context + ": bad `when` expression: " + problem.what());
@@ -381,17 +381,19 @@ class RecipeValidator {
       check_text(value, vars_node_[name], "var `" + name + "`");
     }
     for (const auto& stage : recipe.stages) {
-      if (!stage.when.empty()) check_when(stage.when, stage.when_node, "stage `" + stage.name + "`");
+      if (!stage.when.empty())
+        check_when(stage.when, stage.when_node, "stage `" + stage.name + "`");
       for (const auto& step : stage.steps) {
         std::string context = "step `" + step_id(stage, step) + "`";
         if (!step.when.empty()) check_when(step.when, step.when_node, context);
         check_text(step.cwd, step.node["cwd"], context);
-        for (const auto& [name, value] : step.env) check_text(value, step.node["env"][name], context);
+        for (const auto& [name, value] : step.env)
+          check_text(value, step.node["env"][name], context);
         for (size_t i = 0; i < step.creates.size(); ++i) {
-          check_text(step.creates[i],
-                     step.node["creates"].IsSequence() ? step.node["creates"][i]
-                                                       : step.node["creates"],
-                     context);
+          check_text(
+              step.creates[i],
+              step.node["creates"].IsSequence() ? step.node["creates"][i] : step.node["creates"],
+              context);
         }
         check_text(step.check, step.node["check"], context);
         // The action checks its own configuration; strings are checked, not resolved.
@@ -437,8 +439,7 @@ Recipe load_recipe(const std::string& path_or_name) {
   if (builtin != nullptr && !std::filesystem::exists(path_or_name)) {
     return load_recipe_text(std::string(builtin->text), "builtin:" + builtin->name);
   }
-  if (!std::filesystem::exists(path_or_name) &&
-      path_or_name.find('/') == std::string::npos &&
+  if (!std::filesystem::exists(path_or_name) && path_or_name.find('/') == std::string::npos &&
       path_or_name.find(".y") == std::string::npos) {
     std::vector<std::string> names;
     for (const auto& recipe : embedded_recipes()) names.push_back(recipe.name);

@@ -42,7 +42,8 @@ VariableScope::VariableScope(const Recipe& recipe, KeyValueList overrides, Facts
 std::string VariableScope::value(std::string_view name) {
   if (starts_with(name, "facts.")) {
     std::string fact(name.substr(6));
-    if (!Facts::is_known(fact)) throw InterpolationError(unknown_variable_message(name, var_names()));
+    if (!Facts::is_known(fact))
+      throw InterpolationError(unknown_variable_message(name, var_names()));
     std::string result = facts_.get(fact);
     reads_.emplace(std::string(name), result);
     return result;

@@ -36,7 +36,8 @@ std::vector<Token> tokenize(std::string_view text) {
     } else if (c == '=' || c == '!' || c == '<' || c == '>') {
       std::string op(1, c);
       if (i + 1 < text.size() && text[i + 1] == '=') op += '=';
-      if (op == "=" || op == "!") fail("unknown operator `" + op + "` (use == or !=, or `not`)", column);
+      if (op == "=" || op == "!")
+        fail("unknown operator `" + op + "` (use == or !=, or `not`)", column);
       tokens.push_back({TokenKind::op, op, column});
       i += op.size();
     } else if (c == '\'' || c == '"') {
@@ -167,10 +168,14 @@ std::unique_ptr<Node> parse_expression(std::string_view expression) {
 
 std::string value_of(const Node& node, const VariableLookup& lookup) {
   switch (node.kind) {
-    case Node::Kind::literal: return node.text;
-    case Node::Kind::name: return lookup(node.text);
-    case Node::Kind::quoted: return interpolate(node.text, lookup);
-    default: break;
+    case Node::Kind::literal:
+      return node.text;
+    case Node::Kind::name:
+      return lookup(node.text);
+    case Node::Kind::quoted:
+      return interpolate(node.text, lookup);
+    default:
+      break;
   }
   return "";  // boolean sub-expressions are not values
 }
@@ -193,14 +198,16 @@ bool compare(const std::string& left, const std::string& op, const std::string& 
 
 bool evaluate(const Node& node, const VariableLookup& lookup) {
   switch (node.kind) {
-    case Node::Kind::negate: return !evaluate(*node.left, lookup);
+    case Node::Kind::negate:
+      return !evaluate(*node.left, lookup);
     case Node::Kind::conjunction:
       return evaluate(*node.left, lookup) && evaluate(*node.right, lookup);
     case Node::Kind::disjunction:
       return evaluate(*node.left, lookup) || evaluate(*node.right, lookup);
     case Node::Kind::comparison:
       return compare(value_of(*node.left, lookup), node.text, value_of(*node.right, lookup));
-    default: return is_truthy(value_of(node, lookup));
+    default:
+      return is_truthy(value_of(node, lookup));
   }
 }
 

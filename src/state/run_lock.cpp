@@ -7,8 +7,8 @@
 #include <csignal>
 #include <random>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "ssdbuild/util/atomic_file.hpp"
 #include "ssdbuild/util/duration.hpp"
@@ -30,7 +30,9 @@ std::string host_name() {
   return name;
 }
 
-bool process_alive(int pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
+bool process_alive(int pid) {
+  return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
+}
 
 }  // namespace
 
@@ -62,7 +64,8 @@ std::optional<LockHolder> read_lock(const std::filesystem::path& lock_file) {
     // yet, so it goes stale by its file time.
     auto modified = std::filesystem::last_write_time(lock_file, error);
     auto age = std::filesystem::file_time_type::clock::now() - modified;
-    holder.heartbeat = now_seconds() - std::chrono::duration_cast<std::chrono::seconds>(age).count();
+    holder.heartbeat =
+        now_seconds() - std::chrono::duration_cast<std::chrono::seconds>(age).count();
   }
   return holder;
 }
@@ -76,7 +79,9 @@ RunLock::RunLock(std::filesystem::path lock_file, std::string boot_id)
   self_.token = std::to_string(std::random_device{}()) + std::to_string(now_seconds());
 }
 
-RunLock::~RunLock() { release(); }
+RunLock::~RunLock() {
+  release();
+}
 
 std::string RunLock::serialize() const {
   nlohmann::json document = {{"format", 1},
@@ -96,8 +101,8 @@ std::string RunLock::acquire() {
     int fd = ::open(lock_file_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd >= 0) {
       std::string content = serialize();
-      bool written = ::write(fd, content.data(), content.size()) ==
-                     static_cast<ssize_t>(content.size());
+      bool written =
+          ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
       ::close(fd);
       if (!written) throw Error(errno_message("cannot write " + lock_file_.string(), errno));
       held_ = true;
@@ -122,8 +127,8 @@ std::string RunLock::acquire() {
     auto now_held = read_lock(lock_file_);
     if (now_held && now_held->token == self_.token) {
       held_ = true;
-      taken_over = "took over the lock of ssdbuild pid " + std::to_string(holder->pid) +
-                   " on " + holder->host + ": " + gone;
+      taken_over = "took over the lock of ssdbuild pid " + std::to_string(holder->pid) + " on " +
+                   holder->host + ": " + gone;
     }
   }
   if (!held_) throw Error("could not take the lock " + lock_file_.string(), kExitLocked);

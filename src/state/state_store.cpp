@@ -15,7 +15,9 @@ std::pair<std::string, std::string> split_step_id(const std::string& step_id) {
 
 }  // namespace
 
-std::string to_string(StepStatus status) { return kStatusNames[static_cast<int>(status)]; }
+std::string to_string(StepStatus status) {
+  return kStatusNames[static_cast<int>(status)];
+}
 
 std::optional<StepStatus> parse_step_status(const std::string& text) {
   for (int i = 0; i < 5; ++i) {
@@ -40,8 +42,7 @@ void StateStore::load() {
   if (!std::filesystem::exists(layout_.state_file(), error)) return;
   std::string text = read_file(layout_.state_file());
   std::string way_out =
-      "; nothing was changed. Look at it, or move it aside (mv " +
-      layout_.state_file().string() +
+      "; nothing was changed. Look at it, or move it aside (mv " + layout_.state_file().string() +
       " state.json.bad) so that the next run starts from no checkpoints (logs are kept)";
   nlohmann::json document;
   try {

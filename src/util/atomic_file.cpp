@@ -43,16 +43,16 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view c
     int saved = errno;
     ::close(fd);
     ::unlink(temporary.c_str());
-    throw Error(errno_message("cannot flush " + temporary.string() +
-                                  " (is the disk full? free space and run again)",
-                              saved));
+    throw Error(errno_message(
+        "cannot flush " + temporary.string() + " (is the disk full? free space and run again)",
+        saved));
   }
   ::close(fd);
   if (::rename(temporary.c_str(), path.c_str()) != 0) {
     int saved = errno;
     ::unlink(temporary.c_str());
-    throw Error(errno_message("cannot rename " + temporary.string() + " to " + path.string(),
-                              saved));
+    throw Error(
+        errno_message("cannot rename " + temporary.string() + " to " + path.string(), saved));
   }
   // Make the rename itself durable; a folder that cannot be fsynced (some FUSE mounts) is
   // not an error.

@@ -26,11 +26,20 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
       break;
     }
     switch (text[i]) {
-      case 's': total += number; break;
-      case 'm': total += number * 60; break;
-      case 'h': total += number * 3600; break;
-      case 'd': total += number * 86400; break;
-      default: return std::nullopt;
+      case 's':
+        total += number;
+        break;
+      case 'm':
+        total += number * 60;
+        break;
+      case 'h':
+        total += number * 3600;
+        break;
+      case 'd':
+        total += number * 86400;
+        break;
+      default:
+        return std::nullopt;
     }
     any_unit = true;
     ++i;

@@ -17,7 +17,9 @@ Sha256::Sha256() : context_(std::make_unique<Context>()) {
   }
 }
 
-Sha256::~Sha256() { EVP_MD_CTX_free(context_->md); }
+Sha256::~Sha256() {
+  EVP_MD_CTX_free(context_->md);
+}
 
 void Sha256::update(std::string_view data) {
   EVP_DigestUpdate(context_->md, data.data(), data.size());

@@ -14,8 +14,8 @@
 namespace ssdbuild {
 
 struct SessionArguments {
-  std::string recipe;     // path or built-in name; "" means the default recipe
-  std::string state_dir;  // --state-dir
+  std::string recipe;             // path or built-in name; "" means the default recipe
+  std::string state_dir;          // --state-dir
   std::vector<std::string> sets;  // --set name=value
 };
 

@@ -16,8 +16,8 @@ enum class ColorMode { automatic, always, never };
 struct ConsoleOptions {
   ProgressStyle style = ProgressStyle::plain;
   bool color = false;
-  bool quiet = false;   // only step start/end lines, and the log's tail on failure
-  bool follow = false;  // every line, never condensed
+  bool quiet = false;                  // only step start/end lines, and the log's tail on failure
+  bool follow = false;                 // every line, never condensed
   std::chrono::seconds heartbeat{60};  // silence before "still running"
   std::FILE* out = stdout;
 };

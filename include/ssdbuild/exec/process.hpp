@@ -16,9 +16,9 @@ class SignalWatcher;
 
 /// How a child ended.
 struct ProcessResult {
-  bool started = false;   // false: it could not be executed (see error)
-  int exit_code = -1;     // when it exited
-  int signal = 0;         // when a signal ended it
+  bool started = false;  // false: it could not be executed (see error)
+  int exit_code = -1;    // when it exited
+  int signal = 0;        // when a signal ended it
   bool timed_out = false;
   int interrupted_by = 0;  // the signal ssdbuild received and forwarded
   std::string error;       // why it could not start

@@ -21,9 +21,9 @@ enum class Decision { run, skip };
 struct PlannedStep {
   const StageDefinition* stage = nullptr;
   const StepDefinition* definition = nullptr;
-  std::string id;  // stage/step
-  bool enabled = true;  // its stage's and its own `when` hold
-  bool selected = true;  // inside --only/--from/--to
+  std::string id;                  // stage/step
+  bool enabled = true;             // its stage's and its own `when` hold
+  bool selected = true;            // inside --only/--from/--to
   std::unique_ptr<Action> action;  // null when not enabled
   std::filesystem::path cwd;
   KeyValueList env;
@@ -39,8 +39,8 @@ struct PlannedStep {
 };
 
 struct PlanOptions {
-  std::vector<std::string> only;   // stage names
-  std::string from;                // stage or stage/step
+  std::vector<std::string> only;  // stage names
+  std::string from;               // stage or stage/step
   std::string to;
   std::vector<std::string> force;  // stage or stage/step
   bool run_checks = true;          // `check` commands run when all else says skip

@@ -27,8 +27,8 @@ struct StepRecord {
   std::optional<int> exit_code;
   std::string failure;  // "exit 2", "timeout", "interrupted (SIGINT)"
   int attempts = 0;
-  int runner_pid = 0;   // the ssdbuild that ran it, to tell a crash from a live run
-  std::string log;      // relative to the state folder
+  int runner_pid = 0;  // the ssdbuild that ran it, to tell a crash from a live run
+  std::string log;     // relative to the state folder
   nlohmann::json details = nlohmann::json::object();  // action-specific (resolved commit...)
 };
 
