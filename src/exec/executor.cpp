@@ -157,7 +157,6 @@ Executor::StepResult Executor::run_step(const PlannedStep& step) {
     output.log_only("==== " + ended + " after " + format_duration(Clock::now() - attempt_started) +
                     " ====");
     if (success || last.interrupted_by != 0) break;
-    if (!last.started && last.error.empty()) break;
     if (attempt < step.retries) {
       auto backoff = std::min<std::chrono::milliseconds>(options_.retry_backoff * (1 << attempt),
                                                          std::chrono::minutes(1));

@@ -15,13 +15,50 @@
 #include "ssdbuild/exec/signals.hpp"
 #include "ssdbuild/util/error.hpp"
 
+extern char** environ;
+
 namespace ssdbuild {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr size_t kMaxLine = 64 * 1024;  // a line longer than this is passed on in pieces
 
-[[noreturn]] void exec_child(const ProcessOptions& options, int output_fd, int error_pipe) {
+// Everything the child needs is prepared before fork: after fork in a process with threads
+// (the lock's heartbeat) only async-signal-safe calls are allowed.
+struct PreparedExec {
+  std::vector<std::string> storage;
+  std::vector<char*> argv;
+  std::vector<char*> envp;
+};
+
+PreparedExec prepare_exec(const ProcessOptions& options) {
+  PreparedExec prepared;
+  prepared.storage.reserve(options.argv.size() + options.extra_env.size());
+  for (const auto& argument : options.argv) prepared.storage.push_back(argument);
+  for (const auto& [name, value] : options.extra_env)
+    prepared.storage.push_back(name + "=" + value);
+  for (size_t i = 0; i < options.argv.size(); ++i) {
+    prepared.argv.push_back(prepared.storage[i].data());
+  }
+  prepared.argv.push_back(nullptr);
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    std::string_view variable(*entry);
+    bool overridden = false;
+    for (const auto& [name, value] : options.extra_env) {
+      overridden = overridden || (variable.size() > name.size() && variable[name.size()] == '=' &&
+                                  variable.substr(0, name.size()) == name);
+    }
+    if (!overridden) prepared.envp.push_back(*entry);
+  }
+  for (size_t i = options.argv.size(); i < prepared.storage.size(); ++i) {
+    prepared.envp.push_back(prepared.storage[i].data());
+  }
+  prepared.envp.push_back(nullptr);
+  return prepared;
+}
+
+[[noreturn]] void exec_child(const ProcessOptions& options, const PreparedExec& prepared,
+                             int output_fd, int error_pipe) {
   reset_signals_in_child();
   ::setpgid(0, 0);
   // If ssdbuild is SIGKILLed, take the step's shell down with it.
@@ -35,11 +72,7 @@ constexpr size_t kMaxLine = 64 * 1024;  // a line longer than this is passed on 
     (void)!::write(error_pipe, &error, sizeof error);
     ::_exit(127);
   }
-  for (const auto& [name, value] : options.extra_env) ::setenv(name.c_str(), value.c_str(), 1);
-  std::vector<char*> argv;
-  for (const auto& argument : options.argv) argv.push_back(const_cast<char*>(argument.c_str()));
-  argv.push_back(nullptr);
-  ::execvp(argv[0], argv.data());
+  ::execvpe(prepared.argv[0], prepared.argv.data(), prepared.envp.data());
   int error = errno;
   (void)!::write(error_pipe, &error, sizeof error);
   ::_exit(127);
@@ -112,9 +145,10 @@ ProcessResult run_process(const ProcessOptions& options, LineSink& sink,
   if (::pipe2(output_pipe, O_CLOEXEC) != 0 || ::pipe2(error_pipe, O_CLOEXEC) != 0) {
     throw Error(errno_message("cannot create a pipe for " + options.argv.at(0), errno));
   }
+  PreparedExec prepared = prepare_exec(options);
   pid_t pid = ::fork();
   if (pid < 0) throw Error(errno_message("cannot fork for " + options.argv.at(0), errno));
-  if (pid == 0) exec_child(options, output_pipe[1], error_pipe[1]);
+  if (pid == 0) exec_child(options, prepared, output_pipe[1], error_pipe[1]);
   ::setpgid(pid, pid);  // also in the parent, so kill(-pid) works at once
   ::close(output_pipe[1]);
   ::close(error_pipe[1]);
