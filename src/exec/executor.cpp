@@ -33,15 +33,6 @@ std::vector<std::string> missing_creates(const PlannedStep& step) {
   return missing;
 }
 
-bool check_holds(const PlannedStep& step, const SignalWatcher& signals, LineSink& output) {
-  ProcessOptions options;
-  options.argv = {"bash", "-euo", "pipefail", "-c", step.check};
-  options.cwd = step.cwd;
-  options.extra_env = step.env;
-  options.deadline = Clock::now() + std::chrono::minutes(2);
-  return run_process(options, output, &signals).ok();
-}
-
 }  // namespace
 
 Executor::Executor(const Recipe& recipe, StateStore& state, const EventLog& events,
@@ -146,7 +137,7 @@ Executor::StepResult Executor::run_step(const PlannedStep& step) {
         last.exit_code = 1;
         ended = "finished, but did not create " + missing.front();
         output.on_line("ssdbuild: the step " + ended);
-      } else if (!step.check.empty() && !check_holds(step, signals_, output)) {
+      } else if (!step.check.empty() && !check_holds(step, &signals_, &output)) {
         last.exit_code = 1;
         ended = "finished, but its check still fails";
         output.on_line("ssdbuild: " + ended + ": " + step.check);

@@ -78,24 +78,6 @@ std::string chain(const std::string& own, const std::vector<std::string>& upstre
   return hash.hex_digest();
 }
 
-// Runs a step's `check` the way the step itself would run: bash, its folder, its env.
-bool check_passes(const PlannedStep& step) {
-  struct Discard : LineSink {
-    void on_line(std::string_view line) override { spdlog::debug("check: {}", line); }
-  } discard;
-  ProcessOptions options;
-  options.argv = {"bash", "-euo", "pipefail", "-c", step.check};
-  options.cwd = step.cwd;
-  options.extra_env = step.env;
-  options.deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
-  options.kill_grace = std::chrono::seconds(2);
-  std::error_code error;
-  if (!std::filesystem::is_directory(step.cwd, error)) return false;
-  ProcessResult result = run_process(options, discard, nullptr);
-  spdlog::debug("check of {}: {}", step.id, result.describe());
-  return result.ok();
-}
-
 std::string age_of(const StepRecord& record) {
   auto ended = parse_utc(record.ended_at);
   if (!ended) return "";
@@ -148,7 +130,7 @@ Verdict decide(const PlannedStep& step, const StepRecord* record, const std::str
     if (!path_or_glob_exists(path))
       return {Decision::run, "run: creates " + path + " missing", true};
   }
-  if (!step.check.empty() && run_checks && !check_passes(step)) {
+  if (!step.check.empty() && run_checks && !check_holds(step, nullptr)) {
     return {Decision::run, "run: check failed", true};
   }
   std::string age = age_of(*record);
@@ -180,6 +162,23 @@ size_t find_selector(const std::vector<PlannedStep>& steps, const std::string& s
 }
 
 }  // namespace
+
+bool check_holds(const PlannedStep& step, const SignalWatcher* signals, LineSink* output) {
+  struct Discard : LineSink {
+    void on_line(std::string_view line) override { spdlog::debug("check: {}", line); }
+  } discard;
+  std::error_code error;
+  if (!std::filesystem::is_directory(step.cwd, error)) return false;
+  ProcessOptions options;
+  options.argv = {"bash", "-euo", "pipefail", "-c", step.check};
+  options.cwd = step.cwd;
+  options.extra_env = step.env;
+  options.deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+  options.kill_grace = std::chrono::seconds(2);
+  ProcessResult result = run_process(options, output ? *output : discard, signals);
+  spdlog::debug("check of {}: {}", step.id, result.describe());
+  return result.ok();
+}
 
 size_t Plan::count(Decision decision) const {
   return static_cast<size_t>(std::count_if(

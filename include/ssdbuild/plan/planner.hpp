@@ -15,6 +15,8 @@
 
 namespace ssdbuild {
 
+class SignalWatcher;
+
 enum class Decision { run, skip };
 
 /// A step resolved for one run, with the decision about it.
@@ -55,6 +57,10 @@ struct Plan {
 /// errors and Error (exit 2) for a --from/--to/--only/--force that names no step.
 Plan make_plan(const Recipe& recipe, VariableScope& variables, const StateStore& state,
                const std::string& boot_id, const PlanOptions& options);
+
+/// Runs the step's `check` as the step itself would run (bash, its folder, its env);
+/// true when it exits 0. Output goes to `output`, or to the debug log when null.
+bool check_holds(const PlannedStep& step, const SignalWatcher* signals, LineSink* output = nullptr);
 
 /// Whether `selector` (a stage, or stage/step) names the step.
 bool selector_matches(const std::string& selector, const PlannedStep& step);
