@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "ssdbuild/actions/copy_action.hpp"
 #include "ssdbuild/actions/run_action.hpp"
 
 namespace ssdbuild {
@@ -9,7 +10,8 @@ namespace {
 
 const std::vector<const ActionType*>& registry() {
   static const RunActionType run;
-  static const std::vector<const ActionType*> types = {&run};
+  static const CopyActionType copy;
+  static const std::vector<const ActionType*> types = {&run, &copy};
   return types;
 }
 
@@ -23,6 +25,21 @@ ProcessResult StepContext::run_command(const std::vector<std::string>& argv) con
   options.deadline = deadline;
   options.kill_grace = kill_grace;
   return run_process(options, *output, signals);
+}
+
+ActionOutcome ActionOutcome::succeeded() {
+  ActionOutcome outcome;
+  outcome.process.started = true;
+  outcome.process.exit_code = 0;
+  return outcome;
+}
+
+ActionOutcome ActionOutcome::failed(std::string message) {
+  ActionOutcome outcome;
+  outcome.process.started = true;
+  outcome.process.exit_code = 1;
+  outcome.message = std::move(message);
+  return outcome;
 }
 
 const ActionType* find_action_type(std::string_view key) {

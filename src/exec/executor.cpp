@@ -125,6 +125,8 @@ Executor::StepResult Executor::run_step(const PlannedStep& step) {
       context.kill_grace = options_.kill_grace;
       context.output = &output;
       context.signals = &signals_;
+      context.state_folder = layout.folder;
+      context.details = &record.details;
       ActionOutcome outcome = step.action->execute(context);
       last = outcome.process;
       failure_detail = outcome.message;

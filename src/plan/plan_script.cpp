@@ -37,6 +37,9 @@ std::string render_plan_script(const Plan& plan, const Recipe& recipe,
       text += "\n# ===== stage " + current_stage->name + " =====\n";
     }
     text += "\n# --- " + step.id + ": " + step.reason + "\n";
+    if (step.action) {
+      for (const auto& note : step.action->plan_notes()) text += "#     " + note + "\n";
+    }
     bool write_code = step.enabled && (step.decision == Decision::run || include_skipped);
     if (!write_code) continue;
     text += "(\n" + step_commands(step) + ")\n";

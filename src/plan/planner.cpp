@@ -192,6 +192,7 @@ bool selector_matches(const std::string& selector, const PlannedStep& step) {
 Plan make_plan(const Recipe& recipe, VariableScope& variables, const StateStore& state,
                const std::string& boot_id, const PlanOptions& options) {
   Plan plan;
+  const std::filesystem::path& state_folder = state.layout().folder;
   std::string workdir_text = variables.value("workdir");
   std::filesystem::path workdir = std::filesystem::absolute(workdir_text).lexically_normal();
 
@@ -240,9 +241,12 @@ Plan make_plan(const Recipe& recipe, VariableScope& variables, const StateStore&
       step.scope = definition.scope;
       step.timeout = definition.timeout;
       step.retries = definition.retries;
-      ConfigReader reader(recipe.file, [&](std::string_view text, const YAML::Node& node) {
-        return resolver.text(std::string(text), node);
-      });
+      ConfigReader reader(
+          recipe.file,
+          [&](std::string_view text, const YAML::Node& node) {
+            return resolver.text(std::string(text), node);
+          },
+          ActionSettings{step.cwd, state_folder, recipe.name});
       step.action =
           find_action_type(definition.action_key)->parse(definition.action_config, reader);
       step.definition_hash = hash_definition(step, variables.take_reads());

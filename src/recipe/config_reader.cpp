@@ -21,8 +21,14 @@ std::string describe_node_type(const YAML::Node& node) {
   }
 }
 
-ConfigReader::ConfigReader(std::string file, StringResolver resolve)
-    : file_(std::move(file)), resolve_(std::move(resolve)) {}
+ConfigReader::ConfigReader(std::string file, StringResolver resolve, ActionSettings settings)
+    : file_(std::move(file)), resolve_(std::move(resolve)), settings_(std::move(settings)) {}
+
+std::filesystem::path ConfigReader::path(const YAML::Node& node, std::string_view what) const {
+  std::string text = string(node, what);
+  if (text.empty()) fail(node, std::string(what) + " must not be empty");
+  return (settings_.cwd / text).lexically_normal();
+}
 
 void ConfigReader::fail(const YAML::Node& node, const std::string& message) const {
   throw RecipeError(location_of(file_, node), message);
@@ -51,6 +57,7 @@ std::vector<std::string> ConfigReader::strings(const YAML::Node& node,
 
 bool ConfigReader::boolean(const YAML::Node& node, std::string_view what) const {
   std::string text = string(node, what);
+  if (settings_.validating && text.find("${") != std::string::npos) return false;
   if (text == "true" || text == "yes" || text == "on") return true;
   if (text == "false" || text == "no" || text == "off") return false;
   fail(node, std::string(what) + " must be true or false, not `" + text + "`");
@@ -58,6 +65,7 @@ bool ConfigReader::boolean(const YAML::Node& node, std::string_view what) const 
 
 long long ConfigReader::integer(const YAML::Node& node, std::string_view what) const {
   std::string text = string(node, what);
+  if (settings_.validating && text.find("${") != std::string::npos) return 0;
   try {
     size_t used = 0;
     long long value = std::stoll(text, &used);

@@ -397,10 +397,15 @@ class RecipeValidator {
         }
         check_text(step.check, step.node["check"], context);
         // The action checks its own configuration; strings are checked, not resolved.
-        ConfigReader reader(file_, [&](std::string_view text, const YAML::Node& node) {
-          check_text(std::string(text), node, context);
-          return std::string(text);
-        });
+        ActionSettings settings;
+        settings.validating = true;
+        ConfigReader reader(
+            file_,
+            [&](std::string_view text, const YAML::Node& node) {
+              check_text(std::string(text), node, context);
+              return std::string(text);
+            },
+            settings);
         try {
           find_action_type(step.action_key)->parse(step.action_config, reader);
         } catch (const RecipeError& problem) {

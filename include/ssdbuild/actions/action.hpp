@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <yaml-cpp/yaml.h>
+#include <nlohmann/json.hpp>
 
 #include "ssdbuild/exec/process.hpp"
 #include "ssdbuild/recipe/config_reader.hpp"
@@ -32,6 +33,11 @@ struct StepContext {
   std::chrono::milliseconds kill_grace{10000};
   LineSink* output = nullptr;
   const SignalWatcher* signals = nullptr;
+  std::filesystem::path state_folder;
+  nlohmann::json* details = nullptr;  // the step's record details, saved in state.json
+
+  /// Writes a line to the step's output (its log, and the console).
+  void say(std::string_view line) const { output->on_line(line); }
 
   /// Runs a command in the step's folder and environment, output to `output`, bounded by
   /// the deadline and ended by signals.
@@ -42,6 +48,10 @@ struct ActionOutcome {
   ProcessResult process;  // how the step's work ended (also for in-process actions)
   std::string message;    // extra detail for a failure
   bool ok() const { return process.ok(); }
+
+  /// For actions that do their work in-process.
+  static ActionOutcome succeeded();
+  static ActionOutcome failed(std::string message);
 };
 
 class Action {
@@ -54,6 +64,9 @@ class Action {
   virtual std::string shell_commands() const = 0;
   /// Carries out the step.
   virtual ActionOutcome execute(const StepContext& context) const = 0;
+  /// Comment lines for `plan` about what the action finds now, without changing anything
+  /// (a patch op "already applied", a copy "kept: exists").
+  virtual std::vector<std::string> plan_notes() const { return {}; }
 };
 
 /// One kind of action, known by its YAML key.

@@ -1,0 +1,36 @@
+#pragma once
+// `copy: {from, to, overwrite}`: a file or folder copied into place atomically (a temporary
+// copy beside `to`, then a rename). With `overwrite: false` (the default) an existing
+// `to` is kept, so a configuration edited after the copy survives a re-run.
+#include <filesystem>
+
+#include "ssdbuild/actions/action.hpp"
+
+namespace ssdbuild {
+
+class CopyAction : public Action {
+ public:
+  CopyAction(std::filesystem::path from, std::filesystem::path to, bool overwrite)
+      : from_(std::move(from)), to_(std::move(to)), overwrite_(overwrite) {}
+  std::string fingerprint_text() const override;
+  std::string shell_commands() const override;
+  ActionOutcome execute(const StepContext& context) const override;
+  std::vector<std::string> plan_notes() const override;
+
+ private:
+  std::filesystem::path temporary() const;
+
+  std::filesystem::path from_;
+  std::filesystem::path to_;
+  bool overwrite_;
+};
+
+class CopyActionType : public ActionType {
+ public:
+  std::string_view key() const override { return "copy"; }
+  std::unique_ptr<Action> parse(const YAML::Node& config,
+                                const ConfigReader& reader) const override;
+  std::string derive_name(const YAML::Node& config) const override;
+};
+
+}  // namespace ssdbuild
