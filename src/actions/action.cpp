@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "ssdbuild/actions/copy_action.hpp"
+#include "ssdbuild/actions/patch_action.hpp"
 #include "ssdbuild/actions/run_action.hpp"
 
 namespace ssdbuild {
@@ -11,7 +12,8 @@ namespace {
 const std::vector<const ActionType*>& registry() {
   static const RunActionType run;
   static const CopyActionType copy;
-  static const std::vector<const ActionType*> types = {&run, &copy};
+  static const PatchActionType patch;
+  static const std::vector<const ActionType*> types = {&run, &copy, &patch};
   return types;
 }
 

@@ -1,6 +1,7 @@
 #include "ssdbuild/util/atomic_file.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -33,12 +34,19 @@ std::string random_suffix() {
 
 }  // namespace
 
-void write_file_atomically(const std::filesystem::path& path, std::string_view content) {
+namespace {
+
+void write_atomically(const std::filesystem::path& path, std::string_view content,
+                      const struct stat* keep) {
   std::filesystem::path temporary = path;
   temporary += ".tmp-" + std::to_string(::getpid()) + "-" + random_suffix();
   int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) throw Error(errno_message("cannot create " + temporary.string(), errno));
   write_all(fd, content, temporary);
+  if (keep != nullptr) {
+    (void)::fchmod(fd, keep->st_mode & 07777);
+    (void)::fchown(fd, keep->st_uid, keep->st_gid);
+  }
   if (::fsync(fd) != 0 && errno != EINVAL) {
     int saved = errno;
     ::close(fd);
@@ -62,6 +70,20 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view c
     (void)::fsync(dir);
     ::close(dir);
   }
+}
+
+}  // namespace
+
+void write_file_atomically(const std::filesystem::path& path, std::string_view content) {
+  write_atomically(path, content, nullptr);
+}
+
+void rewrite_file_atomically(const std::filesystem::path& path, std::string_view content) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) {
+    throw Error(errno_message("cannot stat " + path.string(), errno));
+  }
+  write_atomically(path, content, &info);
 }
 
 std::string read_file(const std::filesystem::path& path) {

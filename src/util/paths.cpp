@@ -2,7 +2,9 @@
 
 #include <glob.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <regex>
 
 namespace ssdbuild {
 
@@ -15,6 +17,79 @@ bool path_or_glob_exists(const std::string& pattern) {
   bool any = ::glob(pattern.c_str(), 0, nullptr, &matches) == 0 && matches.gl_pathc > 0;
   ::globfree(&matches);
   return any;
+}
+
+namespace {
+
+// One pattern part (a folder or file name) as a regular expression.
+std::string part_regex(const std::string& part) {
+  std::string regex;
+  for (size_t i = 0; i < part.size(); ++i) {
+    char c = part[i];
+    if (c == '*') {
+      regex += "[^/]*";
+    } else if (c == '?') {
+      regex += "[^/]";
+    } else if (c == '[') {
+      size_t close = part.find(']', i + 1);
+      if (close == std::string::npos) {
+        regex += "\\[";
+      } else {
+        std::string set = part.substr(i + 1, close - i - 1);
+        if (!set.empty() && set[0] == '!') set[0] = '^';
+        regex += "[" + set + "]";
+        i = close;
+      }
+    } else {
+      if (std::string("\\^$.|+(){}").find(c) != std::string::npos) regex += '\\';
+      regex += c;
+    }
+  }
+  return regex;
+}
+
+void walk(const std::filesystem::path& folder, const std::vector<std::string>& parts, size_t index,
+          std::vector<std::string>& found) {
+  std::error_code error;
+  if (index == parts.size()) {
+    if (std::filesystem::is_regular_file(folder, error)) found.push_back(folder.string());
+    return;
+  }
+  const std::string& part = parts[index];
+  if (part == "**") {
+    walk(folder, parts, index + 1, found);  // zero folders
+    for (const auto& entry : std::filesystem::directory_iterator(folder, error)) {
+      std::string name = entry.path().filename().string();
+      if (name[0] == '.' || !entry.is_directory(error) || entry.is_symlink(error)) continue;
+      walk(entry.path(), parts, index, found);
+    }
+    return;
+  }
+  if (part.find_first_of("*?[") == std::string::npos) {
+    if (std::filesystem::exists(folder / part, error)) walk(folder / part, parts, index + 1, found);
+    return;
+  }
+  std::regex matcher(part_regex(part));
+  for (const auto& entry : std::filesystem::directory_iterator(folder, error)) {
+    std::string name = entry.path().filename().string();
+    if (name[0] == '.' && part[0] != '.') continue;
+    if (std::regex_match(name, matcher)) walk(entry.path(), parts, index + 1, found);
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> expand_file_glob(const std::string& pattern) {
+  std::vector<std::string> parts;
+  std::filesystem::path root = "/";
+  for (const auto& part : std::filesystem::path(pattern).relative_path()) {
+    parts.push_back(part.string());
+  }
+  std::vector<std::string> found;
+  walk(root, parts, 0, found);
+  std::sort(found.begin(), found.end());
+  found.erase(std::unique(found.begin(), found.end()), found.end());
+  return found;
 }
 
 }  // namespace ssdbuild

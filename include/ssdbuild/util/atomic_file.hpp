@@ -11,6 +11,9 @@ namespace ssdbuild {
 /// Replaces `path` with `content` atomically; throws Error naming the path on failure.
 void write_file_atomically(const std::filesystem::path& path, std::string_view content);
 
+/// Replaces an existing file's content atomically, keeping its mode and owner.
+void rewrite_file_atomically(const std::filesystem::path& path, std::string_view content);
+
 /// Reads a whole file; throws Error naming the path when it cannot be read.
 std::string read_file(const std::filesystem::path& path);
 
