@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "ssdbuild/actions/copy_action.hpp"
+#include "ssdbuild/actions/env_action.hpp"
 #include "ssdbuild/actions/patch_action.hpp"
 #include "ssdbuild/actions/run_action.hpp"
 
@@ -13,7 +14,8 @@ const std::vector<const ActionType*>& registry() {
   static const RunActionType run;
   static const CopyActionType copy;
   static const PatchActionType patch;
-  static const std::vector<const ActionType*> types = {&run, &copy, &patch};
+  static const EnvActionType env;
+  static const std::vector<const ActionType*> types = {&run, &copy, &patch, &env};
   return types;
 }
 
@@ -42,6 +44,15 @@ ActionOutcome ActionOutcome::failed(std::string message) {
   outcome.process.exit_code = 1;
   outcome.message = std::move(message);
   return outcome;
+}
+
+ProcessResult StepContext::run_script() const {
+  ProcessOptions options;
+  options.argv = {"bash", script_path.string()};
+  options.cwd = cwd;
+  options.deadline = deadline;
+  options.kill_grace = kill_grace;
+  return run_process(options, *output, signals);
 }
 
 const ActionType* find_action_type(std::string_view key) {

@@ -15,7 +15,7 @@ std::string RunAction::shell_commands() const {
 ActionOutcome RunAction::execute(const StepContext& context) const {
   // The step's .sh is the script itself (with its cd and exports): what ran is exactly
   // what a person can re-run.
-  return {context.run_command({"bash", context.script_path.string()}), ""};
+  return {context.run_script(), ""};
 }
 
 std::unique_ptr<Action> RunActionType::parse(const YAML::Node& config,

@@ -124,6 +124,14 @@ int run_cli(int argc, char** argv) {
   auto* stop = app.add_subcommand("stop", "Stop the run that holds the state folder");
   add_session_options(stop, stop_arguments, false);
 
+  SessionArguments env_arguments;
+  std::string env_format = "sh";
+  auto* env = app.add_subcommand(
+      "env", "Print the environment the recipe's `env` steps set (for a notebook's Python)");
+  add_session_options(env, env_arguments, true);
+  env->add_option("--format", env_format, "sh (export lines), json, or python")
+      ->check(CLI::IsMember({"sh", "json", "python"}));
+
   app.add_subcommand("recipes", "List the built-in recipes");
   std::string show_name;
   auto* show = app.add_subcommand("show", "Print a built-in recipe, to copy and edit");
@@ -160,6 +168,7 @@ int run_cli(int argc, char** argv) {
     if (*log) return log_command(log_arguments, log_step, log_attempt);
     if (*reset) return reset_command(reset_arguments, reset_steps, reset_all, console);
     if (*stop) return stop_command(stop_arguments, console);
+    if (*env) return env_command(env_arguments, env_format);
     if (app.got_subcommand("recipes")) return recipes_command();
     if (*show) return show_command(show_name);
     if (*facts) return facts_command(facts_json);

@@ -3,12 +3,24 @@
 
 #include <spdlog/fmt/fmt.h>
 
+#include "ssdbuild/actions/env_action.hpp"
 #include "ssdbuild/cli/commands.hpp"
 #include "ssdbuild/recipe/builtin_recipes.hpp"
 #include "ssdbuild/recipe/loader.hpp"
 #include "ssdbuild/util/strings.hpp"
 
 namespace ssdbuild {
+
+int env_command(const SessionArguments& arguments, const std::string& format) {
+  auto session = open_session(arguments);
+  StateStore state(session->layout);
+  state.load();
+  PlanOptions options;
+  options.run_checks = false;
+  Plan plan = make_plan(session->recipe, *session->variables, state, session->boot_id, options);
+  std::cout << format_environment(plan_env_changes(plan), format);
+  return kExitOk;
+}
 
 int recipes_command() {
   for (const auto& builtin : embedded_recipes()) {

@@ -119,7 +119,7 @@ Executor::StepResult Executor::run_step(const PlannedStep& step) {
       StepContext context;
       context.step_id = step.id;
       context.cwd = step.cwd;
-      context.env = step.env;
+      context.env = step_environment(step);
       context.script_path = script;
       if (step.timeout) context.deadline = attempt_started + *step.timeout;
       context.kill_grace = options_.kill_grace;

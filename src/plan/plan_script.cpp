@@ -6,6 +6,7 @@ namespace ssdbuild {
 
 std::string step_commands(const PlannedStep& step) {
   std::string text = "cd " + shell_quote(step.cwd.string()) + "\n";
+  text += env_changes_as_shell(step.inherited_env);
   for (const auto& [name, value] : step.env) {
     text += "export " + name + "=" + shell_quote(value) + "\n";
   }

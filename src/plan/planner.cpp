@@ -54,6 +54,12 @@ std::string hash_definition(const PlannedStep& step, const KeyValueList& reads) 
   hash.update_field(step.definition->action_key);
   hash.update_field(step.action->fingerprint_text());
   hash.update_field(step.cwd.string());
+  for (const auto& change : step.inherited_env) {
+    hash.update_field(to_string(change.mode));
+    hash.update_field(change.name);
+    hash.update_field(change.value);
+  }
+  hash.update_field("env");
   for (const auto& [name, value] : step.env) {
     hash.update_field(name);
     hash.update_field(value);
@@ -172,12 +178,27 @@ bool check_holds(const PlannedStep& step, const SignalWatcher* signals, LineSink
   ProcessOptions options;
   options.argv = {"bash", "-euo", "pipefail", "-c", step.check};
   options.cwd = step.cwd;
-  options.extra_env = step.env;
+  options.extra_env = step_environment(step);
   options.deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
   options.kill_grace = std::chrono::seconds(2);
   ProcessResult result = run_process(options, output ? *output : discard, signals);
   spdlog::debug("check of {}: {}", step.id, result.describe());
   return result.ok();
+}
+
+KeyValueList step_environment(const PlannedStep& step) {
+  KeyValueList values = apply_env_changes(step.inherited_env);
+  for (const auto& entry : step.env) values.push_back(entry);
+  return values;
+}
+
+std::vector<EnvChange> plan_env_changes(const Plan& plan) {
+  std::vector<EnvChange> changes;
+  for (const auto& step : plan.steps) {
+    if (!step.action) continue;
+    for (const auto& change : step.action->env_changes()) changes.push_back(change);
+  }
+  return changes;
 }
 
 size_t Plan::count(Decision decision) const {
@@ -198,6 +219,7 @@ Plan make_plan(const Recipe& recipe, VariableScope& variables, const StateStore&
 
   // Resolve every step and compute fingerprints, stage by stage in dependency order.
   std::map<std::string, std::string> stage_fingerprint;  // of its last step
+  std::vector<EnvChange> environment;                    // changes made by the `env` steps so far
   for (const StageDefinition* stage : recipe.stages_in_order()) {
     std::vector<std::string> upstream;
     for (const auto& need : stage->needs) upstream.push_back(stage_fingerprint[need]);
@@ -246,10 +268,12 @@ Plan make_plan(const Recipe& recipe, VariableScope& variables, const StateStore&
           [&](std::string_view text, const YAML::Node& node) {
             return resolver.text(std::string(text), node);
           },
-          ActionSettings{step.cwd, state_folder, recipe.name});
+          ActionSettings{step.cwd, state_folder, recipe.name, environment, false});
+      step.inherited_env = environment;
       step.action =
           find_action_type(definition.action_key)->parse(definition.action_config, reader);
       step.definition_hash = hash_definition(step, variables.take_reads());
+      for (const auto& change : step.action->env_changes()) environment.push_back(change);
       step.fingerprint = chain(step.definition_hash, {previous});
       previous = step.fingerprint;
       plan.steps.push_back(std::move(step));

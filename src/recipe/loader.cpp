@@ -25,6 +25,23 @@ const std::vector<std::string> kStageKeys = {"name", "description", "when", "nee
 const std::vector<std::string> kStepFields = {
     "name", "description", "when", "cwd", "env", "timeout", "retries", "creates", "check", "scope"};
 
+// `env` is both a step field (variables for that step) and an action (variables for the
+// steps after it). It is the action when it holds only set/prepend/append and the step has
+// no other action.
+bool is_env_action(const YAML::Node& step) {
+  const YAML::Node env = step["env"];
+  if (!env || !env.IsMap() || env.size() == 0) return false;
+  for (const auto& entry : env) {
+    std::string key = entry.first.Scalar();
+    if (key != "set" && key != "prepend" && key != "append") return false;
+  }
+  for (const auto& entry : step) {
+    std::string key = entry.first.Scalar();
+    if (key != "env" && find_action_type(key) != nullptr) return false;
+  }
+  return true;
+}
+
 bool is_valid_name(const std::string& name) {
   static const std::regex pattern("[A-Za-z0-9][A-Za-z0-9_.-]*");
   return std::regex_match(name, pattern);
@@ -205,9 +222,10 @@ class RecipeValidator {
       step.node = YAML::Node(node);
       step.location = location_of(file_, node);
       if (!check_keys(node, "a step", kStepFields, action_names)) continue;
+      bool env_is_action = is_env_action(node);
       for (const auto& entry : node) {
         std::string key = entry.first.Scalar();
-        if (find_action_type(key) == nullptr) continue;
+        if (find_action_type(key) == nullptr || (key == "env" && !env_is_action)) continue;
         if (!step.action_key.empty()) {
           error(entry.first, "a step has exactly one action; this one has `" + step.action_key +
                                  "` and `" + key + "`");
@@ -266,7 +284,7 @@ class RecipeValidator {
       step.when_node = node["when"];
     }
     if (node["cwd"]) step.cwd = scalar(node["cwd"], "`cwd`");
-    step.env = string_map(node["env"], "`env`");
+    if (step.action_key != "env") step.env = string_map(node["env"], "`env`");
     if (node["timeout"]) {
       std::string text = scalar(node["timeout"], "`timeout`");
       step.timeout = parse_duration(text);

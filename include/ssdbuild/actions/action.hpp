@@ -42,6 +42,8 @@ struct StepContext {
   /// Runs a command in the step's folder and environment, output to `output`, bounded by
   /// the deadline and ended by signals.
   ProcessResult run_command(const std::vector<std::string>& argv) const;
+  /// Runs the step's .sh with bash; the script sets its own folder and environment.
+  ProcessResult run_script() const;
 };
 
 struct ActionOutcome {
@@ -64,6 +66,8 @@ class Action {
   virtual std::string shell_commands() const = 0;
   /// Carries out the step.
   virtual ActionOutcome execute(const StepContext& context) const = 0;
+  /// The environment changes this step makes for the steps after it (the `env` action).
+  virtual std::vector<EnvChange> env_changes() const { return {}; }
   /// Comment lines for `plan` about what the action finds now, without changing anything
   /// (a patch op "already applied", a copy "kept: exists").
   virtual std::vector<std::string> plan_notes() const { return {}; }

@@ -22,6 +22,7 @@ int log_command(const SessionArguments& arguments, const std::string& step, int 
 int reset_command(const SessionArguments& arguments, const std::vector<std::string>& steps,
                   bool all, Console& console);
 int stop_command(const SessionArguments& arguments, Console& console);
+int env_command(const SessionArguments& arguments, const std::string& format);
 int recipes_command();
 int show_command(const std::string& name);
 int facts_command(bool json);

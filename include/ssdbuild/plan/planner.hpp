@@ -28,7 +28,8 @@ struct PlannedStep {
   bool selected = true;            // inside --only/--from/--to
   std::unique_ptr<Action> action;  // null when not enabled
   std::filesystem::path cwd;
-  KeyValueList env;
+  std::vector<EnvChange> inherited_env;  // from the `env` steps before it
+  KeyValueList env;                      // its own `env:`, applied after inherited_env
   std::optional<std::chrono::seconds> timeout;
   int retries = 0;
   std::vector<std::string> creates;  // absolute, may hold globs
@@ -57,6 +58,13 @@ struct Plan {
 /// errors and Error (exit 2) for a --from/--to/--only/--force that names no step.
 Plan make_plan(const Recipe& recipe, VariableScope& variables, const StateStore& state,
                const std::string& boot_id, const PlanOptions& options);
+
+/// The environment variables the step runs with, on top of ssdbuild's own: its inherited
+/// changes applied to ssdbuild's environment, then its own `env`.
+KeyValueList step_environment(const PlannedStep& step);
+
+/// Every environment change the plan's enabled `env` steps make, in order.
+std::vector<EnvChange> plan_env_changes(const Plan& plan);
 
 /// Runs the step's `check` as the step itself would run (bash, its folder, its env);
 /// true when it exits 0. Output goes to `output`, or to the debug log when null.

@@ -10,6 +10,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "ssdbuild/exec/environment.hpp"
+
 #include "ssdbuild/recipe/diagnostic.hpp"
 
 namespace ssdbuild {
@@ -23,6 +25,7 @@ struct ActionSettings {
   std::filesystem::path cwd = ".";
   std::filesystem::path state_folder = ".ssdbuild";
   std::string recipe_name;
+  std::vector<EnvChange> preceding_env;  // what the `env` steps before this one change
   bool validating = false;  // variables are not resolved: typed values may still hold ${...}
 };
 
