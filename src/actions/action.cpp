@@ -6,6 +6,7 @@
 #include "ssdbuild/actions/env_action.hpp"
 #include "ssdbuild/actions/patch_action.hpp"
 #include "ssdbuild/actions/run_action.hpp"
+#include "ssdbuild/actions/system_actions.hpp"
 
 namespace ssdbuild {
 namespace {
@@ -15,7 +16,10 @@ const std::vector<const ActionType*>& registry() {
   static const CopyActionType copy;
   static const PatchActionType patch;
   static const EnvActionType env;
-  static const std::vector<const ActionType*> types = {&run, &copy, &patch, &env};
+  static const AlternativesActionType alternatives;
+  static const LdconfigActionType ldconfig;
+  static const std::vector<const ActionType*> types = {&run, &copy,         &patch,
+                                                       &env, &alternatives, &ldconfig};
   return types;
 }
 
