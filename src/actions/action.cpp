@@ -4,6 +4,7 @@
 
 #include "ssdbuild/actions/copy_action.hpp"
 #include "ssdbuild/actions/env_action.hpp"
+#include "ssdbuild/actions/extract_action.hpp"
 #include "ssdbuild/actions/patch_action.hpp"
 #include "ssdbuild/actions/run_action.hpp"
 #include "ssdbuild/actions/system_actions.hpp"
@@ -18,8 +19,9 @@ const std::vector<const ActionType*>& registry() {
   static const EnvActionType env;
   static const AlternativesActionType alternatives;
   static const LdconfigActionType ldconfig;
-  static const std::vector<const ActionType*> types = {&run, &copy,         &patch,
-                                                       &env, &alternatives, &ldconfig};
+  static const ExtractActionType extract;
+  static const std::vector<const ActionType*> types = {&run,          &copy,     &patch,  &env,
+                                                       &alternatives, &ldconfig, &extract};
   return types;
 }
 

@@ -1,0 +1,304 @@
+#include "ssdbuild/actions/extract_action.hpp"
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <fstream>
+#include <memory>
+
+#include "ssdbuild/util/atomic_file.hpp"
+#include "ssdbuild/util/error.hpp"
+#include "ssdbuild/util/sha256.hpp"
+#include "ssdbuild/util/strings.hpp"
+
+namespace ssdbuild {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using ArchivePointer = std::unique_ptr<struct archive, int (*)(struct archive*)>;
+
+// The entry's path with `strip` leading components dropped; "" when nothing is left.
+// Throws for absolute paths and `..`.
+std::string safe_relative(const std::string& entry, const std::string& name, int strip) {
+  if (!name.empty() && name.front() == '/') {
+    throw Error("archive entry `" + entry + "` has an absolute path; refusing to extract it");
+  }
+  std::vector<std::string> parts;
+  for (const auto& part : fs::path(name)) {
+    std::string text = part.string();
+    if (text == "..") {
+      throw Error("archive entry `" + entry +
+                  "` climbs out of the destination with `..`; "
+                  "refusing to extract it");
+    }
+    if (text == "." || text.empty()) continue;
+    parts.push_back(text);
+  }
+  if (static_cast<int>(parts.size()) <= strip) return "";
+  std::string kept;
+  for (size_t i = static_cast<size_t>(strip); i < parts.size(); ++i) {
+    kept += (kept.empty() ? "" : "/") + parts[i];
+  }
+  return kept;
+}
+
+// Whether a symlink at `relative` (inside the destination) pointing at `target` stays inside.
+bool link_stays_inside(const std::string& relative, const std::string& target) {
+  if (target.empty() || target.front() == '/') return false;
+  int depth = 0;
+  fs::path where = fs::path(relative).parent_path();
+  for (const auto& part : where) {
+    if (!part.empty() && part != ".") ++depth;
+  }
+  for (const auto& part : fs::path(target)) {
+    std::string text = part.string();
+    if (text == "..") {
+      if (--depth < 0) return false;
+    } else if (!text.empty() && text != ".") {
+      ++depth;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string file_sha256(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(errno_message("cannot read " + path.string(), errno));
+  Sha256 hash;
+  std::vector<char> buffer(1 << 16);
+  while (in.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) || in.gcount() > 0) {
+    hash.update(std::string_view(buffer.data(), static_cast<size_t>(in.gcount())));
+  }
+  return hash.hex_digest();
+}
+
+size_t extract_archive(const fs::path& archive, const fs::path& into, int strip) {
+  ArchivePointer reader(archive_read_new(), archive_read_free);
+  archive_read_support_format_tar(reader.get());
+  archive_read_support_format_gnutar(reader.get());
+  archive_read_support_format_zip(reader.get());
+  archive_read_support_filter_all(reader.get());
+  if (archive_read_open_filename(reader.get(), archive.c_str(), 1 << 16) != ARCHIVE_OK) {
+    throw Error("cannot open the archive " + archive.string() + ": " +
+                archive_error_string(reader.get()));
+  }
+  ArchivePointer writer(archive_write_disk_new(), archive_write_free);
+  // Entries are written to absolute paths under `into` (checked above), so libarchive's
+  // absolute-path and symlink guards, which would also judge `into` itself, stay off.
+  archive_write_disk_set_options(
+      writer.get(), ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_SECURE_NODOTDOT);
+  size_t count = 0;
+  struct archive_entry* entry = nullptr;
+  while (true) {
+    int status = archive_read_next_header(reader.get(), &entry);
+    if (status == ARCHIVE_EOF) break;
+    if (status < ARCHIVE_WARN) {
+      throw Error("cannot read " + archive.string() + ": " + archive_error_string(reader.get()) +
+                  " (a truncated or corrupt download?)");
+    }
+    std::string name = archive_entry_pathname(entry) ? archive_entry_pathname(entry) : "";
+    std::string relative = safe_relative(name, name, strip);
+    if (relative.empty()) continue;
+    const char* symlink = archive_entry_symlink(entry);
+    if (symlink != nullptr && !link_stays_inside(relative, symlink)) {
+      throw Error("archive entry `" + name + "` is a link to `" + symlink +
+                  "`, outside the destination; refusing to extract it");
+    }
+    const char* hardlink = archive_entry_hardlink(entry);
+    if (hardlink != nullptr) {
+      std::string target = safe_relative(name, hardlink, strip);
+      if (target.empty()) {
+        throw Error("archive entry `" + name + "` is a hard link to `" + hardlink +
+                    "`, outside the destination; refusing to extract it");
+      }
+      archive_entry_set_hardlink(entry, (into / target).c_str());
+    }
+    archive_entry_set_pathname(entry, (into / relative).c_str());
+    if (archive_write_header(writer.get(), entry) < ARCHIVE_WARN) {
+      throw Error("cannot extract `" + name + "`: " + archive_error_string(writer.get()));
+    }
+    if (archive_entry_size(entry) > 0) {
+      const void* block;
+      size_t size;
+      la_int64_t offset;
+      while ((status = archive_read_data_block(reader.get(), &block, &size, &offset)) ==
+             ARCHIVE_OK) {
+        if (archive_write_data_block(writer.get(), block, size, offset) < ARCHIVE_WARN) {
+          throw Error("cannot write `" + name + "`: " + archive_error_string(writer.get()) +
+                      " (is the disk full?)");
+        }
+      }
+      if (status < ARCHIVE_WARN) {
+        throw Error("cannot read `" + name + "` from " + archive.string() + ": " +
+                    archive_error_string(reader.get()));
+      }
+    }
+    if (archive_write_finish_entry(writer.get()) < ARCHIVE_WARN) {
+      throw Error("cannot finish `" + name + "`: " + archive_error_string(writer.get()));
+    }
+    ++count;
+  }
+  return count;
+}
+
+// What the plan runs for a zip: GNU tar cannot read zip, and unzip cannot strip components.
+// The same checks as extract_archive(): no absolute paths, no `..`, no link leaving `into`.
+constexpr const char* kUnzipScript = R"PY(import os, stat, sys, zipfile
+archive, into, strip = sys.argv[1], sys.argv[2], int(sys.argv[3])
+with zipfile.ZipFile(archive) as bundle:
+    for info in bundle.infolist():
+        parts = [p for p in info.filename.split("/") if p not in ("", ".")]
+        if info.filename.startswith("/") or ".." in parts:
+            sys.exit("unsafe entry " + info.filename)
+        if len(parts) <= strip:
+            continue
+        target = os.path.join(into, *parts[strip:])
+        if info.is_dir():
+            os.makedirs(target, exist_ok=True)
+            continue
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        data = bundle.read(info)
+        mode = info.external_attr >> 16
+        if stat.S_ISLNK(mode):
+            link = data.decode()
+            depth = len(parts) - strip - 1
+            for part in link.split("/"):
+                depth += -1 if part == ".." else (0 if part in ("", ".") else 1)
+                if depth < 0 or link.startswith("/"):
+                    sys.exit("unsafe link " + info.filename)
+            os.symlink(link, target)
+            continue
+        with open(target, "wb") as out:
+            out.write(data)
+        if mode:
+            os.chmod(target, mode & 0o7777)
+)PY";
+
+bool ExtractAction::is_zip() const {
+  std::string name = archive_.filename().string();
+  return name.size() > 4 && name.substr(name.size() - 4) == ".zip";
+}
+
+fs::path ExtractAction::temporary() const {
+  fs::path path = dest_;
+  path += ".ssdbuild-tmp";
+  return path;
+}
+
+std::string ExtractAction::fingerprint_text() const {
+  return "extract\n" + archive_.string() + "\n" + dest_.string() + "\n" + std::to_string(strip_) +
+         "\n" + (overwrite_ ? "overwrite" : "");
+}
+
+std::string ExtractAction::shell_commands() const {
+  std::string archive = shell_quote(archive_.string()), dest = shell_quote(dest_.string()),
+              temporary_dest = shell_quote(temporary().string());
+  std::string marker = dest + "/" + kMarker;
+  std::string text = "marker=\"$(sha256sum " + archive +
+                     " | cut -c1-64) strip=" + std::to_string(strip_) + "\"\nif [ \"$(cat " +
+                     marker + " 2>/dev/null)\" != \"$marker\" ]; then\n";
+  if (!overwrite_) {
+    text += "  if [ -e " + dest + " ] && [ ! -e " + marker + " ]; then echo " +
+            shell_quote("extract: " + dest_.string() +
+                        " exists and was not extracted by ssdbuild; set overwrite: true") +
+            " >&2; exit 1; fi\n";
+  }
+  text += "  rm -rf " + temporary_dest + " && mkdir -p " + temporary_dest + "\n";
+  if (is_zip()) {
+    text += "  python3 - " + archive + " " + temporary_dest + " " + std::to_string(strip_) +
+            " <<'SSDBUILD_UNZIP_EOF'\n" + kUnzipScript + "SSDBUILD_UNZIP_EOF\n";
+  } else {
+    text += "  tar -xf " + archive + " -C " + temporary_dest +
+            " --strip-components=" + std::to_string(strip_) + "\n";
+  }
+  text += "  echo \"$marker\" > " + temporary_dest + "/" + kMarker + "\n";
+  text += "  rm -rf " + dest + " && mkdir -p \"$(dirname " + dest + ")\" && mv " + temporary_dest +
+          " " + dest + "\nfi\n";
+  return text;
+}
+
+std::vector<std::string> ExtractAction::plan_notes() const {
+  std::error_code error;
+  if (!fs::exists(dest_, error)) return {"extract: will create " + dest_.string()};
+  if (!fs::exists(dest_ / kMarker, error)) {
+    return {overwrite_ ? "extract: will replace " + dest_.string()
+                       : "extract: conflict: " + dest_.string() + " exists and is not ours"};
+  }
+  return {"extract: " + dest_.string() + " holds an extraction (replaced if the archive changed)"};
+}
+
+ActionOutcome ExtractAction::execute(const StepContext& context) const {
+  std::error_code error;
+  if (!fs::exists(archive_, error)) {
+    return ActionOutcome::failed("extract: the archive " + archive_.string() +
+                                 " does not exist (did the fetch step run?)");
+  }
+  std::string marker = file_sha256(archive_) + " strip=" + std::to_string(strip_);
+  fs::path marker_file = dest_ / kMarker;
+  if (fs::exists(marker_file, error)) {
+    std::string current(trim(read_file(marker_file)));
+    if (current == marker) {
+      context.say("extract: " + dest_.string() + " already holds this archive");
+      return ActionOutcome::succeeded();
+    }
+  } else if (fs::exists(dest_, error) && !overwrite_) {
+    return ActionOutcome::failed("extract: " + dest_.string() +
+                                 " exists and was not extracted by ssdbuild; move it away or "
+                                 "set `overwrite: true`");
+  }
+  fs::remove_all(temporary(), error);
+  fs::create_directories(temporary(), error);
+  if (error) {
+    return ActionOutcome::failed("extract: cannot create " + temporary().string() + ": " +
+                                 error.message());
+  }
+  size_t entries = 0;
+  try {
+    context.say("extract: " + archive_.string() + " -> " + dest_.string());
+    entries = extract_archive(archive_, temporary(), strip_);
+    write_file_atomically(temporary() / kMarker, marker + "\n");
+  } catch (const Error& problem) {
+    fs::remove_all(temporary(), error);
+    return ActionOutcome::failed("extract: " + std::string(problem.what()) +
+                                 "; nothing was extracted into " + dest_.string());
+  }
+  fs::remove_all(dest_, error);
+  fs::create_directories(dest_.parent_path(), error);
+  fs::rename(temporary(), dest_, error);
+  if (error) {
+    return ActionOutcome::failed("extract: cannot move " + temporary().string() + " to " +
+                                 dest_.string() + ": " + error.message());
+  }
+  context.say("extract: " + std::to_string(entries) + " entries");
+  return ActionOutcome::succeeded();
+}
+
+std::unique_ptr<Action> ExtractActionType::parse(const YAML::Node& config,
+                                                 const ConfigReader& reader) const {
+  reader.expect_map(config, "`extract`", {"archive", "dest", "strip_components", "overwrite"},
+                    {"archive", "dest"});
+  int strip = 0;
+  if (config["strip_components"]) {
+    long long value = reader.integer(config["strip_components"], "`strip_components`");
+    if (value < 0 || value > 16) {
+      reader.fail(config["strip_components"], "`strip_components` must be from 0 to 16");
+    }
+    strip = static_cast<int>(value);
+  }
+  bool overwrite = config["overwrite"] ? reader.boolean(config["overwrite"], "`overwrite`") : false;
+  return std::make_unique<ExtractAction>(reader.path(config["archive"], "`archive`"),
+                                         reader.path(config["dest"], "`dest`"), strip, overwrite);
+}
+
+std::string ExtractActionType::derive_name(const YAML::Node& config) const {
+  if (config.IsMap() && config["dest"] && config["dest"].IsScalar()) {
+    return "extract-" + slug_from_text(fs::path(config["dest"].Scalar()).filename().string(), 24);
+  }
+  return "extract";
+}
+
+}  // namespace ssdbuild
