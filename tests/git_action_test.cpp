@@ -1,0 +1,160 @@
+// The git action against real repositories made here with git: branches, tags, a tag moved
+// after the first clone, local changes in `dest`.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "test_support.hpp"
+
+namespace ssdbuild::testing {
+namespace {
+
+const std::vector<std::string> kRun = {"run", "recipe.yaml", "--state-dir", "state"};
+
+std::string git(const TempDir& dir, const std::string& arguments) {
+  auto result = run_shell(
+      "git -c user.name=test -c user.email=test@example.invalid "
+      "-c init.defaultBranch=master " +
+          arguments,
+      dir.path());
+  EXPECT_EQ(result.exit_code, 0) << arguments << "\n" << result.output;
+  std::string output = result.output;
+  while (!output.empty() && output.back() == '\n') output.pop_back();
+  return output;
+}
+
+// upstream: master with Makefile; branch ssd with one more commit; tag v1 on master.
+class GitActionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    git(dir_, "init -q up");
+    write_text(dir_ / "up/Makefile", "all:\n\techo master\n");
+    git(dir_, "-C up add -A && git -C up -c user.name=t -c user.email=t@t commit -qm one");
+    git(dir_, "-C up tag v1");
+    git(dir_, "-C up checkout -qb ssd");
+    write_text(dir_ / "up/Makefile", "all:\n\techo ssd\n");
+    git(dir_, "-C up commit -qam two");
+    ssd_ = git(dir_, "-C up rev-parse ssd");
+    v1_ = git(dir_, "-C up rev-parse v1");
+    git(dir_, "-C up checkout -q master");
+  }
+  void recipe(const std::string& fields) {
+    write_text(dir_ / "recipe.yaml",
+               "name: source\nstages:\n  - name: source\n    steps:\n"
+               "      - name: clone\n        git: {url: " +
+                   (dir_ / "up").string() + ", dest: src" + fields + "}\n");
+  }
+  CommandResult run(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> arguments = kRun;
+    arguments.insert(arguments.end(), extra.begin(), extra.end());
+    return run_ssdbuild(arguments, dir_.path());
+  }
+  std::string head() { return git(dir_, "-C src rev-parse HEAD"); }
+
+  TempDir dir_;
+  std::string ssd_, v1_;
+};
+
+TEST_F(GitActionTest, ClonesTheBranchDetachedAndRecordsTheCommit) {
+  recipe(", ref: ssd");
+  auto result = run();
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(head(), ssd_);
+  EXPECT_EQ(read_text(dir_ / "src/Makefile"), "all:\n\techo ssd\n");
+  EXPECT_EQ(git(dir_, "-C src rev-parse --abbrev-ref HEAD"), "HEAD");  // detached
+  auto status =
+      run_ssdbuild({"status", "recipe.yaml", "--state-dir", "state", "--json"}, dir_.path());
+  EXPECT_EQ(nlohmann::json::parse(status.output)["steps"][0]["details"]["commit"], ssd_);
+}
+
+TEST_F(GitActionTest, PinnedCommitIsCheckedAndAResumedRunIsInstant) {
+  recipe(", ref: ssd, commit: " + ssd_);
+  ASSERT_EQ(run().exit_code, 0);
+  write_text(dir_ / "src/Makefile", "patched\n");  // what a later patch step does
+  auto again = run({"--force", "source"});
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_NE(again.output.find("is at " + ssd_ + " already"), std::string::npos) << again.output;
+  EXPECT_EQ(read_text(dir_ / "src/Makefile"), "patched\n");
+  recipe(", ref: ssd, commit: " + v1_);
+  auto moved = run();
+  EXPECT_EQ(moved.exit_code, 1);
+  EXPECT_NE(moved.output.find("`ssd` is now " + ssd_ + ", not the pinned commit " + v1_),
+            std::string::npos)
+      << moved.output;
+}
+
+TEST_F(GitActionTest, AMovedTagIsFollowedAfterAFetch) {
+  recipe(", ref: v1");
+  ASSERT_EQ(run().exit_code, 0);
+  EXPECT_EQ(head(), v1_);
+  git(dir_, "-C up tag -f v1 ssd");
+  write_text(dir_ / "src/untracked.o", "build output\n");
+  auto result = run({"--force", "source"});
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(head(), ssd_);
+  EXPECT_EQ(read_text(dir_ / "src/untracked.o"), "build output\n");
+}
+
+TEST_F(GitActionTest, LocalChangesBlockASwitchUnlessForced) {
+  recipe(", ref: master");
+  ASSERT_EQ(run().exit_code, 0);
+  write_text(dir_ / "src/Makefile", "my edit\n");
+  git(dir_, "-C up merge -q --ff-only ssd");
+  auto refused = run({"--force", "source"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.output.find("has local changes"), std::string::npos) << refused.output;
+  EXPECT_NE(refused.output.find("\n    Makefile"), std::string::npos) << refused.output;
+  EXPECT_EQ(read_text(dir_ / "src/Makefile"), "my edit\n");
+  recipe(", ref: master, force: true");
+  auto forced = run();
+  ASSERT_EQ(forced.exit_code, 0) << forced.output;
+  EXPECT_NE(forced.output.find("discarding local change to Makefile"), std::string::npos);
+  EXPECT_EQ(head(), ssd_);
+}
+
+TEST_F(GitActionTest, ACloneOfAnotherUrlOrAFolderIsNotTouched) {
+  recipe(", ref: master");
+  write_text(dir_ / "src/keep.txt", "mine\n");
+  auto folder = run();
+  EXPECT_EQ(folder.exit_code, 1);
+  EXPECT_NE(folder.output.find("exists and is not a git clone"), std::string::npos);
+  std::filesystem::remove_all(dir_ / "src");
+  git(dir_, "clone -q up other && git clone -q other src");
+  auto other = run();
+  EXPECT_EQ(other.exit_code, 1);
+  EXPECT_NE(other.output.find("is a clone of " + (dir_ / "other").string()), std::string::npos)
+      << other.output;
+}
+
+TEST_F(GitActionTest, PlanScriptClonesTheSameCommit) {
+  recipe(", ref: ssd, commit: " + ssd_);
+  auto plan = run_ssdbuild({"plan", "recipe.yaml", "--state-dir", "state"}, dir_.path());
+  ASSERT_EQ(plan.exit_code, 0);
+  EXPECT_NE(plan.output.find("#     git: will clone"), std::string::npos) << plan.output;
+  write_text(dir_ / "plan.sh", plan.output);
+  auto script = run_shell("bash plan.sh && bash plan.sh", dir_.path());
+  ASSERT_EQ(script.exit_code, 0) << script.output;
+  EXPECT_EQ(head(), ssd_);
+  // ssdbuild takes over the clone the script made.
+  auto result = run();
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("already"), std::string::npos) << result.output;
+}
+
+TEST_F(GitActionTest, UnknownRefAndBadPinAreClearErrors) {
+  recipe(", ref: nosuchbranch");
+  auto unknown = run();
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.output.find("`nosuchbranch` is neither a branch, a tag nor a commit"),
+            std::string::npos)
+      << unknown.output;
+  recipe(", commit: abc123");
+  auto validated = run_ssdbuild({"validate", "recipe.yaml"}, dir_.path());
+  EXPECT_EQ(validated.exit_code, 2) << validated.output;
+  auto bad = run();
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.output.find("`commit` must be a full 40-character SHA-1"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ssdbuild::testing
