@@ -141,13 +141,14 @@ TEST(Extract, TruncatedArchiveFailsCleanly) {
 TEST(Extract, PlanScriptGivesTheSameTreeForTarAndZip) {
   for (const std::string format : {"tar.gz", "zip"}) {
     TempDir by_plan, by_run;
-    for (const TempDir* dir : {&by_plan, &by_run}) {
-      make_tree(*dir);
-      std::string make = format == "zip" ? "cd src && zip -qry ../boost.zip boost_1_67_0"
-                                         : "tar -czf boost.tar.gz -C src boost_1_67_0";
-      ASSERT_EQ(run_shell(make, dir->path()).exit_code, 0);
-      write_recipe(*dir, "boost." + format, 1);
-    }
+    // One archive, copied: two tar runs a second apart differ in their timestamps.
+    make_tree(by_plan);
+    std::string make = format == "zip" ? "cd src && zip -qry ../boost.zip boost_1_67_0"
+                                       : "tar -czf boost.tar.gz -C src boost_1_67_0";
+    ASSERT_EQ(run_shell(make, by_plan.path()).exit_code, 0);
+    std::filesystem::copy_file(by_plan / ("boost." + format), by_run / ("boost." + format));
+    write_recipe(by_plan, "boost." + format, 1);
+    write_recipe(by_run, "boost." + format, 1);
     auto plan = run_ssdbuild({"plan", "recipe.yaml", "--state-dir", "state"}, by_plan.path());
     write_text(by_plan / "plan.sh", plan.output);
     auto script = run_shell("bash plan.sh && bash plan.sh", by_plan.path());
