@@ -84,6 +84,39 @@ int spawn_ssdbuild(const std::vector<std::string>& arguments, const std::filesys
   ::_exit(127);
 }
 
+HttpTestServer::HttpTestServer(const std::filesystem::path& root) {
+  int out[2];
+  if (::pipe(out) != 0) throw std::runtime_error("pipe");
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    ::dup2(out[1], 1);
+    ::close(out[0]);
+    std::string script = std::string(SSDBUILD_TEST_DIR) + "/http_test_server.py";
+    ::execlp("python3", "python3", script.c_str(), root.c_str(), nullptr);
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  std::string line;
+  char c;
+  while (::read(out[0], &c, 1) == 1 && c != '\n') line += c;
+  ::close(out[0]);
+  port_ = std::atoi(line.c_str());
+  if (port_ <= 0) throw std::runtime_error("the test HTTP server did not start");
+}
+
+HttpTestServer::~HttpTestServer() {
+  ::kill(pid_, SIGKILL);
+  wait_for_exit(pid_);
+}
+
+std::string HttpTestServer::url(const std::string& path) const {
+  return "http://127.0.0.1:" + std::to_string(port_) + path;
+}
+
+std::string HttpTestServer::requests() const {
+  return run_shell("curl -fsS " + url("/log"), "/").output;
+}
+
 int wait_for_exit(int pid) {
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {

@@ -52,6 +52,23 @@ int wait_for_exit(int pid);
 /// Whether any process of process group `pgid` is left.
 bool process_group_alive(int pgid);
 
+/// tests/http_test_server.py serving `root` on 127.0.0.1, for the life of the object.
+class HttpTestServer {
+ public:
+  explicit HttpTestServer(const std::filesystem::path& root);
+  ~HttpTestServer();
+  HttpTestServer(const HttpTestServer&) = delete;
+  HttpTestServer& operator=(const HttpTestServer&) = delete;
+  /// "http://127.0.0.1:PORT" + path.
+  std::string url(const std::string& path) const;
+  /// The requests served so far: "PATH RANGE" lines.
+  std::string requests() const;
+
+ private:
+  int pid_ = 0;
+  int port_ = 0;
+};
+
 /// The ssdbuild binary under test.
 std::string ssdbuild_binary();
 

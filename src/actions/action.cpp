@@ -5,6 +5,7 @@
 #include "ssdbuild/actions/copy_action.hpp"
 #include "ssdbuild/actions/env_action.hpp"
 #include "ssdbuild/actions/extract_action.hpp"
+#include "ssdbuild/actions/fetch_action.hpp"
 #include "ssdbuild/actions/git_action.hpp"
 #include "ssdbuild/actions/patch_action.hpp"
 #include "ssdbuild/actions/run_action.hpp"
@@ -22,8 +23,9 @@ const std::vector<const ActionType*>& registry() {
   static const LdconfigActionType ldconfig;
   static const ExtractActionType extract;
   static const GitActionType git;
-  static const std::vector<const ActionType*> types = {&run,          &copy,     &patch,   &env,
-                                                       &alternatives, &ldconfig, &extract, &git};
+  static const FetchActionType fetch;
+  static const std::vector<const ActionType*> types = {
+      &run, &copy, &patch, &env, &alternatives, &ldconfig, &extract, &git, &fetch};
   return types;
 }
 

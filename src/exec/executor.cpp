@@ -127,6 +127,7 @@ Executor::StepResult Executor::run_step(const PlannedStep& step) {
       context.signals = &signals_;
       context.state_folder = layout.folder;
       context.details = &record.details;
+      context.pins = &state_.pins();
       ActionOutcome outcome = step.action->execute(context);
       last = outcome.process;
       failure_detail = outcome.message;

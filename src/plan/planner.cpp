@@ -268,12 +268,15 @@ Plan make_plan(const Recipe& recipe, VariableScope& variables, const StateStore&
           [&](std::string_view text, const YAML::Node& node) {
             return resolver.text(std::string(text), node);
           },
-          ActionSettings{step.cwd, state_folder, recipe.name, environment, false});
+          ActionSettings{step.cwd, state_folder, recipe.name, environment, false, &state.pins()});
       step.inherited_env = environment;
       step.action =
           find_action_type(definition.action_key)->parse(definition.action_config, reader);
       step.definition_hash = hash_definition(step, variables.take_reads());
       for (const auto& change : step.action->env_changes()) environment.push_back(change);
+      for (const auto& [key, value] : step.action->outputs()) {
+        variables.set_step_output(definition.name, key, value);
+      }
       step.fingerprint = chain(step.definition_hash, {previous});
       previous = step.fingerprint;
       plan.steps.push_back(std::move(step));

@@ -369,7 +369,20 @@ class RecipeValidator {
     std::vector<std::string> known;
     for (const auto& [name, value] : recipe.vars) known.push_back(name);
     known.push_back("workdir");
+    std::vector<std::string> step_outputs;
+    for (const auto& stage : recipe.stages) {
+      for (const auto& step : stage.steps) {
+        for (const auto& key : find_action_type(step.action_key)->output_names()) {
+          step_outputs.push_back("steps." + step.name + "." + key);
+        }
+      }
+    }
+    std::vector<std::string> candidates = known;
+    candidates.insert(candidates.end(), step_outputs.begin(), step_outputs.end());
     auto is_known = [&](const std::string& name) {
+      if (starts_with(name, "steps.")) {
+        return std::find(step_outputs.begin(), step_outputs.end(), name) != step_outputs.end();
+      }
       if (starts_with(name, "facts.")) return Facts::is_known(name.substr(6));
       if (starts_with(name, "env.")) return name.size() > 4;
       return std::find(known.begin(), known.end(), name) != known.end();
@@ -378,7 +391,8 @@ class RecipeValidator {
                           const std::string& context) {
       try {
         for (const auto& name : referenced_variables(text)) {
-          if (!is_known(name)) error(node, context + ": " + unknown_variable_message(name, known));
+          if (!is_known(name))
+            error(node, context + ": " + unknown_variable_message(name, candidates));
         }
       } catch (const InterpolationError& problem) {
         error(node, context + ": " + problem.what());
@@ -389,7 +403,7 @@ class RecipeValidator {
       try {
         for (const auto& name : when_variables(text)) {
           if (!is_known(name))
-            error(node, context + ", `when`: " + unknown_variable_message(name, known));
+            error(node, context + ", `when`: " + unknown_variable_message(name, candidates));
         }
       } catch (const WhenExpressionError& problem) {
         error(node, context + ": bad `when` expression: " + problem.what());

@@ -48,6 +48,13 @@ std::string VariableScope::value(std::string_view name) {
     reads_.emplace(std::string(name), result);
     return result;
   }
+  if (starts_with(name, "steps.")) {
+    auto found = step_outputs_.find(std::string(name));
+    if (found != step_outputs_.end()) return found->second;
+    throw InterpolationError("`" + std::string(name) +
+                             "` is not known here: it names a step that does not come before "
+                             "this one, or a value that step does not give");
+  }
   if (starts_with(name, "env.")) {
     std::string variable(name.substr(4));
     const char* found = std::getenv(variable.c_str());
@@ -79,7 +86,13 @@ std::string VariableScope::interpolate(std::string_view text) {
   return ssdbuild::interpolate(text, [this](std::string_view name) { return value(name); });
 }
 
+void VariableScope::set_step_output(const std::string& step, const std::string& key,
+                                    const std::string& value) {
+  step_outputs_["steps." + step + "." + key] = value;
+}
+
 bool VariableScope::is_known(std::string_view name) const {
+  if (starts_with(name, "steps.")) return step_outputs_.count(std::string(name)) > 0;
   if (starts_with(name, "facts.")) return Facts::is_known(name.substr(6));
   if (starts_with(name, "env.")) return name.size() > 4;
   return std::any_of(vars_.begin(), vars_.end(), [&](auto& entry) { return entry.first == name; });

@@ -57,6 +57,7 @@ void StateStore::load() {
                   std::to_string(version) + "); upgrade ssdbuild or use another --state-dir");
     }
     recipe_ = document.value("recipe", "");
+    pins_ = document.contains("pins") ? document["pins"] : nlohmann::json::object();
     for (const auto& [id, entry] : document.at("steps").items()) {
       StepRecord record;
       auto status = parse_step_status(entry.at("status").get<std::string>());
@@ -104,7 +105,7 @@ nlohmann::json StateStore::to_json() const {
     entry["exit_code"] = record.exit_code ? nlohmann::json(*record.exit_code) : nlohmann::json();
     steps[id] = std::move(entry);
   }
-  return {{"format", kFormatVersion}, {"recipe", recipe_}, {"steps", steps}};
+  return {{"format", kFormatVersion}, {"recipe", recipe_}, {"steps", steps}, {"pins", pins_}};
 }
 
 void StateStore::save() const {

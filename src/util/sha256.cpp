@@ -19,6 +19,10 @@ Sha256::Sha256() : context_(std::make_unique<Context>()) {
 
 Sha256::~Sha256() = default;
 
+void Sha256::reset() {
+  SHA256_Init(&context_->state);
+}
+
 void Sha256::update(std::string_view data) {
   SHA256_Update(&context_->state, data.data(), data.size());
 }

@@ -35,6 +35,7 @@ struct StepContext {
   const SignalWatcher* signals = nullptr;
   std::filesystem::path state_folder;
   nlohmann::json* details = nullptr;  // the step's record details, saved in state.json
+  nlohmann::json* pins = nullptr;     // first-use download pins, saved in state.json
 
   /// Writes a line to the step's output (its log, and the console).
   void say(std::string_view line) const { output->on_line(line); }
@@ -66,6 +67,8 @@ class Action {
   virtual std::string shell_commands() const = 0;
   /// Carries out the step.
   virtual ActionOutcome execute(const StepContext& context) const = 0;
+  /// Values later steps read as ${steps.NAME.KEY}, e.g. {"path", "/state/downloads/x"}.
+  virtual KeyValueList outputs() const { return {}; }
   /// The environment changes this step makes for the steps after it (the `env` action).
   virtual std::vector<EnvChange> env_changes() const { return {}; }
   /// Comment lines for `plan` about what the action finds now, without changing anything
@@ -82,6 +85,8 @@ class ActionType {
   /// variables. Throws RecipeError at the offending node.
   virtual std::unique_ptr<Action> parse(const YAML::Node& config,
                                         const ConfigReader& reader) const = 0;
+  /// The KEYs of ${steps.NAME.KEY} that its actions give.
+  virtual std::vector<std::string> output_names() const { return {}; }
   /// A name for a step that has none, from its configuration as written.
   virtual std::string derive_name(const YAML::Node& config) const = 0;
 };

@@ -23,6 +23,7 @@ class ExtractAction : public Action {
   std::string shell_commands() const override;
   ActionOutcome execute(const StepContext& context) const override;
   std::vector<std::string> plan_notes() const override;
+  KeyValueList outputs() const override { return {{"path", dest_.string()}}; }
 
   static constexpr const char* kMarker = ".ssdbuild-extracted";
 
@@ -41,6 +42,7 @@ class ExtractActionType : public ActionType {
   std::string_view key() const override { return "extract"; }
   std::unique_ptr<Action> parse(const YAML::Node& config,
                                 const ConfigReader& reader) const override;
+  std::vector<std::string> output_names() const override { return {"path"}; }
   std::string derive_name(const YAML::Node& config) const override;
 };
 

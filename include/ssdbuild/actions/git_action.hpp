@@ -26,6 +26,7 @@ class GitAction : public Action {
   std::string shell_commands() const override;
   ActionOutcome execute(const StepContext& context) const override;
   std::vector<std::string> plan_notes() const override;
+  KeyValueList outputs() const override { return {{"path", settings_.dest.string()}}; }
 
  private:
   Settings settings_;
@@ -36,6 +37,7 @@ class GitActionType : public ActionType {
   std::string_view key() const override { return "git"; }
   std::unique_ptr<Action> parse(const YAML::Node& config,
                                 const ConfigReader& reader) const override;
+  std::vector<std::string> output_names() const override { return {"path"}; }
   std::string derive_name(const YAML::Node& config) const override;
 };
 

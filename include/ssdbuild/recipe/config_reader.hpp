@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <yaml-cpp/yaml.h>
+#include <nlohmann/json.hpp>
 
 #include "ssdbuild/exec/environment.hpp"
 
@@ -27,6 +28,7 @@ struct ActionSettings {
   std::string recipe_name;
   std::vector<EnvChange> preceding_env;  // what the `env` steps before this one change
   bool validating = false;  // variables are not resolved: typed values may still hold ${...}
+  const nlohmann::json* pins = nullptr;  // first-use download pins from the state
 };
 
 class ConfigReader {

@@ -2,6 +2,7 @@
 // Resolves ${name}: the recipe's vars (with --set overrides), facts.*, env.*, and the
 // built-in `workdir`. Records which facts and environment variables were read, because
 // they belong in the reading step's fingerprint.
+#include <map>
 #include <set>
 #include <string>
 #include <string_view>
@@ -36,6 +37,9 @@ class VariableScope {
   /// The facts and environment variables read since the last call, as name=value.
   KeyValueList take_reads();
 
+  /// Makes ${steps.STEP.KEY} available to the steps planned after this call.
+  void set_step_output(const std::string& step, const std::string& key, const std::string& value);
+
   /// The names a --set may override.
   std::vector<std::string> var_names() const;
 
@@ -43,6 +47,7 @@ class VariableScope {
   KeyValueList vars_;
   Facts& facts_;
   std::vector<std::string> resolving_;
+  std::map<std::string, std::string> step_outputs_;  // "steps.STEP.KEY" -> value
   std::set<std::pair<std::string, std::string>> reads_;
 };
 

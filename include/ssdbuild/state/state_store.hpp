@@ -62,6 +62,9 @@ class StateStore {
   const std::map<std::string, StepRecord>& records() const { return records_; }
 
   void set_recipe(const std::string& name) { recipe_ = name; }
+  /// SHA-256 pins of `sha256: first-use` downloads, by URL; kept by `reset` of a step.
+  nlohmann::json& pins() { return pins_; }
+  const nlohmann::json& pins() const { return pins_; }
   const StateLayout& layout() const { return layout_; }
 
   nlohmann::json to_json() const;
@@ -70,6 +73,7 @@ class StateStore {
   StateLayout layout_;
   std::string recipe_;
   std::map<std::string, StepRecord> records_;
+  nlohmann::json pins_ = nlohmann::json::object();
 };
 
 }  // namespace ssdbuild

@@ -15,6 +15,8 @@ class Sha256 {
   Sha256& operator=(const Sha256&) = delete;
 
   void update(std::string_view data);
+  /// Starts over, as if nothing had been added.
+  void reset();
   /// Adds a field with a length prefix, so ("ab","c") and ("a","bc") hash differently.
   void update_field(std::string_view data);
   std::string hex_digest();

@@ -1,0 +1,411 @@
+#include "ssdbuild/actions/fetch_action.hpp"
+
+#include <curl/curl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <regex>
+
+#include "ssdbuild/actions/extract_action.hpp"
+#include "ssdbuild/exec/signals.hpp"
+#include "ssdbuild/util/duration.hpp"
+#include "ssdbuild/util/error.hpp"
+#include "ssdbuild/util/sha256.hpp"
+#include "ssdbuild/util/strings.hpp"
+
+namespace ssdbuild {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr int kAttemptsPerMirror = 5;
+
+std::string megabytes(double bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f MiB", bytes / (1024.0 * 1024.0));
+  return text;
+}
+
+// One transfer's state, shared with libcurl's callbacks.
+struct Transfer {
+  const StepContext* context = nullptr;
+  std::FILE* file = nullptr;
+  Sha256* hash = nullptr;
+  curl_off_t offset = 0;   // bytes of .part kept from before
+  bool restarted = false;  // the server ignored Range: the .part was emptied
+  bool write_failed = false;
+  bool stopped = false;  // a signal or the deadline
+  CURL* curl = nullptr;
+  std::string part;
+  Clock::time_point started = Clock::now();
+  Clock::time_point last_report = Clock::now();
+  int last_percent = -10;
+};
+
+size_t on_data(char* data, size_t size, size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  size_t bytes = size * count;
+  if (transfer->offset > 0 && !transfer->restarted) {
+    long code = 0;
+    curl_easy_getinfo(transfer->curl, CURLINFO_RESPONSE_CODE, &code);
+    if (code == 200) {
+      // Range was ignored: the body is the whole file, so start the .part over.
+      transfer->context->say("fetch: the server ignored the Range request; starting over");
+      transfer->restarted = true;
+      if (std::freopen(transfer->part.c_str(), "wb", transfer->file) == nullptr) {
+        transfer->write_failed = true;
+        return 0;
+      }
+      transfer->hash->reset();
+      transfer->offset = 0;
+    }
+  }
+  if (std::fwrite(data, 1, bytes, transfer->file) != bytes) {
+    transfer->write_failed = true;
+    return 0;
+  }
+  transfer->hash->update(std::string_view(data, bytes));
+  return bytes;
+}
+
+int on_progress(void* user, curl_off_t total, curl_off_t now, curl_off_t, curl_off_t) {
+  auto* transfer = static_cast<Transfer*>(user);
+  const StepContext& context = *transfer->context;
+  if ((context.signals && context.signals->received() != 0) ||
+      (context.deadline && Clock::now() > *context.deadline)) {
+    transfer->stopped = true;
+    return 1;
+  }
+  if (total <= 0) return 0;
+  double done = static_cast<double>(transfer->offset + now);
+  double all = static_cast<double>(transfer->offset + total);
+  int percent = static_cast<int>(100 * done / all);
+  auto clock = Clock::now();
+  if (percent < transfer->last_percent + 10 &&
+      clock - transfer->last_report < std::chrono::seconds(5)) {
+    return 0;
+  }
+  transfer->last_percent = percent;
+  transfer->last_report = clock;
+  double seconds = std::chrono::duration<double>(clock - transfer->started).count();
+  double rate = seconds > 0 ? static_cast<double>(now) / seconds : 0;
+  std::string eta =
+      rate > 0 ? format_duration(std::chrono::duration<double>((all - done) / rate)) : "?";
+  context.say("fetch: " + megabytes(done) + " / " + megabytes(all) + " (" +
+              std::to_string(percent) + "%), " + megabytes(rate) + "/s, ETA " + eta);
+  return 0;
+}
+
+enum class Result { done, transient, permanent, stopped };
+
+struct Attempt {
+  Result result = Result::permanent;
+  std::string message;
+  std::string sha256;
+};
+
+Attempt download(const std::string& url, const fs::path& part, const StepContext& context) {
+  Attempt attempt;
+  Sha256 hash;
+  std::error_code error;
+  curl_off_t offset = fs::exists(part, error) ? static_cast<curl_off_t>(fs::file_size(part)) : 0;
+  if (offset > 0) {
+    // The kept part of the file goes into the hash first.
+    std::FILE* kept = std::fopen(part.c_str(), "rb");
+    char buffer[1 << 16];
+    size_t got;
+    while (kept && (got = std::fread(buffer, 1, sizeof buffer, kept)) > 0) {
+      hash.update(std::string_view(buffer, got));
+    }
+    if (kept) std::fclose(kept);
+    context.say("fetch: resuming " + url + " at " + megabytes(static_cast<double>(offset)));
+  } else {
+    context.say("fetch: " + url);
+  }
+  Transfer transfer;
+  transfer.context = &context;
+  transfer.hash = &hash;
+  transfer.offset = offset;
+  transfer.part = part.string();
+  transfer.file = std::fopen(part.c_str(), offset > 0 ? "ab" : "wb");
+  if (transfer.file == nullptr) {
+    attempt.message = errno_message("cannot write " + part.string(), errno);
+    return attempt;
+  }
+  CURL* curl = curl_easy_init();
+  transfer.curl = curl;
+  char error_text[CURL_ERROR_SIZE] = {};
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 10L);
+  curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 30L);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);  // bytes/s ...
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, 60L);  // ... for a minute: stalled
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, "ssdbuild/" SSDBUILD_VERSION);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_text);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
+  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &transfer);
+  if (offset > 0) curl_easy_setopt(curl, CURLOPT_RESUME_FROM_LARGE, offset);
+  CURLcode code = curl_easy_perform(curl);
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_cleanup(curl);
+  bool flushed = std::fclose(transfer.file) == 0;
+  std::string detail = error_text[0] ? error_text : curl_easy_strerror(code);
+  if (code == CURLE_OK && flushed) {
+    attempt.result = Result::done;
+    attempt.sha256 = hash.hex_digest();
+  } else if (transfer.stopped) {
+    attempt.result = Result::stopped;
+    attempt.message = "stopped";
+  } else if (transfer.write_failed || !flushed) {
+    attempt.message = "cannot write " + part.string() + " (is the disk full?)";
+  } else if (code == CURLE_HTTP_RETURNED_ERROR && status == 416 && offset > 0) {
+    attempt.result = Result::done;  // the .part was complete already
+    attempt.sha256 = hash.hex_digest();
+  } else if (code == CURLE_HTTP_RETURNED_ERROR) {
+    bool transient = status >= 500 || status == 408 || status == 429;
+    attempt.result = transient ? Result::transient : Result::permanent;
+    attempt.message = "HTTP " + std::to_string(status);
+  } else if (code == CURLE_COULDNT_RESOLVE_HOST || code == CURLE_COULDNT_RESOLVE_PROXY) {
+    attempt.message = detail + " (no network, or a mistyped host?)";
+  } else if (code == CURLE_RANGE_ERROR || code == CURLE_BAD_DOWNLOAD_RESUME) {
+    fs::remove(part, error);  // start over on the next attempt
+    attempt.result = Result::transient;
+    attempt.message = "the server ignored the Range request; starting over";
+  } else {
+    bool transient = code == CURLE_OPERATION_TIMEDOUT || code == CURLE_COULDNT_CONNECT ||
+                     code == CURLE_PARTIAL_FILE || code == CURLE_RECV_ERROR ||
+                     code == CURLE_SEND_ERROR || code == CURLE_GOT_NOTHING ||
+                     code == CURLE_SSL_CONNECT_ERROR || code == CURLE_HTTP2 ||
+                     code == CURLE_HTTP2_STREAM;
+    attempt.result = transient ? Result::transient : Result::permanent;
+    attempt.message = detail;
+  }
+  return attempt;
+}
+
+std::chrono::milliseconds backoff_base() {
+  const char* text = std::getenv("SSDBUILD_FETCH_BACKOFF_MS");
+  return std::chrono::milliseconds(text ? std::atol(text) : 1000);
+}
+
+std::string curl_quiet() {
+  return "curl -fsSL --retry 5 --connect-timeout 30";
+}
+
+}  // namespace
+
+std::string url_file_name(const std::string& url) {
+  std::string path = url.substr(0, url.find_first_of("?#"));
+  std::string name = path.substr(path.find_last_of('/') + 1);
+  std::string safe;
+  for (char c : name) {
+    safe +=
+        std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' ? c : '_';
+  }
+  return safe.empty() ? "download" : safe;
+}
+
+std::string FetchAction::fingerprint_text() const {
+  std::string text = "fetch\n";
+  for (const auto& url : settings_.urls) text += url + "\n";
+  text += std::to_string(static_cast<int>(settings_.verify)) + " " + settings_.sha256 + "\n" +
+          settings_.dest.string();
+  return text;
+}
+
+std::vector<std::string> FetchAction::plan_notes() const {
+  std::vector<std::string> notes;
+  if (settings_.verify == Verify::skip) {
+    notes.push_back("fetch: warning: sha256: skip, the download is not verified");
+  } else if (settings_.verify == Verify::first_use) {
+    notes.push_back(settings_.sha256.empty()
+                        ? "fetch: sha256: first-use, nothing pinned yet: the first download's "
+                          "hash will be pinned"
+                        : "fetch: sha256: first-use, pinned to " + settings_.sha256);
+  }
+  std::error_code error;
+  if (fs::exists(settings_.dest, error)) {
+    notes.push_back("fetch: " + settings_.dest.string() + " exists");
+  } else {
+    notes.push_back("fetch: will download to " + settings_.dest.string());
+  }
+  return notes;
+}
+
+std::string FetchAction::shell_commands() const {
+  std::string dest = shell_quote(settings_.dest.string());
+  std::string part = shell_quote(settings_.dest.string() + ".part");
+  std::string urls;
+  for (const auto& url : settings_.urls) urls += " " + shell_quote(url);
+  bool verify = !settings_.sha256.empty();
+  std::string text = "dest=" + dest + "\n";
+  text += verify ? "if ! echo " + shell_quote(settings_.sha256 + "  ") +
+                       "\"$dest\" | sha256sum -c --status - 2>/dev/null; then\n"
+                 : "if [ ! -e \"$dest\" ]; then\n";
+  text += "  mkdir -p \"$(dirname \"$dest\")\"\n";
+  text += "  for url in" + urls + "; do\n";
+  // A server that ignores Range makes `curl -C -` fail: then start the .part over.
+  text += "    " + curl_quiet() + " -C - -o \"$dest.part\" \"$url\" || { rm -f \"$dest.part\"; " +
+          curl_quiet() + " -o \"$dest.part\" \"$url\"; } || continue\n";
+  if (verify) {
+    text += "    if echo " + shell_quote(settings_.sha256 + "  ") +
+            "\"$dest.part\" | sha256sum -c --status -; then mv \"$dest.part\" \"$dest\"; break; "
+            "fi\n    echo \"fetch: checksum mismatch from $url\" >&2; rm -f \"$dest.part\"\n";
+  } else {
+    text += "    mv \"$dest.part\" \"$dest\"; break\n";
+  }
+  text += "  done\n  [ -e \"$dest\" ] || { echo " +
+          shell_quote("fetch: no URL gave " + settings_.dest.filename().string()) +
+          " >&2; exit 1; }\nfi\n";
+  (void)part;
+  return text;
+}
+
+ActionOutcome FetchAction::execute(const StepContext& context) const {
+  std::string expected = settings_.sha256;
+  const std::string& primary = settings_.urls.front();
+  if (settings_.verify == Verify::first_use && context.pins && context.pins->contains(primary)) {
+    expected = (*context.pins)[primary].get<std::string>();  // pinned since planning
+  }
+  if (settings_.verify == Verify::skip) {
+    context.say("fetch: warning: sha256: skip: " + settings_.dest.filename().string() +
+                " is not verified; pin it with its sha256");
+  }
+  std::error_code error;
+  if (fs::exists(settings_.dest, error)) {
+    if (settings_.verify == Verify::skip) {
+      context.say("fetch: " + settings_.dest.string() + " exists (not verified)");
+      return ActionOutcome::succeeded();
+    }
+    std::string actual = file_sha256(settings_.dest);
+    if (expected.empty() || actual == expected) {
+      context.say("fetch: " + settings_.dest.string() + " is already downloaded (sha256 " +
+                  actual.substr(0, 16) + "...)");
+      if (expected.empty() && context.pins) (*context.pins)[primary] = actual;
+      if (context.details) (*context.details)["sha256"] = actual;
+      return ActionOutcome::succeeded();
+    }
+    context.say("fetch: " + settings_.dest.string() + " has other content (sha256 " + actual +
+                "); downloading again");
+    fs::remove(settings_.dest, error);
+  }
+  fs::create_directories(settings_.dest.parent_path(), error);
+  fs::path part = settings_.dest;
+  part += ".part";
+  std::string failures;
+  for (const auto& url : settings_.urls) {
+    Attempt attempt;
+    for (int tries = 0; tries < kAttemptsPerMirror; ++tries) {
+      attempt = download(url, part, context);
+      if (attempt.result != Result::transient) break;
+      auto wait = backoff_base() * (1 << tries);
+      context.say("fetch: " + attempt.message + "; retrying in " + format_duration(wait));
+      if (context.signals && !context.signals->sleep_unless_signalled(wait.count())) {
+        attempt.result = Result::stopped;
+        break;
+      }
+    }
+    if (attempt.result == Result::stopped) {
+      ActionOutcome outcome = ActionOutcome::failed(
+          "fetch: stopped; the .part is kept and "
+          "resumes on the next run");
+      if (context.signals && context.signals->received()) {
+        outcome.process.interrupted_by = context.signals->received();
+      } else {
+        outcome.process.timed_out = true;
+      }
+      return outcome;
+    }
+    if (attempt.result != Result::done) {
+      failures += "\n    " + url + ": " + attempt.message;
+      continue;
+    }
+    if (!expected.empty() && attempt.sha256 != expected) {
+      fs::remove(part, error);
+      failures +=
+          "\n    " + url + ": checksum mismatch: expected " + expected + ", got " + attempt.sha256;
+      continue;
+    }
+    fs::rename(part, settings_.dest, error);
+    if (error) {
+      return ActionOutcome::failed("fetch: cannot move " + part.string() +
+                                   " into place: " + error.message());
+    }
+    if (settings_.verify == Verify::first_use && expected.empty()) {
+      if (context.pins) (*context.pins)[primary] = attempt.sha256;
+      context.say("fetch: first use: pinned sha256 " + attempt.sha256 +
+                  "; later downloads must match it");
+    }
+    if (context.details) {
+      (*context.details)["sha256"] = attempt.sha256;
+      (*context.details)["url"] = url;
+    }
+    context.say("fetch: " + settings_.dest.string() + " (sha256 " + attempt.sha256 + ")");
+    return ActionOutcome::succeeded();
+  }
+  return ActionOutcome::failed("fetch: no URL gave " + settings_.dest.filename().string() + ":" +
+                               failures);
+}
+
+std::unique_ptr<Action> FetchActionType::parse(const YAML::Node& config,
+                                               const ConfigReader& reader) const {
+  reader.expect_map(config, "`fetch`", {"url", "urls", "sha256", "dest"}, {"sha256"});
+  FetchAction::Settings settings;
+  if (config["url"] && config["urls"])
+    reader.fail(config, "`fetch` takes `url` or `urls`, not both");
+  if (config["url"]) settings.urls.push_back(reader.string(config["url"], "`url`"));
+  if (config["urls"]) settings.urls = reader.strings(config["urls"], "`urls`");
+  if (settings.urls.empty()) reader.fail(config, "`fetch` needs `url` or `urls`");
+  std::string sha = reader.string(config["sha256"], "`sha256`");
+  for (auto& c : sha) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (sha == "first-use") {
+    settings.verify = FetchAction::Verify::first_use;
+    const nlohmann::json* pins = reader.settings().pins;
+    if (pins && pins->contains(settings.urls.front())) {
+      settings.sha256 = (*pins)[settings.urls.front()].get<std::string>();
+    }
+  } else if (sha == "skip") {
+    settings.verify = FetchAction::Verify::skip;
+  } else if (std::regex_match(sha, std::regex("[0-9a-f]{64}"))) {
+    settings.sha256 = sha;
+  } else if (!(reader.settings().validating && sha.find("${") != std::string::npos)) {
+    reader.fail(config["sha256"],
+                "`sha256` must be 64 hex digits, `first-use` (pin the first "
+                "download) or `skip`, not `" +
+                    sha + "`");
+  }
+  std::string key = settings.verify == FetchAction::Verify::sha256
+                        ? settings.sha256.substr(0, 16)
+                        : "url-" + sha256_hex(settings.urls.front()).substr(0, 16);
+  settings.dest = config["dest"] ? reader.path(config["dest"], "`dest`")
+                                 : reader.settings().state_folder / "downloads" /
+                                       (key + "-" + url_file_name(settings.urls.front()));
+  return std::make_unique<FetchAction>(std::move(settings));
+}
+
+std::string FetchActionType::derive_name(const YAML::Node& config) const {
+  if (config.IsMap()) {
+    YAML::Node url =
+        config["url"]
+            ? config["url"]
+            : (config["urls"] && config["urls"].IsSequence() ? config["urls"][0] : YAML::Node());
+    if (url && url.IsScalar()) return "fetch-" + slug_from_text(url_file_name(url.Scalar()), 26);
+  }
+  return "fetch";
+}
+
+}  // namespace ssdbuild

@@ -1,0 +1,106 @@
+"""A real HTTP server on 127.0.0.1 for the fetch tests. It serves files from a folder with
+Range support, and misbehaves on purpose by path prefix:
+
+  /file/NAME          serves NAME, honouring Range
+  /drop/NAME          first request: sends half of NAME, then drops the connection;
+                      later requests: like /file (so a resumed download completes)
+  /flaky/NAME         first request: 500; later: like /file
+  /norange/NAME       ignores Range, always sends the whole file with 200
+  /wrong/NAME         sends other bytes than NAME's
+  /redirect/NAME      302 to /file/NAME
+  /slow/NAME          sends NAME 1 KiB every 0.1 s
+  /log                the requests seen so far, one per line: "PATH RANGE"
+
+Prints the port on its first line, then serves until killed. Bounded: it stops by itself
+after 10 minutes.
+"""
+import http.server
+import os
+import sys
+import threading
+import time
+
+ROOT = sys.argv[1]
+seen = {}
+log = []
+lock = threading.Lock()
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        with lock:
+            log.append("%s %s" % (self.path, self.headers.get("Range", "-")))
+            count = seen.get(self.path, 0)
+            seen[self.path] = count + 1
+        if self.path == "/log":
+            return self.send_bytes(200, ("\n".join(log) + "\n").encode())
+        parts = self.path.split("/", 2)
+        if len(parts) < 3:
+            return self.send_bytes(404, b"no\n")
+        kind, name = parts[1], parts[2]
+        path = os.path.join(ROOT, name)
+        if not os.path.isfile(path):
+            return self.send_bytes(404, b"not found\n")
+        data = open(path, "rb").read()
+        if kind == "redirect":
+            self.send_response(302)
+            self.send_header("Location", "/file/" + name)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if kind == "flaky" and count == 0:
+            return self.send_bytes(500, b"try again\n")
+        if kind == "wrong":
+            return self.send_bytes(200, b"X" * len(data))
+        if kind == "drop" and count == 0:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
+        if kind == "slow":
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            for start in range(0, len(data), 1024):
+                self.wfile.write(data[start : start + 1024])
+                self.wfile.flush()
+                time.sleep(0.1)
+            return
+        start = 0
+        wanted = self.headers.get("Range")
+        if wanted and kind != "norange" and wanted.startswith("bytes="):
+            start = int(wanted[6:].split("-")[0])
+            if start >= len(data):
+                self.send_response(416)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self.send_response(206)
+            self.send_header("Content-Range", "bytes %d-%d/%d" % (start, len(data) - 1, len(data)))
+        else:
+            self.send_response(200)
+        self.send_header("Content-Length", str(len(data) - start))
+        self.send_header("Accept-Ranges", "bytes")
+        self.end_headers()
+        self.wfile.write(data[start:])
+
+    def send_bytes(self, code, body):
+        self.send_response(code)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+print(server.server_address[1], flush=True)
+threading.Timer(600, server.shutdown).start()
+server.serve_forever()
