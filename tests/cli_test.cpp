@@ -226,3 +226,38 @@ TEST(Cli, MissingWorkFolderFailsTheStepWithAClearMessage) {
 
 }  // namespace
 }  // namespace ssdbuild::testing
+
+namespace ssdbuild::testing {
+namespace {
+
+TEST(Cli, ValidateFindsVarsThatReferToEachOther) {
+  TempDir dir;
+  write_text(dir / "r.yaml",
+             "name: r\nvars:\n  a: x${b}\n  b: ${c}\n  c: ${a}\n  1x: bad\n"
+             "stages: [{name: s, steps: [{run: echo}]}]\n");
+  auto result = run_ssdbuild({"validate", "r.yaml"}, dir.path());
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.output.find("r.yaml:3:6: error: vars refer to each other in a cycle: a -> b -> "
+                               "c -> a"),
+            std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("`1x` cannot be a var name"), std::string::npos) << result.output;
+}
+
+TEST(Cli, AttemptNumbersGoOnAfterAReset) {
+  TempDir dir;
+  write_text(dir / "r.yaml", "name: r\nstages: [{name: s, steps: [{name: x, run: echo hi}]}]\n");
+  ASSERT_EQ(run_ssdbuild({"run", "r.yaml", "--state-dir", "st"}, dir.path()).exit_code, 0);
+  ASSERT_EQ(run_ssdbuild({"reset", "s", "-r", "r.yaml", "--state-dir", "st"}, dir.path()).exit_code,
+            0);
+  ASSERT_EQ(run_ssdbuild({"run", "r.yaml", "--state-dir", "st"}, dir.path()).exit_code, 0);
+  auto second = run_ssdbuild({"log", "s/x", "-r", "r.yaml", "--state-dir", "st", "--attempt", "2"},
+                             dir.path());
+  EXPECT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_NE(second.output.find("attempt 2 ===="), std::string::npos) << second.output;
+  std::string all = read_text(dir / "st/logs/s/x.log");
+  EXPECT_EQ(all.find("attempt 1 ====", all.find("attempt 1 ====") + 1), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ssdbuild::testing

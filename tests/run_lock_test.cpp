@@ -136,3 +136,36 @@ TEST(RunLock, LiveHolderInThisProcessRefusesASecondLock) {
 
 }  // namespace
 }  // namespace ssdbuild::testing
+
+namespace ssdbuild::testing {
+namespace {
+
+TEST(RunLock, ARunWhoseLockWasTakenOverStopsBeforeItsNextStep) {
+  TempDir dir;
+  write_text(dir / "recipe.yaml", R"(name: taken
+stages:
+  - name: work
+    steps:
+      - name: wait
+        run: |
+          touch started
+          while [ ! -e allow ]; do sleep 0.05; done
+      - name: next
+        run: touch next-ran
+)");
+  int first = spawn_ssdbuild(kRun, dir.path(), {}, dir / "first.out");
+  ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(dir / "started"); }));
+  // Another machine sharing the Drive folder judged this run gone and took the lock.
+  write_lock(dir, 1, "another-boot", now_seconds());
+  write_text(dir / "allow", "");
+  EXPECT_EQ(wait_for_exit(first), 3);
+  EXPECT_NE(read_text(dir / "first.out").find("another ssdbuild run took over the state folder"),
+            std::string::npos)
+      << read_text(dir / "first.out");
+  EXPECT_FALSE(std::filesystem::exists(dir / "next-ran"));
+  // The lock it lost is not removed.
+  EXPECT_TRUE(std::filesystem::exists(dir / "state/lock.json"));
+}
+
+}  // namespace
+}  // namespace ssdbuild::testing

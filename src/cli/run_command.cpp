@@ -69,6 +69,7 @@ int run_command(const RunArguments& arguments, Console& console) {
   options.retry_backoff =
       milliseconds_from_environment("SSDBUILD_RETRY_BACKOFF_MS", options.retry_backoff);
   options.kill_grace = milliseconds_from_environment("SSDBUILD_KILL_GRACE_MS", options.kill_grace);
+  options.lock = &lock;
   Executor executor(session->recipe, state, events, console, signals, session->boot_id, options);
   int exit_code = executor.execute(plan);
   events.append({{"event", "run_end"}, {"exit_code", exit_code}});

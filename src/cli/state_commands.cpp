@@ -73,7 +73,14 @@ int reset_command(const SessionArguments& arguments, const std::vector<std::stri
   if (!taken_over.empty()) console.warning(taken_over);
   StateStore state(session->layout);
   if (all) {
-    // Works on a corrupt state file too: it is replaced, not read.
+    // Works on a corrupt state file too: it is replaced. Download pins are kept when the
+    // file can be read, since they say what upstream published, not what ran.
+    try {
+      state.load();
+    } catch (const Error&) {
+      console.warning("the state file could not be read; download pins are not kept");
+    }
+    state.clear();
     state.set_recipe(session->recipe.name);
     state.save();
     console.info("reset every step of " + session->recipe.name + " (logs are kept)");

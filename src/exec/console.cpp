@@ -46,7 +46,8 @@ ConsoleOptions detect_console(const std::string& progress_flag, ColorMode color,
   } else if (color == ColorMode::never) {
     options.color = false;
   } else {
-    options.color = terminal && !dumb && !in_notebook();
+    // Colour goes with the fancy style: a real terminal, or --progress=fancy.
+    options.color = options.style == ProgressStyle::fancy;
   }
   options.quiet = quiet;
   options.follow = follow;

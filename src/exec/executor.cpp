@@ -8,6 +8,7 @@
 
 #include "ssdbuild/exec/step_output.hpp"
 #include "ssdbuild/plan/plan_script.hpp"
+#include "ssdbuild/state/run_lock.hpp"
 #include "ssdbuild/util/atomic_file.hpp"
 #include "ssdbuild/util/duration.hpp"
 #include "ssdbuild/util/paths.hpp"
@@ -54,6 +55,15 @@ int Executor::execute(const Plan& plan) {
       console_.warning("interrupted by " + signal_name(signals_.received()) + " before " + step.id);
       return kExitInterrupted;
     }
+    if (options_.lock != nullptr && !options_.lock->still_held()) {
+      console_.error(
+          "another ssdbuild run took over the state folder (it judged this run "
+          "gone); stopping before " +
+          step.id +
+          " so that two runs do not write one "
+          "state");
+      return kExitLocked;
+    }
     if (step.decision == Decision::skip) {
       ++skipped;
       console_.step_skipped(step.id, step.reason);
@@ -91,6 +101,18 @@ Executor::StepResult Executor::run_step(const PlannedStep& step) {
   std::filesystem::path script = layout.script_file(step.id);
   std::filesystem::create_directories(script.parent_path());
   write_file_atomically(script, step_script_file(step, recipe_.name));
+  if (record.attempts == 0) {
+    // A reset step keeps its log: go on numbering its attempts, so that `log --attempt N`
+    // finds one section per number.
+    std::error_code error;
+    if (std::filesystem::exists(layout.log_file(step.id), error)) {
+      std::string log = read_file(layout.log_file(step.id));
+      std::string header = "==== ssdbuild " + step.id + " attempt ";
+      for (size_t at = log.find(header); at != std::string::npos; at = log.find(header, at + 1)) {
+        ++record.attempts;
+      }
+    }
+  }
   StepOutput output(step.id, layout.log_file(step.id), console_);
 
   auto started = Clock::now();

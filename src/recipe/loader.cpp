@@ -148,10 +148,12 @@ class RecipeValidator {
     recipe.vars = string_map(node, "`vars`");
     for (const auto& [name, value] : recipe.vars) {
       (void)value;
-      if (starts_with(name, "facts.") || starts_with(name, "env.") || !is_valid_name(name)) {
+      static const std::regex var_name("[A-Za-z_][A-Za-z0-9_.-]*");
+      if (starts_with(name, "facts.") || starts_with(name, "env.") || starts_with(name, "steps.") ||
+          !std::regex_match(name, var_name)) {
         error(node[name], "`" + name +
-                              "` cannot be a var name (letters, digits, `_`, `.`, `-`;"
-                              " not starting with facts. or env.)");
+                              "` cannot be a var name (a letter or `_`, then letters, digits, "
+                              "`_`, `.`, `-`; not starting with facts., env. or steps.)");
       }
     }
     vars_node_ = node;
@@ -412,6 +414,7 @@ class RecipeValidator {
     for (const auto& [name, value] : recipe.vars) {
       check_text(value, vars_node_[name], "var `" + name + "`");
     }
+    check_var_cycles(recipe);
     for (const auto& stage : recipe.stages) {
       if (!stage.when.empty())
         check_when(stage.when, stage.when_node, "stage `" + stage.name + "`");
@@ -444,6 +447,41 @@ class RecipeValidator {
           diagnostics_.add(problem);
         }
       }
+    }
+  }
+
+  // Vars that refer to each other in a circle can never be resolved.
+  void check_var_cycles(const Recipe& recipe) {
+    std::map<std::string, std::vector<std::string>> uses;
+    for (const auto& [name, value] : recipe.vars) {
+      try {
+        uses[name] = referenced_variables(value);
+      } catch (const InterpolationError&) {
+      }
+    }
+    std::map<std::string, int> state;  // 0 new, 1 on the path, 2 done
+    std::vector<std::string> path;
+    std::function<bool(const std::string&)> visit = [&](const std::string& name) {
+      state[name] = 1;
+      path.push_back(name);
+      for (const auto& used : uses[name]) {
+        if (!uses.count(used)) continue;
+        if (state[used] == 1) {
+          std::string cycle;
+          for (auto it = std::find(path.begin(), path.end(), used); it != path.end(); ++it) {
+            cycle += *it + " -> ";
+          }
+          error(vars_node_[path.front()], "vars refer to each other in a cycle: " + cycle + used);
+          return true;
+        }
+        if (state[used] == 0 && visit(used)) return true;
+      }
+      path.pop_back();
+      state[name] = 2;
+      return false;
+    };
+    for (const auto& [name, value] : recipe.vars) {
+      if (state[name] == 0 && visit(name)) return;
     }
   }
 

@@ -154,6 +154,11 @@ void RunLock::heartbeat_loop() {
   }
 }
 
+bool RunLock::still_held() const {
+  auto current = read_lock(lock_file_);
+  return current && current->token == self_.token;
+}
+
 void RunLock::release() {
   if (!held_) return;
   {

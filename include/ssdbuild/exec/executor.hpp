@@ -14,10 +14,13 @@
 
 namespace ssdbuild {
 
+class RunLock;
+
 struct ExecutorOptions {
   std::string rerun_prefix;  // "ssdbuild run RECIPE --state-dir D", for the failure report
   std::chrono::milliseconds retry_backoff{5000};  // doubles with each retry, up to a minute
   std::chrono::milliseconds kill_grace{10000};
+  const RunLock* lock = nullptr;  // checked between steps: a run whose lock was taken stops
 };
 
 class Executor {

@@ -45,6 +45,9 @@ class RunLock {
   std::string acquire();
   /// Stops the heartbeat and removes the lock if it is still ours.
   void release();
+  /// False when another run took the lock over (it judged this one gone): this run must
+  /// stop. Reads the lock file.
+  bool still_held() const;
 
  private:
   std::string serialize() const;
