@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "ssdbuild/actions/apt_action.hpp"
 #include "ssdbuild/actions/copy_action.hpp"
 #include "ssdbuild/actions/env_action.hpp"
 #include "ssdbuild/actions/extract_action.hpp"
@@ -24,8 +25,9 @@ const std::vector<const ActionType*>& registry() {
   static const ExtractActionType extract;
   static const GitActionType git;
   static const FetchActionType fetch;
+  static const AptActionType apt;
   static const std::vector<const ActionType*> types = {
-      &run, &copy, &patch, &env, &alternatives, &ldconfig, &extract, &git, &fetch};
+      &run, &copy, &patch, &env, &alternatives, &ldconfig, &extract, &git, &fetch, &apt};
   return types;
 }
 

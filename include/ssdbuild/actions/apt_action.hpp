@@ -1,0 +1,52 @@
+#pragma once
+// `apt: {update, install, build_dep, remove, enable_sources, keep_debs, apt_dir}`: system
+// packages, as root (through `sudo -n` when not root). Never `apt-get upgrade`: on Colab
+// that would move the whole CUDA stack. `install` is skipped when dpkg shows every package
+// installed, so a resumed run does not wait on apt; `update` runs at most once per run.
+// `enable_sources` turns on source packages in both formats: `# deb-src` lines in
+// sources.list and *.list files, and `Types: deb` in deb822 *.sources files.
+#include <filesystem>
+
+#include "ssdbuild/actions/action.hpp"
+
+namespace ssdbuild {
+
+class AptAction : public Action {
+ public:
+  struct Settings {
+    bool update = false;
+    std::vector<std::string> install;    // "name" or "name=version"
+    std::vector<std::string> build_dep;  // source packages
+    std::vector<std::string> remove;
+    bool enable_sources = false;
+    bool keep_debs = false;  // .deb files kept in <state>/apt-archives across VM resets
+    std::filesystem::path apt_dir = "/etc/apt";
+    std::filesystem::path archives;  // <state>/apt-archives
+  };
+  explicit AptAction(Settings settings) : settings_(std::move(settings)) {}
+  std::string fingerprint_text() const override;
+  std::string shell_commands() const override;
+  ActionOutcome execute(const StepContext& context) const override;
+  std::vector<std::string> plan_notes() const override;
+
+ private:
+  std::vector<std::string> apt_get(std::vector<std::string> arguments) const;
+  Settings settings_;
+};
+
+class AptActionType : public ActionType {
+ public:
+  std::string_view key() const override { return "apt"; }
+  std::unique_ptr<Action> parse(const YAML::Node& config,
+                                const ConfigReader& reader) const override;
+  std::string derive_name(const YAML::Node& config) const override;
+};
+
+/// Turns source packages on in the files of `apt_dir`; returns the files it changed.
+std::vector<std::string> enable_source_packages(const std::filesystem::path& apt_dir, bool write);
+
+/// The packages of `wanted` ("name" or "name=version") that dpkg does not show installed
+/// (at that version).
+std::vector<std::string> missing_packages(const std::vector<std::string>& wanted);
+
+}  // namespace ssdbuild

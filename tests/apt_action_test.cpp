@@ -1,0 +1,120 @@
+// The apt action: source lists of both formats edited on copies, and a real install of a
+// small Debian package (as root, with Debian's archive reachable, as in CI).
+#include "ssdbuild/actions/apt_action.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "test_support.hpp"
+
+namespace ssdbuild::testing {
+namespace {
+
+const char* kSourcesList =
+    "deb http://deb.example/debian bookworm main\n"
+    "# deb-src http://deb.example/debian bookworm main\n"
+    "#deb-src http://deb.example/debian bookworm-updates main\n"
+    "# a comment about deb-src lines\n";
+const char* kDeb822 =
+    "Types: deb\nURIs: http://deb.example/debian\nSuites: bookworm\nComponents: main\n\n"
+    "Types: deb deb-src\nURIs: http://deb.example/security\nSuites: bookworm-security\n";
+
+void make_apt_dir(const TempDir& dir) {
+  write_text(dir / "apt/sources.list", kSourcesList);
+  write_text(dir / "apt/sources.list.d/debian.sources", kDeb822);
+  write_text(dir / "apt/sources.list.d/other.list", "# deb-src http://x.example/ y main\n");
+}
+
+TEST(AptSources, BothFormatsAreTurnedOnOnceAndOnlyWhereOff) {
+  TempDir dir;
+  make_apt_dir(dir);
+  auto changed = enable_source_packages(dir / "apt", true);
+  EXPECT_EQ(changed.size(), 3u);
+  EXPECT_EQ(read_text(dir / "apt/sources.list"),
+            "deb http://deb.example/debian bookworm main\n"
+            "deb-src http://deb.example/debian bookworm main\n"
+            "deb-src http://deb.example/debian bookworm-updates main\n"
+            "# a comment about deb-src lines\n");
+  EXPECT_EQ(read_text(dir / "apt/sources.list.d/debian.sources"),
+            "Types: deb deb-src\nURIs: http://deb.example/debian\nSuites: bookworm\nComponents: "
+            "main\n\nTypes: deb deb-src\nURIs: http://deb.example/security\nSuites: "
+            "bookworm-security\n");
+  EXPECT_TRUE(enable_source_packages(dir / "apt", true).empty());
+}
+
+TEST(AptSources, PlanScriptMakesTheSameEdits) {
+  TempDir by_plan, by_run;
+  make_apt_dir(by_plan);
+  make_apt_dir(by_run);
+  std::string recipe =
+      "name: apt\nstages:\n  - name: s\n    steps:\n"
+      "      - apt: {enable_sources: true, apt_dir: apt}\n";
+  write_text(by_plan / "recipe.yaml", recipe);
+  auto plan = run_ssdbuild({"plan", "recipe.yaml", "--state-dir", "state"}, by_plan.path());
+  ASSERT_EQ(plan.exit_code, 0) << plan.output;
+  EXPECT_NE(plan.output.find("apt: will turn source packages on in 3 file(s)"), std::string::npos);
+  // Only the edit is compared: the plan's `apt-get update` needs the network.
+  std::string script = plan.output.substr(0, plan.output.find("DEBIAN_FRONTEND")) + ")\n";
+  write_text(by_plan / "plan.sh", script);
+  auto ran = run_shell("bash plan.sh", by_plan.path());
+  ASSERT_EQ(ran.exit_code, 0) << ran.output;
+  enable_source_packages(by_run / "apt", true);
+  for (const char* file :
+       {"apt/sources.list", "apt/sources.list.d/debian.sources", "apt/sources.list.d/other.list"}) {
+    EXPECT_EQ(read_text(by_plan / file), read_text(by_run / file)) << file;
+  }
+}
+
+TEST(AptInstall, MissingPackagesAreFoundWithDpkg) {
+  EXPECT_TRUE(missing_packages({"bash", "coreutils"}).empty());
+  EXPECT_EQ(missing_packages({"bash=0.0-not-this", "no-such-package-ssdbuild"}),
+            (std::vector<std::string>{"bash=0.0-not-this", "no-such-package-ssdbuild"}));
+}
+
+TEST(AptInstall, RecipeErrorForAMalformedPackageName) {
+  TempDir dir;
+  write_text(dir / "recipe.yaml",
+             "name: apt\nstages:\n  - name: s\n    steps:\n"
+             "      - apt: {install: [Bad Name]}\n");
+  auto result = run_ssdbuild({"validate", "recipe.yaml"}, dir.path());
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.output.find("`Bad Name` is not a Debian package name"), std::string::npos);
+}
+
+// Installs Debian's `hello` for real, then removes it again.
+TEST(AptInstall, InstallsARealPackageAndSkipsItOnTheNextRun) {
+  if (::geteuid() != 0) GTEST_SKIP() << "apt-get install needs root";
+  if (!missing_packages({"hello"}).empty() &&
+      run_shell("apt-cache policy hello | grep -q 'Candidate: [0-9]'", "/").exit_code != 0 &&
+      run_shell("apt-get update -q >/dev/null 2>&1 && apt-cache policy hello | grep -q "
+                "'Candidate: [0-9]'",
+                "/")
+              .exit_code != 0) {
+    GTEST_SKIP() << "Debian's archive is not reachable";
+  }
+  bool had_it = missing_packages({"hello"}).empty();
+  TempDir dir;
+  write_text(dir / "recipe.yaml",
+             "name: apt\nstages:\n  - name: s\n    steps:\n"
+             "      - name: hello\n        apt: {install: [hello], keep_debs: true}\n"
+             "      - name: nonsense\n        apt: {install: [no-such-package-ssdbuild]}\n");
+  auto first = run_ssdbuild({"run", "recipe.yaml", "--state-dir", "state"}, dir.path());
+  EXPECT_EQ(first.exit_code, 1);  // the second step fails
+  EXPECT_TRUE(missing_packages({"hello"}).empty()) << first.output;
+  EXPECT_NE(first.output.find("apt: no package `no-such-package-ssdbuild`"), std::string::npos)
+      << first.output;
+  EXPECT_NE(first.output.find("apt-cache search no-such-package-ssdbuild"), std::string::npos);
+  if (!had_it) {
+    EXPECT_FALSE(run_shell("ls state/apt-archives/hello_*.deb", dir.path()).output.empty());
+  }
+  auto again = run_ssdbuild(
+      {"run", "recipe.yaml", "--state-dir", "state", "--force", "s/hello", "--to", "s/hello"},
+      dir.path());
+  EXPECT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_NE(again.output.find("every package is installed already"), std::string::npos);
+  EXPECT_EQ(again.output.find("apt-get"), std::string::npos) << again.output;
+  if (!had_it) run_shell("DEBIAN_FRONTEND=noninteractive apt-get remove -y -q hello", "/");
+}
+
+}  // namespace
+}  // namespace ssdbuild::testing
