@@ -214,6 +214,10 @@ std::unique_ptr<Action> PatchActionType::parse(const YAML::Node& config,
         op.first = std::string(trim(op.first));
       }
       if (trim(op.first).empty()) reader.fail(value, "`" + kind + "` must not be empty");
+      if ((which == PatchOp::Kind::comment || which == PatchOp::Kind::uncomment) &&
+          op.first.front() == '#') {
+        reader.fail(value, "`" + kind + "` takes the line as it reads uncommented, without `#`");
+      }
       if (which == PatchOp::Kind::diff && patterns.size() != 1) {
         reader.fail(value, "`diff` applies to one `file`, not to `files`");
       }
