@@ -1,6 +1,7 @@
 // The fetch action against a real HTTP server on 127.0.0.1 that serves ranges, drops
 // connections, fails once, ignores Range, serves wrong bytes and redirects.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <nlohmann/json.hpp>
 
@@ -175,6 +176,35 @@ TEST_F(FetchActionTest, UnknownStepOutputIsARecipeError) {
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_NE(result.output.find("unknown variable `steps.boost.path`"), std::string::npos)
       << result.output;
+}
+
+}  // namespace
+}  // namespace ssdbuild::testing
+
+namespace ssdbuild::testing {
+namespace {
+
+TEST_F(FetchActionTest, CtrlCKeepsThePartAndTheNextRunResumesIt) {
+  recipe("{url: " + server_->url("/slow/boost_1_67_0.tar.bz2") + ", sha256: " + sha_ + "}");
+  std::string part =
+      (dir_ / ("state/downloads/" + sha_.substr(0, 16) + "-boost_1_67_0.tar.bz2.part")).string();
+  int pid = spawn_ssdbuild({"run", "recipe.yaml", "--state-dir", "state"}, dir_.path(), {},
+                           dir_ / "first.out");
+  ASSERT_TRUE(wait_until([&] {
+    std::error_code error;
+    return std::filesystem::exists(part, error) && std::filesystem::file_size(part, error) > 4096;
+  }));
+  ::kill(pid, SIGINT);
+  EXPECT_EQ(wait_for_exit(pid), 130) << read_text(dir_ / "first.out");
+  ASSERT_TRUE(std::filesystem::exists(part));
+  size_t kept = std::filesystem::file_size(part);
+  recipe("{url: " + server_->url("/file/boost_1_67_0.tar.bz2") + ", sha256: " + sha_ + "}");
+  auto second = run();
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_EQ(read_text(dir_ / "got"), content_);
+  EXPECT_NE(
+      server_->requests().find("/file/boost_1_67_0.tar.bz2 bytes=" + std::to_string(kept) + "-"),
+      std::string::npos);
 }
 
 }  // namespace

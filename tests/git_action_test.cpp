@@ -65,6 +65,9 @@ TEST_F(GitActionTest, ClonesTheBranchDetachedAndRecordsTheCommit) {
   auto status =
       run_ssdbuild({"status", "recipe.yaml", "--state-dir", "state", "--json"}, dir_.path());
   EXPECT_EQ(nlohmann::json::parse(status.output)["steps"][0]["details"]["commit"], ssd_);
+  auto text = run_ssdbuild({"status", "recipe.yaml", "--state-dir", "state"}, dir_.path());
+  EXPECT_NE(text.output.find("[commit " + ssd_.substr(0, 12) + "]"), std::string::npos)
+      << text.output;
 }
 
 TEST_F(GitActionTest, PinnedCommitIsCheckedAndAResumedRunIsInstant) {

@@ -83,13 +83,17 @@ int status_command(const SessionArguments& arguments, bool json, Console& /*cons
   for (size_t i = 0; i < plan.steps.size(); ++i) {
     const auto& step = plan.steps[i];
     const StepRecord* record = state.find(step.id);
+    std::string reason = step.reason;
+    if (record && record->details.contains("commit")) {
+      reason += " [commit " + record->details["commit"].get<std::string>().substr(0, 12) + "]";
+    }
     std::cout << fmt::format(
         "{:<{}}  {:<11}  {:>9}  {:>9}  {}\n", step.id, width, steps[i]["status"].get<std::string>(),
         record ? ago(record->ended_at.empty() ? record->started_at : record->ended_at) : "-",
         record && record->duration_s > 0
             ? format_duration(std::chrono::duration<double>(record->duration_s))
             : "-",
-        step.reason);
+        reason);
   }
   std::cout << fmt::format(
       "{} steps: {} done, {} failed, {} interrupted, {} pending; next run: {} "
