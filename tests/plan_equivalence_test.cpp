@@ -18,16 +18,14 @@ std::string git(const std::filesystem::path& folder, const std::string& argument
       .output;
 }
 
-// The same starting material in a folder: an upstream repository and an archive (copied,
-// so both folders hold the same bytes).
-void prepare(const TempDir& dir, const std::filesystem::path& archive) {
-  git(dir.path(), "init -q up");
-  write_text(dir / "up/Makefile.config.example", "# BLAS := open\nBLAS := atlas\n");
-  write_text(dir / "up/Makefile", "CXXFLAGS += -isystem /usr/include\n");
-  git(dir.path(),
-      "-C up add -A && git -C up -c user.name=t -c user.email=t@t commit -qm one && "
-      "git -C up branch ssd");
-  std::filesystem::copy_file(archive, dir / "boost.tar.gz");
+// The same starting material in a folder: the upstream repository and the archive, both
+// copied, so that both folders hold the same bytes and the same commit ids.
+void prepare(const TempDir& dir, const TempDir& material) {
+  ASSERT_EQ(run_shell("cp -a " + (material / "up").string() + " up && cp " +
+                          (material / "boost.tar.gz").string() + " boost.tar.gz",
+                      dir.path())
+                .exit_code,
+            0);
 }
 
 std::string recipe(const std::string& sha) {
@@ -76,9 +74,15 @@ TEST(PlanEquivalence, PlanPipedToBashAndRunGiveIdenticalTrees) {
                       material.path())
                 .exit_code,
             0);
+  git(material.path(), "init -q up");
+  write_text(material / "up/Makefile.config.example", "# BLAS := open\nBLAS := atlas\n");
+  write_text(material / "up/Makefile", "CXXFLAGS += -isystem /usr/include\n");
+  git(material.path(),
+      "-C up add -A && git -C up -c user.name=t -c user.email=t@t commit -qm "
+      "one && git -C up branch ssd");
   std::string sha = sha256_hex(read_text(material / "boost.tar.gz"));
   for (const TempDir* dir : {&by_plan, &by_run}) {
-    prepare(*dir, material / "boost.tar.gz");
+    prepare(*dir, material);
     write_text(*dir / "recipe.yaml", recipe(sha));
   }
 
