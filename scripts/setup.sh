@@ -71,4 +71,4 @@ echo "setup.sh: build and test with g++-11, ASan and UBSan"
 build "$top/build/test-sanitize" -DCMAKE_CXX_COMPILER=g++-11 -DCMAKE_BUILD_TYPE=Debug \
   -DSSDBUILD_SANITIZE=ON -DSSDBUILD_WERROR=$werror
 (cd "$top/build/test-sanitize" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --output-on-failure -j "$jobs")
+  LSAN_OPTIONS="suppressions=$top/tests/lsan.supp" ctest --output-on-failure -j "$jobs")
