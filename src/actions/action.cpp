@@ -80,6 +80,12 @@ std::vector<std::string> action_keys() {
   return keys;
 }
 
+std::string name_from_path(std::string_view kind, const YAML::Node& config, const char* key) {
+  if (!config.IsMap() || !config[key] || !config[key].IsScalar()) return std::string(kind);
+  std::string file = std::filesystem::path(config[key].Scalar()).filename().string();
+  return std::string(kind) + "-" + slug_from_text(file, 31 - kind.size());
+}
+
 std::string slug_from_text(std::string_view text, size_t max_length) {
   std::string slug;
   for (char c : text) {

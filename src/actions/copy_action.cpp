@@ -68,10 +68,7 @@ std::unique_ptr<Action> CopyActionType::parse(const YAML::Node& config,
 }
 
 std::string CopyActionType::derive_name(const YAML::Node& config) const {
-  if (config.IsMap() && config["to"] && config["to"].IsScalar()) {
-    return "copy-" + slug_from_text(fs::path(config["to"].Scalar()).filename().string(), 26);
-  }
-  return "copy";
+  return name_from_path("copy", config, "to");
 }
 
 }  // namespace ssdbuild

@@ -295,10 +295,7 @@ std::unique_ptr<Action> ExtractActionType::parse(const YAML::Node& config,
 }
 
 std::string ExtractActionType::derive_name(const YAML::Node& config) const {
-  if (config.IsMap() && config["dest"] && config["dest"].IsScalar()) {
-    return "extract-" + slug_from_text(fs::path(config["dest"].Scalar()).filename().string(), 24);
-  }
-  return "extract";
+  return name_from_path("extract", config, "dest");
 }
 
 }  // namespace ssdbuild

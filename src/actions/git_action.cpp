@@ -310,10 +310,7 @@ std::unique_ptr<Action> GitActionType::parse(const YAML::Node& config,
 }
 
 std::string GitActionType::derive_name(const YAML::Node& config) const {
-  if (config.IsMap() && config["dest"] && config["dest"].IsScalar()) {
-    return "git-" + slug_from_text(fs::path(config["dest"].Scalar()).filename().string(), 28);
-  }
-  return "git";
+  return name_from_path("git", config, "dest");
 }
 
 }  // namespace ssdbuild

@@ -238,11 +238,7 @@ std::unique_ptr<Action> PatchActionType::parse(const YAML::Node& config,
 }
 
 std::string PatchActionType::derive_name(const YAML::Node& config) const {
-  if (config.IsMap() && config["file"] && config["file"].IsScalar()) {
-    return "patch-" +
-           slug_from_text(std::filesystem::path(config["file"].Scalar()).filename().string(), 25);
-  }
-  return "patch";
+  return name_from_path("patch", config, "file");
 }
 
 }  // namespace ssdbuild

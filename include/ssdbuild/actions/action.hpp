@@ -96,6 +96,10 @@ const ActionType* find_action_type(std::string_view key);
 /// Every action key, for validation and "did you mean".
 std::vector<std::string> action_keys();
 
+/// "KIND-NAME" from the file name of the path under `key` (git's `dest`, copy's `to`), or
+/// just KIND when the configuration has no such path.
+std::string name_from_path(std::string_view kind, const YAML::Node& config, const char* key);
+
 /// A name made of a command's first words: "make -j8 all" -> "make-j8-all".
 std::string slug_from_text(std::string_view text, size_t max_length = 32);
 
