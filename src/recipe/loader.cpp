@@ -198,7 +198,9 @@ class RecipeValidator {
           error(needs, "`needs` must be a stage name or a list of them");
         }
         needs_nodes_[stage.name] = needs;
-      } else if (previous != nullptr) {
+      } else if (previous != nullptr && previous->name != stage.name) {
+        // A stage named like the one before it is already reported as a duplicate; needing
+        // itself by default would only add a confusing second error.
         stage.needs.push_back(previous->name);
       }
       read_steps(node, stage);

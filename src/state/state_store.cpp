@@ -3,6 +3,8 @@
 #include "ssdbuild/util/atomic_file.hpp"
 #include "ssdbuild/util/error.hpp"
 
+#include <stdexcept>
+
 namespace ssdbuild {
 namespace {
 
@@ -61,7 +63,10 @@ void StateStore::load() {
     for (const auto& [id, entry] : document.at("steps").items()) {
       StepRecord record;
       auto status = parse_step_status(entry.at("status").get<std::string>());
-      if (!status) throw Error("unknown status in " + id);
+      if (!status) {
+        throw std::runtime_error("step `" + id + "` has an unknown status `" +
+                                 entry.at("status").get<std::string>() + "`");
+      }
       record.status = *status;
       record.fingerprint = entry.value("fingerprint", "");
       record.boot_id = entry.value("boot_id", "");

@@ -1,0 +1,295 @@
+// ${name} in recipe strings, and the scope that resolves names to values.
+#include "ssdbuild/recipe/interpolation.hpp"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <map>
+#include <optional>
+
+#include "ssdbuild/recipe/variables.hpp"
+#include "test_support.hpp"
+
+namespace ssdbuild {
+namespace {
+
+using testing::TempDir;
+using testing::write_text;
+
+// A lookup over a fixed table that remembers which names it was asked for.
+struct TableLookup {
+  std::map<std::string, std::string> table;
+  std::vector<std::string> asked;
+
+  VariableLookup function() {
+    return [this](std::string_view name) {
+      asked.emplace_back(name);
+      auto found = table.find(std::string(name));
+      if (found == table.end()) throw InterpolationError("no " + std::string(name));
+      return found->second;
+    };
+  }
+};
+
+std::string error_of(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const InterpolationError& error) {
+    return error.what();
+  }
+  return "(no InterpolationError)";
+}
+
+TEST(Interpolate, ReplacesEachReference) {
+  TableLookup lookup{{{"prefix", "/opt"}, {"version", "12.2"}}, {}};
+  EXPECT_EQ(interpolate("${prefix}/cuda-${version}/bin", lookup.function()), "/opt/cuda-12.2/bin");
+  EXPECT_EQ(interpolate("${prefix}${version}", lookup.function()), "/opt12.2");
+}
+
+TEST(Interpolate, LeavesTextWithoutReferencesAlone) {
+  TableLookup lookup;
+  EXPECT_EQ(interpolate("", lookup.function()), "");
+  EXPECT_EQ(interpolate("make -j8 all", lookup.function()), "make -j8 all");
+  EXPECT_TRUE(lookup.asked.empty());
+}
+
+TEST(Interpolate, ResolvesDottedAndDashedNames) {
+  TableLookup lookup{{{"facts.os.id", "ubuntu"}, {"my-var_2", "x"}, {"env.HOME", "/root"}}, {}};
+  EXPECT_EQ(interpolate("${facts.os.id} ${my-var_2} ${env.HOME}", lookup.function()),
+            "ubuntu x /root");
+  EXPECT_EQ(lookup.asked, (std::vector<std::string>{"facts.os.id", "my-var_2", "env.HOME"}));
+}
+
+TEST(Interpolate, DoubleDollarBraceWritesALiteralDollarBrace) {
+  TableLookup lookup;
+  EXPECT_EQ(interpolate("echo $${HOME}", lookup.function()), "echo ${HOME}");
+  EXPECT_EQ(interpolate("$${a}$${b}", lookup.function()), "${a}${b}");
+  EXPECT_TRUE(lookup.asked.empty());
+}
+
+TEST(Interpolate, LeavesALoneDollarUntouched) {
+  TableLookup lookup{{{"x", "1"}}, {}};
+  EXPECT_EQ(interpolate("cost $5, $HOME, $(pwd), $$ and a trailing $", lookup.function()),
+            "cost $5, $HOME, $(pwd), $$ and a trailing $");
+  EXPECT_EQ(interpolate("$HOME/${x}$", lookup.function()), "$HOME/1$");
+}
+
+TEST(Interpolate, RejectsAnUnclosedReference) {
+  TableLookup lookup;
+  std::string message = error_of([&] { interpolate("echo ${HOME", lookup.function()); });
+  EXPECT_NE(message.find("unclosed `${` at offset 5"), std::string::npos) << message;
+  EXPECT_NE(message.find("$${"), std::string::npos) << message;  // says how to write a literal
+}
+
+TEST(Interpolate, RejectsNamesThatAreNotNames) {
+  TableLookup lookup;
+  for (const char* text : {"${}", "${1abc}", "${a b}", "${a/b}", "${-x}", "${x:-default}"}) {
+    std::string message = error_of([&] { interpolate(text, lookup.function()); });
+    EXPECT_NE(message.find("is not a variable reference"), std::string::npos)
+        << text << ": " << message;
+  }
+  EXPECT_TRUE(lookup.asked.empty());
+}
+
+TEST(Interpolate, PassesTheLookupsErrorOn) {
+  TableLookup lookup;
+  EXPECT_EQ(error_of([&] { interpolate("${missing}", lookup.function()); }), "no missing");
+}
+
+TEST(ReferencedVariables, ListsNamesInOrderIncludingRepeats) {
+  EXPECT_EQ(referenced_variables("${a} $${b} ${c.d} $e ${a}"),
+            (std::vector<std::string>{"a", "c.d", "a"}));
+  EXPECT_TRUE(referenced_variables("no references, $HOME").empty());
+}
+
+TEST(ReferencedVariables, RejectsBadSyntaxLikeInterpolate) {
+  EXPECT_THROW(referenced_variables("${unclosed"), InterpolationError);
+  EXPECT_THROW(referenced_variables("${a b}"), InterpolationError);
+}
+
+// VariableScope
+
+class VariableScopeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    write_text(dir_ / "os-release", "ID=ubuntu\nVERSION_ID=\"22.04\"\n");
+    sources_.os_release = (dir_ / "os-release").string();
+    sources_.meminfo = (dir_ / "meminfo").string();
+    sources_.boot_id = (dir_ / "boot_id").string();
+    sources_.drive_mount = (dir_ / "no-drive").string();
+    recipe_.name = "demo";
+    recipe_.vars = {{"prefix", "/opt"},
+                    {"cuda", "${prefix}/cuda"},
+                    {"bin", "${cuda}/bin"},
+                    {"os", "${facts.os.id}-${facts.os.version_id}"}};
+  }
+  void TearDown() override {
+    for (const auto& [name, value] : saved_env_) {
+      if (value) {
+        ::setenv(name.c_str(), value->c_str(), 1);
+      } else {
+        ::unsetenv(name.c_str());
+      }
+    }
+  }
+  void set_env(const std::string& name, const char* value) {
+    const char* old = std::getenv(name.c_str());
+    saved_env_.emplace_back(name, old ? std::optional<std::string>(old) : std::nullopt);
+    if (value) {
+      ::setenv(name.c_str(), value, 1);
+    } else {
+      ::unsetenv(name.c_str());
+    }
+  }
+
+  TempDir dir_;
+  FactSources sources_;
+  Recipe recipe_;
+  std::vector<std::pair<std::string, std::optional<std::string>>> saved_env_;
+};
+
+TEST_F(VariableScopeTest, ResolvesVarsThatReferToOtherVars) {
+  Facts facts(sources_);
+  VariableScope scope(recipe_, {}, facts, "/start");
+  EXPECT_EQ(scope.value("prefix"), "/opt");
+  EXPECT_EQ(scope.value("bin"), "/opt/cuda/bin");
+  EXPECT_EQ(scope.interpolate("PATH=${bin}:$PATH $${HOME}"), "PATH=/opt/cuda/bin:$PATH ${HOME}");
+}
+
+TEST_F(VariableScopeTest, ReportsVarsThatReferToEachOtherInACycle) {
+  recipe_.vars = {{"a", "${b}"}, {"b", "x${a}"}, {"c", "fine"}};
+  Facts facts(sources_);
+  VariableScope scope(recipe_, {}, facts, "/start");
+  std::string message = error_of([&] { scope.value("a"); });
+  EXPECT_NE(message.find("variables refer to each other in a cycle: a -> b -> a"),
+            std::string::npos)
+      << message;
+  // The failed resolution leaves nothing behind: the scope still works, and the same cycle
+  // is reported the same way.
+  EXPECT_EQ(scope.value("c"), "fine");
+  EXPECT_EQ(error_of([&] { scope.value("a"); }), message);
+  EXPECT_NE(error_of([&] { scope.value("b"); }).find("cycle: b -> a -> b"), std::string::npos);
+}
+
+TEST_F(VariableScopeTest, ReportsAVarReferringToItself) {
+  recipe_.vars = {{"loop", "again ${loop}"}};
+  Facts facts(sources_);
+  VariableScope scope(recipe_, {}, facts, "/start");
+  EXPECT_NE(error_of([&] { scope.value("loop"); }).find("cycle: loop -> loop"), std::string::npos);
+}
+
+TEST_F(VariableScopeTest, SetOverridesReplaceVarsAndAreSeenByVarsThatUseThem) {
+  Facts facts(sources_);
+  VariableScope scope(recipe_, {{"prefix", "/usr/local"}, {"extra", "new"}}, facts, "/start");
+  EXPECT_EQ(scope.value("prefix"), "/usr/local");
+  EXPECT_EQ(scope.value("bin"), "/usr/local/cuda/bin");
+  EXPECT_EQ(scope.value("extra"), "new");
+  EXPECT_EQ(scope.var_names(),
+            (std::vector<std::string>{"prefix", "cuda", "bin", "os", "workdir", "extra"}));
+}
+
+TEST_F(VariableScopeTest, AnOverrideCanItselfReferToVars) {
+  Facts facts(sources_);
+  VariableScope scope(recipe_, {{"cuda", "${prefix}/cuda-12"}}, facts, "/start");
+  EXPECT_EQ(scope.value("bin"), "/opt/cuda-12/bin");
+}
+
+TEST_F(VariableScopeTest, UnknownVariableSaysWhatIsCloseAndHowToDefineIt) {
+  Facts facts(sources_);
+  VariableScope scope(recipe_, {}, facts, "/start");
+  EXPECT_EQ(error_of([&] { scope.value("prefx"); }),
+            "unknown variable `prefx` (did you mean `prefix`?); define it under `vars:`, pass "
+            "--set prefx=VALUE, or write $${prefx} for a shell variable");
+}
+
+TEST_F(VariableScopeTest, UnknownVariableInsideAVarIsReported) {
+  recipe_.vars = {{"a", "${nothing_like_it}"}};
+  Facts facts(sources_);
+  VariableScope scope(recipe_, {}, facts, "/start");
+  EXPECT_NE(error_of([&] { scope.value("a"); }).find("unknown variable `nothing_like_it`"),
+            std::string::npos);
+}
+
+TEST_F(VariableScopeTest, UnknownFactSuggestsAFactAndNotAShellVariable) {
+  Facts facts(sources_);
+  VariableScope scope(recipe_, {}, facts, "/start");
+  EXPECT_EQ(error_of([&] { scope.value("facts.os.idd"); }),
+            "unknown variable `facts.os.idd` (did you mean `facts.os.id`?)");
+}
+
+TEST(UnknownVariableMessage, OffersVarsAndFactsAsCandidates) {
+  EXPECT_NE(unknown_variable_message("jbos", {"jobs"}).find("(did you mean `jobs`?)"),
+            std::string::npos);
+  EXPECT_NE(unknown_variable_message("facts.gpu.cuont", {}).find("`facts.gpu.count`"),
+            std::string::npos);
+}
+
+TEST_F(VariableScopeTest, FactReadsAreRecordedForTheFingerprint) {
+  Facts facts(sources_);
+  VariableScope scope(recipe_, {}, facts, "/start");
+  EXPECT_EQ(scope.value("facts.os.id"), "ubuntu");
+  EXPECT_EQ(scope.take_reads(), (KeyValueList{{"facts.os.id", "ubuntu"}}));
+  EXPECT_TRUE(scope.take_reads().empty());  // taking them clears them
+}
+
+TEST_F(VariableScopeTest, FactsReadThroughAVarAreRecordedToo) {
+  Facts facts(sources_);
+  VariableScope scope(recipe_, {}, facts, "/start");
+  EXPECT_EQ(scope.value("os"), "ubuntu-22.04");
+  EXPECT_EQ(scope.take_reads(),
+            (KeyValueList{{"facts.os.id", "ubuntu"}, {"facts.os.version_id", "22.04"}}));
+}
+
+TEST_F(VariableScopeTest, PlainVarReadsAreNotRecorded) {
+  Facts facts(sources_);
+  VariableScope scope(recipe_, {}, facts, "/start");
+  scope.value("bin");
+  EXPECT_TRUE(scope.take_reads().empty());
+}
+
+TEST_F(VariableScopeTest, EnvironmentReadsGiveTheValueAndAreRecorded) {
+  set_env("SSDBUILD_UNIT_TEST_SET", "hello world");
+  set_env("SSDBUILD_UNIT_TEST_UNSET", nullptr);
+  Facts facts(sources_);
+  VariableScope scope(recipe_, {}, facts, "/start");
+  EXPECT_EQ(scope.value("env.SSDBUILD_UNIT_TEST_SET"), "hello world");
+  EXPECT_EQ(scope.value("env.SSDBUILD_UNIT_TEST_UNSET"), "");
+  EXPECT_EQ(scope.take_reads(), (KeyValueList{{"env.SSDBUILD_UNIT_TEST_SET", "hello world"},
+                                              {"env.SSDBUILD_UNIT_TEST_UNSET", ""}}));
+}
+
+TEST_F(VariableScopeTest, WorkdirIsTheStartFolderUnlessTheRecipeOrSetSaysOtherwise) {
+  Facts facts(sources_);
+  EXPECT_EQ(VariableScope(recipe_, {}, facts, "/start").value("workdir"), "/start");
+  EXPECT_EQ(VariableScope(recipe_, {{"workdir", "/cli"}}, facts, "/start").value("workdir"),
+            "/cli");
+  recipe_.vars.emplace_back("workdir", "${prefix}/work");
+  EXPECT_EQ(VariableScope(recipe_, {}, facts, "/start").value("workdir"), "/opt/work");
+}
+
+TEST_F(VariableScopeTest, KnowsWhichNamesItCanResolveWithoutProbing) {
+  Facts facts(sources_);
+  VariableScope scope(recipe_, {}, facts, "/start");
+  EXPECT_TRUE(scope.is_known("prefix"));
+  EXPECT_TRUE(scope.is_known("workdir"));
+  EXPECT_TRUE(scope.is_known("facts.gpu.count"));
+  EXPECT_TRUE(scope.is_known("env.ANYTHING"));
+  EXPECT_FALSE(scope.is_known("prefx"));
+  EXPECT_FALSE(scope.is_known("facts.bogus"));
+  EXPECT_FALSE(scope.is_known("env."));
+  EXPECT_FALSE(scope.is_known("steps.fetch.path"));
+  EXPECT_TRUE(scope.take_reads().empty());
+}
+
+TEST_F(VariableScopeTest, StepOutputsBecomeKnownOnceSet) {
+  Facts facts(sources_);
+  VariableScope scope(recipe_, {}, facts, "/start");
+  EXPECT_NE(error_of([&] { scope.value("steps.get.path"); }).find("is not known here"),
+            std::string::npos);
+  scope.set_step_output("get", "path", "/state/downloads/x.tar");
+  EXPECT_TRUE(scope.is_known("steps.get.path"));
+  EXPECT_EQ(scope.interpolate("tar xf ${steps.get.path}"), "tar xf /state/downloads/x.tar");
+}
+
+}  // namespace
+}  // namespace ssdbuild
