@@ -1,87 +1,336 @@
 #!/usr/bin/env bash
-# Times ssdbuild's planning against make's on the same machine, in one run:
-#   ssdbuild plan        of a generated 40-step recipe (nothing done yet)
-#   ssdbuild run         no-op (all 40 steps done: every decision is "skip")
-#   make -n              of an equivalent 40-target Makefile (nothing built: prints 40 commands)
-#   make -q              of the same Makefile, everything built (the no-op)
-# Usage: bench/plan_bench.sh [RUNS]   (SSDBUILD=path/to/ssdbuild, default: on PATH, else
-# build/ssdbuild). Prints the median of RUNS (default 50) runs of each, after 5 warm-ups.
+# plan_bench.sh: times ssdbuild's planning against make's, on the same machine, in one run.
+#
+# In a temporary folder it generates a 40-step recipe (4 stages x 10 steps; every step has
+# an `env`, most a `cwd` and a `creates`) and the equivalent 40-target Makefile (each target
+# depends on the previous one; same commands). Then it times:
+#
+#   ssdbuild plan       fresh tree, nothing done: prints the script of 40 steps
+#   make -n             fresh tree, nothing built: prints the 40 commands
+#   ssdbuild run        built tree, all 40 steps done: the no-op resume
+#   make -q             built tree, all 40 targets up to date: make's no-op check
+#   make                built tree, the no-op build (prints "Nothing to be done")
+#   ssdbuild --version  process start-up alone (loader, static initialisers), and
+#   make --version      the same for make
+#
+# `make -n` on a built tree prints nothing, so it is not what `plan` does: plan is compared
+# with `make -n` on the fresh tree, and the no-op run with `make -q` and `make` on the built
+# tree. The issue's target is that both plan and the no-op run are within 3x of `make -n`.
+#
+# It uses hyperfine (--export-json) when it is installed, else a plain loop timed with the
+# shell's clock. Every figure is the median of RUNS runs after WARMUP warm-up runs.
+#
+# Usage: bench/plan_bench.sh [--runs N] [--warmup N] [--out FILE] [--check] [--no-hyperfine]
+#   --runs N        timed runs of each command (default 50)
+#   --warmup N      untimed runs before them (default 5)
+#   --out FILE      also write the summary to FILE: JSON if FILE ends in .json, else Markdown
+#   --check         exit 1 when plan or the no-op run is more than 3x `make -n`
+#   --no-hyperfine  use the plain loop even when hyperfine is installed
+# The binary: $SSDBUILD, else `ssdbuild` on PATH, else build/ssdbuild in this repository.
+# Nothing is written outside the temporary folder, except FILE.
 set -euo pipefail
 
-runs=${1:-50}
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-ssdbuild=${SSDBUILD:-$(command -v ssdbuild || echo "$here/build/ssdbuild")}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'; }
 
-# 4 stages x 10 steps; each step writes a file it declares in `creates`, in a folder of its
-# stage, with an environment variable: what a build recipe's steps look like to the planner.
+runs=50
+warmup=5
+out=""
+check=0
+use_hyperfine=1
+while (($#)); do
+  case $1 in
+    --runs) runs=${2:?--runs needs a number}; shift 2 ;;
+    --runs=*) runs=${1#*=}; shift ;;
+    --warmup) warmup=${2:?--warmup needs a number}; shift 2 ;;
+    --warmup=*) warmup=${1#*=}; shift ;;
+    --out) out=${2:?--out needs a file}; shift 2 ;;
+    --out=*) out=${1#*=}; shift ;;
+    --check) check=1; shift ;;
+    --no-hyperfine) use_hyperfine=0; shift ;;
+    -h | --help) usage; exit 0 ;;
+    [0-9]*) runs=$1; shift ;;
+    *) echo "plan_bench.sh: unknown argument: $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+[[ $runs =~ ^[1-9][0-9]*$ && $warmup =~ ^[0-9]+$ ]] ||
+  { echo "plan_bench.sh: --runs must be >= 1 and --warmup >= 0" >&2; exit 2; }
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ssdbuild=${SSDBUILD:-$(command -v ssdbuild || echo "$repo/build/ssdbuild")}
+if [[ $ssdbuild != */* ]]; then
+  ssdbuild=$(command -v "$ssdbuild" || echo "$ssdbuild")
+elif dir=$(cd "$(dirname "$ssdbuild")" 2>/dev/null && pwd); then
+  ssdbuild=${dir%/}/$(basename "$ssdbuild")   # absolute: the timings run in other folders
+fi
+[[ -x $ssdbuild ]] || { echo "plan_bench.sh: no ssdbuild binary at $ssdbuild (set SSDBUILD)" >&2; exit 2; }
+command -v make >/dev/null || { echo "plan_bench.sh: make is not installed" >&2; exit 2; }
+if [[ -n $out ]]; then
+  mkdir -p "$(dirname "$out")"
+  out=$(cd "$(dirname "$out")" && pwd)/$(basename "$out")
+fi
+
+tool=loop
+if ((use_hyperfine)) && command -v hyperfine >/dev/null; then
+  tool="hyperfine $(hyperfine --version | awk '{ print $2 }')"
+  # --shell=none (no shell between hyperfine and the command, so no shell start-up to
+  # subtract) arrived in hyperfine 1.13; older ones start each run through a shell.
+  hf_shell=()
+  if hyperfine --shell=none --runs 2 --style none true >/dev/null 2>&1; then
+    hf_shell=(--shell=none)
+  fi
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/plan_bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+log() { echo "plan_bench: $*" >&2; }
+
+# --- The recipe and the Makefile ------------------------------------------------------
+# Step n of stage s writes results/s<s>/tNN. The first step of a stage makes the stage's
+# folder from the start folder; the others run in it (`cwd`). Three steps in four declare
+# what they write in `creates`; the fourth relies on its checkpoint alone.
+steps_per_stage=10
+stages=4
+total=$((stages * steps_per_stage))
 {
   echo "name: bench40"
-  echo "vars: {out: results}"
+  echo "description: 40 steps, each writing one file (generated by bench/plan_bench.sh)"
+  echo "vars:"
+  echo "  out: results"
   echo "stages:"
-  for stage in 1 2 3 4; do
-    echo "  - name: stage$stage"
+  for s in $(seq 1 "$stages"); do
+    echo "  - name: stage$s"
     echo "    steps:"
-    for step in $(seq 1 10); do
-      n=$(( (stage - 1) * 10 + step ))
-      echo "      - name: step$n"
-      echo "        env: {VALUE: \"$n\"}"
-      echo "        run: mkdir -p \${out}/s$stage && echo \"\$VALUE\" > \${out}/s$stage/t$n"
-      echo "        creates: \${out}/s$stage/t$n"
+    for i in $(seq 1 "$steps_per_stage"); do
+      n=$(printf '%02d' $(((s - 1) * steps_per_stage + i)))
+      echo "      - name: t$n"
+      echo "        env: {VALUE: \"$n\", STAGE: stage$s}"
+      if ((i == 1)); then
+        echo "        run: mkdir -p \${out}/s$s && echo \"\$STAGE \$VALUE\" > \${out}/s$s/t$n"
+        echo "        creates: \${out}/s$s/t$n"
+      else
+        echo "        cwd: \${out}/s$s"
+        echo "        run: echo \"\$STAGE \$VALUE\" > t$n"
+        ((i % 4 == 0)) || echo "        creates: t$n"
+      fi
     done
   done
-} > "$work/recipe.yaml"
+} >"$work/recipe.yaml"
 {
-  echo "all: results/s4/t40"
+  echo "# 40 targets, each depending on the previous one (generated by bench/plan_bench.sh)"
+  echo "out := results"
+  echo ".PHONY: all"
+  echo "all: \$(out)/s$stages/t$total"
   prev=""
-  for n in $(seq 1 40); do
-    stage=$(( (n - 1) / 10 + 1 ))
-    echo "results/s$stage/t$n: $prev"
-    printf '\tmkdir -p results/s%s && VALUE=%s && echo "$$VALUE" > results/s%s/t%s\n' \
-      "$stage" "$n" "$stage" "$n"
-    prev="results/s$stage/t$n"
+  # shellcheck disable=SC2016  # $(out) and $$VAR are make's, not the shell's
+  for s in $(seq 1 "$stages"); do
+    for i in $(seq 1 "$steps_per_stage"); do
+      n=$(printf '%02d' $(((s - 1) * steps_per_stage + i)))
+      echo "\$(out)/s$s/t$n:${prev:+ $prev}"
+      if ((i == 1)); then
+        printf '\tmkdir -p $(out)/s%s && export VALUE=%s STAGE=stage%s && echo "$$STAGE $$VALUE" > $(out)/s%s/t%s\n' \
+          "$s" "$n" "$s" "$s" "$n"
+      else
+        printf '\tcd $(out)/s%s && export VALUE=%s STAGE=stage%s && echo "$$STAGE $$VALUE" > t%s\n' \
+          "$s" "$n" "$s" "$n"
+      fi
+      prev="\$(out)/s$s/t$n"
+    done
   done
-} > "$work/Makefile"
+} >"$work/Makefile"
 
-mkdir -p "$work/fresh" "$work/built"
+# fresh/: nothing done. built/ssd: the recipe ran once. built/make: make ran once.
+mkdir -p "$work/fresh" "$work/built/ssd" "$work/built/make"
 cp "$work/recipe.yaml" "$work/Makefile" "$work/fresh/"
-cp "$work/recipe.yaml" "$work/Makefile" "$work/built/"
-(cd "$work/built" && "$ssdbuild" --quiet run recipe.yaml --state-dir state >/dev/null && make -s)
+cp "$work/recipe.yaml" "$work/built/ssd/"
+cp "$work/Makefile" "$work/built/make/"
+log "running the recipe once for real"
+(cd "$work/built/ssd" && "$ssdbuild" --quiet run recipe.yaml --state-dir state >"$work/run.log" 2>&1) ||
+  { cat "$work/run.log" >&2; echo "plan_bench.sh: the real run failed" >&2; exit 1; }
+(cd "$work/built/make" && make -s)
 
-# Median wall time in microseconds of `runs` runs of a command (run in its folder).
-median_us() {
-  local folder=$1; shift
-  local times=() start end
-  for _ in 1 2 3 4 5; do (cd "$folder" && "$@" >/dev/null 2>&1) || true; done
-  for _ in $(seq 1 "$runs"); do
-    start=$(date +%s%N)
-    (cd "$folder" && "$@" >/dev/null 2>&1) || true
-    end=$(date +%s%N)
-    times+=($(( (end - start) / 1000 )))
-  done
-  printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 } END {
-    if (NR % 2) print a[(NR + 1) / 2]; else print int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'
+# Sanity: both trees hold the 40 files with the same contents; make -n of the fresh tree
+# prints 40 commands; make -q of the built tree says up to date; plan of the fresh tree plans
+# 40 steps and the built tree's plan none.
+for tree in ssd make; do
+  got=$(find "$work/built/$tree/results" -type f | wc -l)
+  ((got == total)) || { echo "plan_bench.sh: built/$tree holds $got files, not $total" >&2; exit 1; }
+done
+diff -r "$work/built/ssd/results" "$work/built/make/results" >/dev/null ||
+  { echo "plan_bench.sh: the recipe and the Makefile wrote different files" >&2; exit 1; }
+got=$(cd "$work/fresh" && make -n | grep -c 'echo')
+((got == total)) || { echo "plan_bench.sh: make -n printed $got commands, not $total" >&2; exit 1; }
+(cd "$work/built/make" && make -q) || { echo "plan_bench.sh: make -q: not up to date" >&2; exit 1; }
+(cd "$work/fresh" && "$ssdbuild" plan recipe.yaml --state-dir state >"$work/plan.txt")
+grep -q "$total step(s) to run" "$work/plan.txt" || log "warning: plan does not say '$total step(s) to run'"
+(cd "$work/built/ssd" && "$ssdbuild" plan recipe.yaml --state-dir state >"$work/plan-built.txt")
+grep -q " 0 step(s) to run" "$work/plan-built.txt" || log "warning: the built tree's plan is not empty"
+[[ ! -e $work/fresh/state ]] || log "warning: plan created a state folder; later plans may differ"
+touch "$work/marker"
+sleep 0.01
+
+# --- Timing ----------------------------------------------------------------------------
+# bench NAME FOLDER COMMAND...: times COMMAND, run in FOLDER, output thrown away. Appends
+# "NAME<TAB>median<TAB>mean<TAB>stddev<TAB>min<TAB>max<TAB>command" (milliseconds) to results.
+results=$work/results.tsv
+: >"$results"
+bench() {
+  local name=$1 folder=$2; shift 2
+  local cmd; cmd=$(printf '%q ' "$@"); cmd=${cmd% }
+  local shown=${cmd//"$ssdbuild"/ssdbuild}
+  log "timing: $shown ($runs runs)"
+  cd "$folder"
+  if [[ $tool == hyperfine* ]]; then
+    local json=$work/$name.json
+    hyperfine "${hf_shell[@]}" --style none --warmup "$warmup" --runs "$runs" \
+      --export-json "$json" -n "$name" "$cmd" >/dev/null
+    # hyperfine writes one result; its fields are seconds, one per line.
+    field() { grep -m1 "\"$1\":" "$json" | sed 's/.*: *//; s/,$//'; }
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" \
+      "$(awk -v s="$(field median)" 'BEGIN { printf "%.3f", s * 1000 }')" \
+      "$(awk -v s="$(field mean)" 'BEGIN { printf "%.3f", s * 1000 }')" \
+      "$(awk -v s="$(field stddev)" 'BEGIN { printf "%.3f", s * 1000 }')" \
+      "$(awk -v s="$(field min)" 'BEGIN { printf "%.3f", s * 1000 }')" \
+      "$(awk -v s="$(field max)" 'BEGIN { printf "%.3f", s * 1000 }')" \
+      "$shown" >>"$results"
+  else
+    local i t0 t1 us=()
+    for ((i = 0; i < warmup; i++)); do "$@" >/dev/null 2>&1 || true; done
+    for ((i = 0; i < runs; i++)); do
+      if [[ -n ${EPOCHREALTIME:-} ]]; then
+        t0=${EPOCHREALTIME/[.,]/}
+        "$@" >/dev/null 2>&1 || true
+        t1=${EPOCHREALTIME/[.,]/}
+        us+=($((10#$t1 - 10#$t0)))
+      else
+        t0=$(date +%s%N)
+        "$@" >/dev/null 2>&1 || true
+        t1=$(date +%s%N)
+        us+=($(((t1 - t0) / 1000)))
+      fi
+    done
+    printf '%s\n' "${us[@]}" | sort -n | awk -v name="$name" -v shown="$shown" '
+      { a[NR] = $1; sum += $1; sq += $1 * $1 }
+      END {
+        med = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+        mean = sum / NR; var = (NR > 1) ? (sq - NR * mean * mean) / (NR - 1) : 0
+        if (var < 0) var = 0
+        printf "%s\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%s\n", name, med / 1000, mean / 1000,
+          sqrt(var) / 1000, a[1] / 1000, a[NR] / 1000, shown
+      }' >>"$results"
+  fi
+  cd "$work"
 }
 
-plan=$(median_us "$work/fresh" "$ssdbuild" plan recipe.yaml --state-dir state)
-noop=$(median_us "$work/built" "$ssdbuild" run recipe.yaml --state-dir state)
-make_n=$(median_us "$work/fresh" make -n)
-make_q=$(median_us "$work/built" make -q)
-true_us=$(median_us "$work" true)
+bench ssdbuild_plan "$work/fresh" "$ssdbuild" plan recipe.yaml --state-dir state
+bench make_n "$work/fresh" make -n
+bench ssdbuild_noop_run "$work/built/ssd" "$ssdbuild" run recipe.yaml --state-dir state
+bench make_q "$work/built/make" make -q
+bench make_noop "$work/built/make" make
+bench ssdbuild_version "$work" "$ssdbuild" --version
+bench make_version "$work" make --version
 
-ms() { awk -v us="$1" 'BEGIN { printf "%.2f", us / 1000 }'; }
+# The no-op runs and the no-op makes must not have run anything.
+changed=$(find "$work/built/ssd/results" "$work/built/make/results" -newer "$work/marker" | wc -l)
+((changed == 0)) || { echo "plan_bench.sh: a no-op run rewrote $changed files" >&2; exit 1; }
+
+# --- Report ----------------------------------------------------------------------------
+median() { awk -F'\t' -v n="$1" '$1 == n { print $2 }' "$results"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-echo "ssdbuild: $("$ssdbuild" --version), $runs runs each, medians"
-printf '%-28s %9s ms\n' "ssdbuild plan (40 steps)" "$(ms "$plan")"
-printf '%-28s %9s ms\n' "ssdbuild run, all done" "$(ms "$noop")"
-printf '%-28s %9s ms\n' "make -n (40 targets)" "$(ms "$make_n")"
-printf '%-28s %9s ms\n' "make -q, all built" "$(ms "$make_q")"
-printf '%-28s %9s ms\n' "starting a process (true)" "$(ms "$true_us")"
-echo "plan / make -n:            $(ratio "$plan" "$make_n")x"
-echo "no-op run / make -n:       $(ratio "$noop" "$make_n")x"
-echo "no-op run / make -q:       $(ratio "$noop" "$make_q")x"
-# Each figure includes starting a subshell and a process; without that common cost:
-echo "net of process start, plan / make -n:      $(ratio $((plan - true_us)) $((make_n - true_us)))x"
-echo "net of process start, no-op run / make -q: $(ratio $((noop - true_us)) $((make_q - true_us)))x"
+within() { awk -v r="$1" 'BEGIN { print (r <= 3.0) ? "yes" : "no" }'; }
+plan_ms=$(median ssdbuild_plan); noop_ms=$(median ssdbuild_noop_run)
+make_n_ms=$(median make_n); make_q_ms=$(median make_q); make_noop_ms=$(median make_noop)
+version_ms=$(median ssdbuild_version); make_version_ms=$(median make_version)
+r_plan=$(ratio "$plan_ms" "$make_n_ms")
+r_noop_n=$(ratio "$noop_ms" "$make_n_ms")
+r_noop_q=$(ratio "$noop_ms" "$make_q_ms")
+r_noop_make=$(ratio "$noop_ms" "$make_noop_ms")
+r_version=$(ratio "$version_ms" "$make_version_ms")
+met=$([[ $(within "$r_plan") == yes && $(within "$r_noop_n") == yes ]] && echo yes || echo no)
+
+cpu=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//')
+os=$(uname -s)
+# shellcheck disable=SC1091
+[[ -r /etc/os-release ]] && os=$(. /etc/os-release && echo "${PRETTY_NAME:-$os}")
+build_type=""
+cache=$(dirname "$ssdbuild")/CMakeCache.txt
+[[ -f $cache ]] && build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$cache")
+version=$("$ssdbuild" --version 2>&1 | head -1)
+make_version=$(make --version | head -1)
+when=$(date -u '+%Y-%m-%d %H:%M UTC')
+
+label() {
+  case $1 in
+    ssdbuild_plan) echo "ssdbuild plan, nothing done (40 steps)" ;;
+    make_n) echo "make -n, nothing built (40 targets)" ;;
+    ssdbuild_noop_run) echo "ssdbuild run, all done (no-op)" ;;
+    make_q) echo "make -q, all built" ;;
+    make_noop) echo "make, all built (no-op)" ;;
+    ssdbuild_version) echo "ssdbuild --version (start-up)" ;;
+    make_version) echo "make --version (start-up)" ;;
+  esac
+}
+
+{
+  echo "machine:  $(nproc) cores, ${cpu:-unknown CPU}, $os, kernel $(uname -r)"
+  echo "ssdbuild: $version${build_type:+ ($build_type build)}; $make_version"
+  echo "timing:   $tool, $runs runs after $warmup warm-ups, medians; $when"
+  echo
+  printf '%-42s %10s %10s %10s\n' "command" "median ms" "mean ms" "stddev"
+  while IFS=$'\t' read -r name med mean sd _min _max _cmd; do
+    printf '%-42s %10.2f %10.2f %10.2f\n' "$(label "$name")" "$med" "$mean" "$sd"
+  done <"$results"
+  echo
+  echo "plan / make -n            $r_plan x"
+  echo "no-op run / make -n       $r_noop_n x"
+  echo "no-op run / make -q       $r_noop_q x"
+  echo "no-op run / no-op make    $r_noop_make x"
+  echo "start-up: --version ratio $r_version x"
+  echo "target (plan and no-op run within 3x of make -n): $([[ $met == yes ]] && echo met || echo NOT met)"
+}
+
+if [[ -n $out ]]; then
+  if [[ $out == *.json ]]; then
+    {
+      echo "{"
+      echo "  \"date\": \"$when\","
+      echo "  \"machine\": {\"nproc\": $(nproc), \"cpu\": \"${cpu//\"/}\", \"os\": \"${os//\"/}\", \"kernel\": \"$(uname -r)\"},"
+      echo "  \"ssdbuild_version\": \"$version\", \"build_type\": \"$build_type\","
+      echo "  \"make_version\": \"$make_version\","
+      echo "  \"tool\": \"$tool\", \"runs\": $runs, \"warmup\": $warmup,"
+      echo "  \"results_ms\": {"
+      awk -F'\t' '{ gsub(/"/, "\\\"", $7)
+        printf "%s    \"%s\": {\"median\": %s, \"mean\": %s, \"stddev\": %s, \"min\": %s, \"max\": %s, \"command\": \"%s\"}",
+          (NR > 1 ? ",\n" : ""), $1, $2, $3, $4, $5, $6, $7 } END { print "" }' "$results"
+      echo "  },"
+      echo "  \"ratios\": {\"plan_over_make_n\": $r_plan, \"noop_run_over_make_n\": $r_noop_n,"
+      echo "             \"noop_run_over_make_q\": $r_noop_q, \"noop_run_over_noop_make\": $r_noop_make,"
+      echo "             \"version_over_make_version\": $r_version},"
+      echo "  \"target_within_3x_of_make_n\": $([[ $met == yes ]] && echo true || echo false)"
+      echo "}"
+    } >"$out"
+  else
+    {
+      echo "- machine: $(nproc) cores, ${cpu:-unknown CPU}, $os, kernel $(uname -r)"
+      echo "- ssdbuild $version${build_type:+ ($build_type build)}, $make_version"
+      echo "- timed with $tool, $runs runs after $warmup warm-ups, on $when"
+      echo
+      echo "| command | median (ms) | mean ± sd (ms) |"
+      echo "| --- | ---: | ---: |"
+      while IFS=$'\t' read -r name med mean sd _min _max _cmd; do
+        printf '| %s | %.2f | %.2f ± %.2f |\n' "$(label "$name")" "$med" "$mean" "$sd"
+      done <"$results"
+      echo
+      echo "| ratio | value | within 3x |"
+      echo "| --- | ---: | --- |"
+      echo "| plan / \`make -n\` | ${r_plan}x | $(within "$r_plan") |"
+      echo "| no-op run / \`make -n\` | ${r_noop_n}x | $(within "$r_noop_n") |"
+      echo "| no-op run / \`make -q\` | ${r_noop_q}x | $(within "$r_noop_q") |"
+      echo "| no-op run / no-op \`make\` | ${r_noop_make}x | $(within "$r_noop_make") |"
+      echo "| \`ssdbuild --version\` / \`make --version\` | ${r_version}x | - |"
+    } >"$out"
+  fi
+  log "summary written to $out"
+fi
+
+if ((check)) && [[ $met != yes ]]; then exit 1; fi
+exit 0

@@ -159,5 +159,31 @@ TEST_F(GitActionTest, UnknownRefAndBadPinAreClearErrors) {
   EXPECT_NE(bad.output.find("`commit` must be a full 40-character SHA-1"), std::string::npos);
 }
 
+// plan reads HEAD from the clone's files (it must not load libgit2): a detached HEAD, a
+// branch whose ref is packed, and a worktree whose `.git` is a file.
+TEST_F(GitActionTest, PlanReadsHeadFromPackedRefsAndWorktrees) {
+  recipe(", ref: ssd, commit: " + ssd_);
+  git(dir_, "clone -q up src");  // on master, ref in refs/heads/
+  auto plan = [&] {
+    return run_ssdbuild({"plan", "recipe.yaml", "--state-dir", "state"}, dir_.path()).output;
+  };
+  EXPECT_NE(plan().find("will fetch into " + (dir_ / "src").string() + " (now at " +
+                        v1_.substr(0, 12) + ")"),
+            std::string::npos)
+      << plan();
+  git(dir_, "-C src checkout -q -b ssd origin/ssd && git -C src pack-refs --all");
+  ASSERT_FALSE(std::filesystem::exists(dir_ / "src/.git/refs/heads/ssd"));
+  EXPECT_NE(plan().find("is at " + ssd_.substr(0, 12) + " already"), std::string::npos) << plan();
+  git(dir_, "-C src checkout -q master");
+  git(dir_, "-C src worktree add -q --detach ../wt " + ssd_);
+  ASSERT_TRUE(std::filesystem::is_regular_file(dir_ / "wt/.git"));
+  write_text(dir_ / "recipe.yaml",
+             "name: source\nstages:\n  - name: source\n    steps:\n      - name: clone\n"
+             "        git: {url: " +
+                 (dir_ / "up").string() + ", dest: wt, ref: ssd, commit: " + ssd_ + "}\n");
+  EXPECT_NE(plan().find("wt is at " + ssd_.substr(0, 12) + " already"), std::string::npos)
+      << plan();
+}
+
 }  // namespace
 }  // namespace ssdbuild::testing

@@ -55,6 +55,13 @@ int Executor::execute(const Plan& plan) {
       console_.warning("interrupted by " + signal_name(signals_.received()) + " before " + step.id);
       return kExitInterrupted;
     }
+    if (step.decision == Decision::skip) {
+      ++skipped;
+      console_.step_skipped(step.id, step.reason);
+      events_.append({{"event", "step_skip"}, {"step", step.id}, {"reason", step.reason}});
+      continue;
+    }
+    // Checked before each step that writes the state; a skip writes only an event.
     if (options_.lock != nullptr && !options_.lock->still_held()) {
       console_.error(
           "another ssdbuild run took over the state folder (it judged this run "
@@ -63,12 +70,6 @@ int Executor::execute(const Plan& plan) {
           " so that two runs do not write one "
           "state");
       return kExitLocked;
-    }
-    if (step.decision == Decision::skip) {
-      ++skipped;
-      console_.step_skipped(step.id, step.reason);
-      events_.append({{"event", "step_skip"}, {"step", step.id}, {"reason", step.reason}});
-      continue;
     }
     ++ran;
     StepResult result = run_step(step);
@@ -150,7 +151,13 @@ Executor::StepResult Executor::run_step(const PlannedStep& step) {
       context.state_folder = layout.folder;
       context.details = &record.details;
       context.pins = &state_.pins();
-      ActionOutcome outcome = step.action->execute(context);
+      ActionOutcome outcome;
+      try {
+        outcome = step.action->execute(context);
+      } catch (const std::exception& problem) {
+        // An action that cannot even start (its module will not load) fails the step, named.
+        outcome = ActionOutcome::failed(problem.what());
+      }
       last = outcome.process;
       failure_detail = outcome.message;
     }
