@@ -17,6 +17,20 @@ OpResult apply(PatchOp op, std::string& text) {
 
 using Kind = PatchOp::Kind;
 
+// Caffe's example CUDA_ARCH runs over seven lines joined by backslashes: `set` must replace
+// all of them, or the stray continuation lines break make.
+TEST(PatchOps, SetReplacesAnAssignmentContinuedOverSeveralLines) {
+  std::string text =
+      "A := 1\nCUDA_ARCH := -gencode arch=compute_20,code=sm_20 \\\n"
+      "             -gencode arch=compute_30,code=sm_30 \\\n"
+      "             -gencode arch=compute_61,code=sm_61\n\n# BLAS := atlas\n";
+  auto result = apply({Kind::set, "CUDA_ARCH", "-gencode arch=compute_90,code=sm_90", {}}, text);
+  EXPECT_EQ(result.status, OpStatus::applied);
+  EXPECT_EQ(text, "A := 1\nCUDA_ARCH := -gencode arch=compute_90,code=sm_90\n\n# BLAS := atlas\n");
+  EXPECT_EQ(apply({Kind::set, "CUDA_ARCH", "-gencode arch=compute_90,code=sm_90", {}}, text).status,
+            OpStatus::already_applied);
+}
+
 TEST(PatchOps, ReplaceCountsMatchesAndRecognisesItsResult) {
   std::string text = "CXXFLAGS += -isystem a -isystem b\n";
   auto first = apply({Kind::replace, "-isystem", "-I", {}}, text);
@@ -119,6 +133,8 @@ const char* kConfig = R"(## Refer to http://caffe.berkeleyvision.org/installatio
 # OPENCV_VERSION := 3
 CUDA_DIR := /usr/local/cuda
 # CUDA_DIR := /usr
+CUDA_ARCH := -gencode arch=compute_20,code=sm_20 \
+             -gencode arch=compute_61,code=sm_61
 BLAS := atlas
 # WITH_PYTHON_LAYER := 1
 INCLUDE_DIRS := $(PYTHON_INCLUDE) /usr/local/include
@@ -144,6 +160,7 @@ stages:
             - set: {key: OPENCV_VERSION, value: "${opencv}"}
             - set: {key: BLAS, value: open}
             - append_line: LIBRARY_DIRS += /usr/lib/x86_64-linux-gnu/hdf5/serial
+            - set: {key: CUDA_ARCH, value: "-gencode arch=compute_90,code=sm_90"}
             - replace: {old: "/usr/local/include", new: "/usr/local/include /usr/include/opencv4"}
       - name: isystem
         patch:
@@ -202,6 +219,7 @@ TEST(PatchAction, AppliesEveryOpOnRealisticFilesAndKeepsTheMode) {
   EXPECT_EQ(read_text(dir / "caffe/Makefile.config"),
             "## Refer to http://caffe.berkeleyvision.org/installation.html\n# CPU_ONLY := 1\n"
             "OPENCV_VERSION := 4\n# CUDA_DIR := /usr/local/cuda\nCUDA_DIR := /usr\n"
+            "CUDA_ARCH := -gencode arch=compute_90,code=sm_90\n"
             "BLAS := open\nWITH_PYTHON_LAYER := 1\n"
             "INCLUDE_DIRS := $(PYTHON_INCLUDE) /usr/local/include /usr/include/opencv4\n"
             "LIBRARY_DIRS += /usr/lib/x86_64-linux-gnu/hdf5/serial\n");

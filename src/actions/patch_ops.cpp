@@ -172,9 +172,18 @@ OpResult set_key(const PatchOp& op, std::string& text) {
   std::string line(body(lines[*target]));
   std::regex_match(line, parts, assignment);
   if (active && trim(parts[6].str()) == op.second) return {OpStatus::already_applied, 0, ""};
-  bool newline = lines[*target].back() == '\n';
+  // An active assignment continued with backslashes (Caffe's CUDA_ARCH) is replaced whole:
+  // left behind, its continuation lines would be make syntax errors.
+  size_t last = *target;
+  while (active && last + 1 < lines.size() && !trim(body(lines[last])).empty() &&
+         trim(body(lines[last])).back() == '\\') {
+    ++last;
+  }
+  bool newline = lines[last].back() == '\n';
   lines[*target] = parts[1].str() + op.first + parts[4].str() + parts[5].str() + " " + op.second +
                    (newline ? "\n" : "");
+  lines.erase(lines.begin() + static_cast<std::ptrdiff_t>(*target) + 1,
+              lines.begin() + static_cast<std::ptrdiff_t>(last) + 1);
   text = join(lines);
   return {OpStatus::applied, 1, ""};
 }

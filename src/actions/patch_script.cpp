@@ -231,8 +231,13 @@ def apply(kind, first, second, t):
         m = ASSIGNMENT.fullmatch(body(lines[target]))
         if active is not None and m.group(6).strip(WS) == second:
             return "already", 0, t, ""
-        newline = "\n" if lines[target].endswith("\n") else ""
+        last = target
+        while (active is not None and last + 1 < len(lines)
+               and body(lines[last]).strip(WS).endswith("\\")):
+            last += 1
+        newline = "\n" if lines[last].endswith("\n") else ""
         lines[target] = m.group(1) + first + m.group(4) + m.group(5) + " " + second + newline
+        del lines[target + 1:last + 1]
         return "applied", 1, "".join(lines), ""
     if kind == "append_line":
         if first.strip(WS) and first.strip(WS) in t:
