@@ -182,6 +182,21 @@ TEST_F(FactsTest, MachineFactsAreFilledIn) {
   EXPECT_FALSE(facts.get("glibc.version").empty());
 }
 
+// A real program named nvcc, first on PATH: its release and the CUDA_DIR above its bin/.
+TEST_F(FactsTest, NvccOnPathGivesItsVersionAndCudaDir) {
+  write_text(dir_ / "cuda/bin/nvcc",
+             "#!/bin/sh\necho 'Cuda compilation tools, release 12.8, V12.8.93'\n");
+  std::filesystem::permissions(dir_ / "cuda/bin/nvcc", std::filesystem::perms::owner_all);
+  const char* old_path = std::getenv("PATH");
+  std::string saved = old_path ? old_path : "";
+  ::setenv("PATH", ((dir_ / "cuda/bin").string() + ":" + saved).c_str(), 1);
+  Facts facts(sources_);
+  EXPECT_EQ(facts.get("nvcc.path"), (dir_ / "cuda/bin/nvcc").string());
+  EXPECT_EQ(facts.get("nvcc.version"), "12.8");
+  EXPECT_EQ(facts.get("nvcc.cuda_dir"), (dir_ / "cuda").string());
+  ::setenv("PATH", saved.c_str(), 1);
+}
+
 TEST_F(FactsTest, AnUnknownFactThrows) {
   Facts facts(sources_);
   EXPECT_THROW(facts.get("no.such.fact"), std::out_of_range);

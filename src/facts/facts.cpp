@@ -41,6 +41,7 @@ const FactName kFacts[] = {
     {"gxx.installed", "gcc"},
     {"nvcc.path", "nvcc"},
     {"nvcc.version", "nvcc"},
+    {"nvcc.cuda_dir", "nvcc"},
     {"gpu.count", "gpu"},
     {"gpu.name", "gpu"},
     {"gpu.compute_capability", "gpu"},
@@ -194,6 +195,9 @@ void Facts::probe_group(const std::string& group) {
       }
     }
     set("nvcc.path", path);
+    // CUDA_DIR in Makefile terms: the folder holding bin/nvcc (/usr for distribution packages).
+    set("nvcc.cuda_dir",
+        path.empty() ? "" : std::filesystem::path(path).parent_path().parent_path().string());
     if (!path.empty()) {
       auto nvcc = capture_output({path, "--version"});
       set("nvcc.version", parse_nvcc_version(nvcc.output));
