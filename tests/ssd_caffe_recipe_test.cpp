@@ -1,0 +1,113 @@
+// The built-in ssd-caffe recipe's own logic, without building Caffe: which configuration
+// a machine gets, the host compiler chosen from NVIDIA's table, and the CUDA architectures
+// kept. Real scripts of the recipe run against stand-in nvcc and g++ programs on PATH.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "test_support.hpp"
+
+namespace ssdbuild::testing {
+namespace {
+
+class SsdCaffeRecipeTest : public ::testing::Test {
+ protected:
+  // A program that prints `output` whatever it is asked.
+  void program(const std::string& name, const std::string& script) {
+    write_text(dir_ / "bin" / name, "#!/bin/sh\n" + script);
+    std::filesystem::permissions(dir_ / "bin" / name, std::filesystem::perms::owner_all);
+  }
+  // nvcc of CUDA `release`, which can build for `arches` (compute_NN lines).
+  void nvcc(const std::string& release, const std::string& arches) {
+    std::filesystem::create_directories(dir_ / "cuda/bin");
+    write_text(dir_ / "cuda/bin/nvcc",
+               "#!/bin/sh\ncase \"$1\" in\n  --version) echo 'Cuda compilation tools, release " +
+                   release + ", V" + release + ".1';;\n  --list-gpu-arch) for a in " + arches +
+                   "; do echo compute_$a; done;;\nesac\n");
+    std::filesystem::permissions(dir_ / "cuda/bin/nvcc", std::filesystem::perms::owner_all);
+  }
+  CommandResult ssdbuild(std::vector<std::string> arguments) {
+    arguments.insert(arguments.end(),
+                     {"--state-dir", "state", "--set", "cuda_dir=" + (dir_ / "cuda").string(),
+                      "--set", "toolchain_mk=" + (dir_ / "toolchain.mk").string(), "--set",
+                      "caffe_dir=" + (dir_ / "caffe").string()});
+    const char* path = std::getenv("PATH");
+    return run_ssdbuild(arguments, dir_.path(),
+                        {{"PATH", (dir_ / "bin").string() + ":" + (path ? path : "")}});
+  }
+  CommandResult run_step(const std::string& step, const std::vector<std::string>& sets) {
+    std::vector<std::string> arguments = {"run", "ssd-caffe", "--from", step, "--to", step};
+    for (const auto& set : sets) arguments.insert(arguments.end(), {"--set", set});
+    return ssdbuild(arguments);
+  }
+  TempDir dir_;
+};
+
+TEST_F(SsdCaffeRecipeTest, WithoutAGpuTheDefaultIsACpuOnlyBuild) {
+  nvcc("13.0", "75 90");
+  auto plan = ssdbuild({"plan", "ssd-caffe"});
+  ASSERT_EQ(plan.exit_code, 0) << plan.output;
+  if (plan.output.find("# --- configure/cuda: skip") == std::string::npos) {
+    GTEST_SKIP() << "this machine has a GPU";
+  }
+  EXPECT_NE(plan.output.find("# --- configure/cpu-only: run"), std::string::npos) << plan.output;
+  EXPECT_NE(plan.output.find("# --- toolchain/host-compiler: skip: `when` is false"),
+            std::string::npos);
+  auto forced = ssdbuild({"plan", "ssd-caffe", "--set", "cuda=on"});
+  EXPECT_NE(forced.output.find("# --- configure/cuda: run"), std::string::npos) << forced.output;
+  EXPECT_NE(forced.output.find("# --- configure/cpu-only: skip"), std::string::npos);
+  EXPECT_NE(forced.output.find("# --- toolchain/host-compiler: run"), std::string::npos);
+}
+
+// CUDA 12.4 takes gcc up to 13: a default g++ 14 is passed over for the installed g++-13.
+TEST_F(SsdCaffeRecipeTest, HostCompilerIsTheNewestThatNvccAccepts) {
+  nvcc("12.4", "75 90");
+  program("g++", "echo 14.2.0\n");
+  program("g++-13", "echo 13.3.0\n");
+  program("g++-11", "echo 11.4.0\n");
+  auto run = run_step("toolchain/host-compiler", {"cuda=on"});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(read_text(dir_ / "toolchain.mk"), "CUSTOM_CXX := g++-13\n");
+  EXPECT_NE(run.output.find("CUDA 12.4 accepts gcc up to 13; building with g++-13 (13.3.0)"),
+            std::string::npos)
+      << run.output;
+}
+
+// CUDA 13.0 takes gcc up to 15: the default g++ 12 is allowed and kept.
+TEST_F(SsdCaffeRecipeTest, TheDefaultCompilerIsKeptWhenAllowed) {
+  nvcc("13.0", "75 90");
+  program("g++", "echo 12\n");
+  auto run = run_step("toolchain/host-compiler", {"cuda=on"});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(read_text(dir_ / "toolchain.mk"), "CUSTOM_CXX := g++\n");
+}
+
+TEST_F(SsdCaffeRecipeTest, ACudaOutsideTheTableIsAClearError) {
+  nvcc("10.2", "75");
+  program("g++", "echo 12\n");
+  auto run = run_step("toolchain/host-compiler", {"cuda=on"});
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  EXPECT_NE(run.output.find("CUDA 10.2 is not in host_gcc_by_cuda"), std::string::npos)
+      << run.output;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "toolchain.mk"));
+}
+
+// sm_120 needs CUDA >= 12.8: an nvcc that does not list it builds the others.
+TEST_F(SsdCaffeRecipeTest, ArchitecturesTheNvccRejectsAreLeftOut) {
+  nvcc("12.4", "50 52 75 80 86 89 90");
+  std::filesystem::create_directories(dir_ / "caffe");
+  auto run = run_step("configure/cuda-arch", {"cuda=on", "cuda_arches=75 80 120"});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(read_text(dir_ / "caffe/cuda-arch.txt"),
+            " -gencode arch=compute_75,code=sm_75 -gencode arch=compute_80,code=sm_80\n");
+  EXPECT_NE(run.output.find("cannot build for sm_120: left out"), std::string::npos) << run.output;
+
+  std::filesystem::remove(dir_ / "caffe/cuda-arch.txt");
+  auto none = run_step("configure/cuda-arch", {"cuda=on", "cuda_arches=120"});
+  EXPECT_EQ(none.exit_code, 1) << none.output;
+  EXPECT_NE(none.output.find("no wanted architecture is supported by this nvcc"), std::string::npos)
+      << none.output;
+}
+
+}  // namespace
+}  // namespace ssdbuild::testing
