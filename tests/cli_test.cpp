@@ -159,6 +159,16 @@ TEST(Cli, QuietShowsStartAndEndLinesOnly) {
   EXPECT_NE(quiet.output.find("==> s/x"), std::string::npos) << quiet.output;
   EXPECT_EQ(quiet.output.find("visible-line"), std::string::npos) << quiet.output;
   EXPECT_NE(read_text(dir / "st/logs/s/x.log").find("visible-line"), std::string::npos);
+
+  // A retry is in the log, not on the console.
+  write_text(dir / "retry.yaml",
+             "name: retry\nstages: [{name: s, steps: [{name: flaky, retries: 1, run: "
+             "'[ -e once ] || { touch once; exit 1; }'}]}]\n");
+  auto retried = run_ssdbuild({"--quiet", "run", "retry.yaml", "--state-dir", "st2"}, dir.path(),
+                              {{"SSDBUILD_RETRY_BACKOFF_MS", "10"}});
+  EXPECT_EQ(retried.exit_code, 0) << retried.output;
+  EXPECT_EQ(retried.output.find("retrying"), std::string::npos) << retried.output;
+  EXPECT_NE(read_text(dir / "st2/logs/s/flaky.log").find("retrying in"), std::string::npos);
 }
 
 TEST(Cli, SilentStepGetsAHeartbeatLine) {

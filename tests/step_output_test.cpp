@@ -161,6 +161,7 @@ TEST_F(StepOutputTest, QuietPrintsNoStepLinesButLogsThem) {
   StepOutput output("build/make", log_path(), console);
   for (const auto& line : numbered(1, 100)) output.on_line(line);
   output.flush_summary();
+  output.on_tick(Clock::now() + std::chrono::hours(1));  // no heartbeat either
   EXPECT_TRUE(console_lines().empty());
   EXPECT_EQ(split_lines(read_text(log_path())), numbered(1, 100));
   EXPECT_EQ(output.tail().back(), "line 100");

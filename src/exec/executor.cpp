@@ -183,9 +183,15 @@ Executor::StepResult Executor::run_step(const PlannedStep& step) {
     if (attempt < step.retries) {
       auto backoff = std::min<std::chrono::milliseconds>(options_.retry_backoff * (1 << attempt),
                                                          std::chrono::minutes(1));
-      console_.step_line(step.id, ended + "; retrying in " + format_duration(backoff) +
-                                      " (attempt " + std::to_string(attempt + 2) + " of " +
-                                      std::to_string(step.retries + 1) + ")");
+      std::string retrying = ended + "; retrying in " + format_duration(backoff) + " (attempt " +
+                             std::to_string(attempt + 2) + " of " +
+                             std::to_string(step.retries + 1) + ")";
+      // --quiet shows start and end lines only; the log has the retry either way.
+      if (console_.options().quiet) {
+        output.log_only("==== " + retrying + " ====");
+      } else {
+        console_.step_line(step.id, retrying);
+      }
       if (!signals_.sleep_unless_signalled(backoff.count())) {
         last.interrupted_by = signals_.received();
         break;

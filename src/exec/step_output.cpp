@@ -66,7 +66,7 @@ void StepOutput::on_tick(Clock::time_point now) {
       condensed_ = false;
     }
   }
-  if (now - last_console_ >= console_.options().heartbeat) {
+  if (!console_.options().quiet && now - last_console_ >= console_.options().heartbeat) {
     console_.step_line(step_id_, "still running: " + format_duration(now - started_));
     last_console_ = now;
   }
