@@ -321,6 +321,14 @@ TEST(LoadRecipeErrors, NamesMustBeStrings) {
             "recipe.yaml:1:7: error: `name` must be a string, not a list");
 }
 
+TEST(LoadRecipeErrors, DescriptionsMustBeStringsAtEveryLevel) {
+  EXPECT_EQ(error_of(with_steps("      - run: x\n        description: {a: 1}\n")),
+            "recipe.yaml:6:22: error: `description` must be a string, not a map");
+  EXPECT_EQ(
+      error_of("name: r\nstages:\n  - name: s\n    description: [a]\n    steps: [{run: x}]\n"),
+      "recipe.yaml:4:18: error: `description` must be a string, not a list");
+}
+
 TEST(LoadRecipeErrors, DuplicateStageNamePointsAtTheFirstOne) {
   EXPECT_EQ(error_of(R"(name: r
 stages:

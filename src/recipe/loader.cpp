@@ -184,6 +184,7 @@ class RecipeValidator {
         error(node["name"], "duplicate stage name `" + stage.name + "` (first at " +
                                 location_of(file_, names[stage.name]).to_string() + ")");
       }
+      if (node["description"]) scalar(node["description"], "`description`");  // type only
       if (node["when"]) {
         stage.when = scalar(node["when"], "`when`");
         stage.when_node = node["when"];
@@ -283,6 +284,7 @@ class RecipeValidator {
   }
 
   void read_step_fields(const YAML::Node& node, StepDefinition& step) {
+    if (node["description"]) scalar(node["description"], "`description`");  // type only
     if (node["when"]) {
       step.when = scalar(node["when"], "`when`");
       step.when_node = node["when"];
