@@ -3,7 +3,9 @@
 #include "ssdbuild/actions/apt_action.hpp"
 
 #include <gtest/gtest.h>
+
 #include <unistd.h>
+#include <cstdlib>
 
 #include "test_support.hpp"
 
@@ -53,16 +55,27 @@ TEST(AptSources, PlanScriptMakesTheSameEdits) {
   auto plan = run_ssdbuild({"plan", "recipe.yaml", "--state-dir", "state"}, by_plan.path());
   ASSERT_EQ(plan.exit_code, 0) << plan.output;
   EXPECT_NE(plan.output.find("apt: will turn source packages on in 3 file(s)"), std::string::npos);
-  // Only the edit is compared: the plan's `apt-get update` needs the network.
-  std::string script = plan.output.substr(0, plan.output.find("DEBIAN_FRONTEND")) + ")\n";
-  write_text(by_plan / "plan.sh", script);
-  auto ran = run_shell("bash plan.sh", by_plan.path());
+  // The plan's `apt-get update` needs the network: a stand-in apt-get records its calls.
+  write_text(by_plan / "plan.sh", plan.output);
+  write_text(by_plan / "bin/apt-get", "#!/bin/sh\necho \"$*\" >> \"$CALLS\"\n");
+  std::filesystem::permissions(by_plan / "bin/apt-get", std::filesystem::perms::owner_all);
+  const char* path = std::getenv("PATH");
+  std::vector<std::pair<std::string, std::string>> env = {
+      {"PATH", (by_plan / "bin").string() + ":" + (path ? path : "")},
+      {"CALLS", (by_plan / "calls.txt").string()}};
+  auto ran = run_shell("bash plan.sh", by_plan.path(), env);
   ASSERT_EQ(ran.exit_code, 0) << ran.output;
   enable_source_packages(by_run / "apt", true);
   for (const char* file :
        {"apt/sources.list", "apt/sources.list.d/debian.sources", "apt/sources.list.d/other.list"}) {
     EXPECT_EQ(read_text(by_plan / file), read_text(by_run / file)) << file;
   }
+  // As in a run: the lists are updated because the sources changed, and only then.
+  EXPECT_EQ(read_text(by_plan / "calls.txt"),
+            "-y -q -o Dir::Etc=" + (by_plan / "apt").string() + " update\n");
+  ASSERT_EQ(run_shell("bash plan.sh", by_plan.path(), env).exit_code, 0);
+  EXPECT_EQ(read_text(by_plan / "calls.txt"),
+            "-y -q -o Dir::Etc=" + (by_plan / "apt").string() + " update\n");
 }
 
 TEST(AptInstall, MissingPackagesAreFoundWithDpkg) {

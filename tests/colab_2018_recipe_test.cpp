@@ -110,7 +110,7 @@ TEST(Colab2018Recipe, PlanHasTheProceduresCommandsInItsOrder) {
           "cd " + caffe + "\nmake pycaffe\n",
           "cd " + caffe + "\nmake test -j8\n",
           "cd " + caffe + "\nmake distribute\n",
-          "cat > /etc/ld.so.conf.d/ssdbuild-colab-2018.conf",
+          "cat > /etc/ld.so.conf.d/ssdbuild-colab-2018-build-ldconfig.conf",
           "\n/usr/local/lib\n",
           caffe + "/distribute/lib\n",
           "\nldconfig\n",

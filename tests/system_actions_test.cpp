@@ -71,6 +71,23 @@ TEST(Alternatives, RecognisesItsEffectInQueryOutput) {
   EXPECT_FALSE(action.in_place(other_priority));
 }
 
+// Two ldconfig steps of one recipe must not write the same file: the second would drop the
+// first one's folders.
+TEST(Ldconfig, EachStepHasItsOwnDefaultFile) {
+  TempDir dir;
+  write_text(dir / "recipe.yaml",
+             "name: libs\nstages:\n  - name: s\n    steps:\n"
+             "      - ldconfig: {paths: [/opt/a]}\n      - ldconfig: {paths: [/opt/b]}\n");
+  auto plan = run_ssdbuild({"plan", "recipe.yaml", "--state-dir", "state"}, dir.path());
+  ASSERT_EQ(plan.exit_code, 0) << plan.output;
+  EXPECT_NE(plan.output.find("cat > /etc/ld.so.conf.d/ssdbuild-libs-s-ldconfig.conf"),
+            std::string::npos)
+      << plan.output;
+  EXPECT_NE(plan.output.find("cat > /etc/ld.so.conf.d/ssdbuild-libs-s-ldconfig-2.conf"),
+            std::string::npos)
+      << plan.output;
+}
+
 TEST(Ldconfig, RegistersAFolderOnceAndReRunsWriteNothing) {
   if (::geteuid() != 0) GTEST_SKIP() << "ldconfig needs root";
   TempDir dir;

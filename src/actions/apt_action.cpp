@@ -172,19 +172,27 @@ std::string AptAction::shell_commands() const {
   if (settings_.keep_debs) {
     text += "mkdir -p " + shell_quote((settings_.archives / "partial").string()) + "\n";
   }
+  // The same rule as execute(): update when asked, when the sources changed, or before
+  // installing something missing or build dependencies (a fresh VM has no package lists).
+  // Run step by step, the script may update more than once where a run updates once.
+  text += "updated=\n";
   if (settings_.enable_sources) {
-    text += "python3 - " + shell_quote(settings_.apt_dir.string()) + " <<'SSDBUILD_SOURCES_EOF'\n" +
-            kEnableSourcesScript + "SSDBUILD_SOURCES_EOF\n";
+    text += "changed=$(python3 - " + shell_quote(settings_.apt_dir.string()) +
+            " <<'SSDBUILD_SOURCES_EOF'\n" + kEnableSourcesScript + "SSDBUILD_SOURCES_EOF\n)\n" +
+            "[ -z \"$changed\" ] || { echo \"$changed\"; " + apt + " update; updated=1; }\n";
   }
-  if (settings_.update || settings_.enable_sources) text += apt + " update\n";
+  if (settings_.update) text += "[ -n \"$updated\" ] || { " + apt + " update; updated=1; }\n";
   if (!settings_.install.empty()) {
     text += "missing=$(for p in" + shell_words(settings_.install) +
             "; do dpkg-query -W -f='${Status} ${Version}\\n' \"${p%%=*}\" 2>/dev/null | grep -q "
             "\"^install ok installed\" || echo \"$p\"; done)\n" +
-            "[ -z \"$missing\" ] || " + apt + " install $missing\n";
+            "if [ -n \"$missing\" ]; then\n  [ -n \"$updated\" ] || { " + apt +
+            " update; updated=1; }\n  " + apt + " install $missing\nfi\n";
   }
-  if (!settings_.build_dep.empty())
-    text += apt + " build-dep" + shell_words(settings_.build_dep) + "\n";
+  if (!settings_.build_dep.empty()) {
+    text += "[ -n \"$updated\" ] || " + apt + " update\n" + apt + " build-dep" +
+            shell_words(settings_.build_dep) + "\n";
+  }
   if (!settings_.remove.empty()) text += apt + " remove" + shell_words(settings_.remove) + "\n";
   return text;
 }

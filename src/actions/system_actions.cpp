@@ -1,6 +1,7 @@
 #include "ssdbuild/actions/system_actions.hpp"
 
 #include <unistd.h>
+#include <algorithm>
 
 #include "ssdbuild/util/atomic_file.hpp"
 #include "ssdbuild/util/strings.hpp"
@@ -161,10 +162,14 @@ std::unique_ptr<Action> LdconfigActionType::parse(const YAML::Node& config,
   for (const auto& path : reader.strings(config["paths"], "`paths`")) {
     paths.push_back((reader.settings().cwd / path).lexically_normal().string());
   }
-  std::filesystem::path file = config["file"]
-                                   ? reader.path(config["file"], "`file`")
-                                   : std::filesystem::path("/etc/ld.so.conf.d") /
-                                         ("ssdbuild-" + reader.settings().recipe_name + ".conf");
+  // One file per step by default, so that two ldconfig steps of a recipe do not overwrite
+  // each other's folders.
+  std::string step = reader.settings().step_id;
+  std::replace(step.begin(), step.end(), '/', '-');
+  std::filesystem::path file = config["file"] ? reader.path(config["file"], "`file`")
+                                              : std::filesystem::path("/etc/ld.so.conf.d") /
+                                                    ("ssdbuild-" + reader.settings().recipe_name +
+                                                     (step.empty() ? "" : "-" + step) + ".conf");
   return std::make_unique<LdconfigAction>(std::move(paths), std::move(file));
 }
 

@@ -268,7 +268,8 @@ Plan make_plan(const Recipe& recipe, VariableScope& variables, const StateStore&
           [&](std::string_view text, const YAML::Node& node) {
             return resolver.text(std::string(text), node);
           },
-          ActionSettings{step.cwd, state_folder, recipe.name, environment, false, &state.pins()});
+          ActionSettings{step.cwd, state_folder, recipe.name, environment, false, &state.pins(),
+                         step.id});
       step.inherited_env = environment;
       step.action =
           find_action_type(definition.action_key)->parse(definition.action_config, reader);

@@ -29,6 +29,7 @@ struct ActionSettings {
   std::vector<EnvChange> preceding_env;  // what the `env` steps before this one change
   bool validating = false;  // variables are not resolved: typed values may still hold ${...}
   const nlohmann::json* pins = nullptr;  // first-use download pins from the state
+  std::string step_id;                   // "stage/step"; empty during validation
 };
 
 class ConfigReader {
