@@ -86,6 +86,8 @@ TEST(Ldconfig, EachStepHasItsOwnDefaultFile) {
   EXPECT_NE(plan.output.find("cat > /etc/ld.so.conf.d/ssdbuild-libs-s-ldconfig-2.conf"),
             std::string::npos)
       << plan.output;
+  // The plan creates the file's folder, as a run does.
+  EXPECT_NE(plan.output.find("mkdir -p /etc/ld.so.conf.d\n"), std::string::npos) << plan.output;
 }
 
 TEST(Ldconfig, RegistersAFolderOnceAndReRunsWriteNothing) {

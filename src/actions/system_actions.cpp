@@ -124,7 +124,8 @@ std::string LdconfigAction::fingerprint_text() const {
 
 std::string LdconfigAction::shell_commands() const {
   // Unlike `echo PATH >> /etc/ld.so.conf`, rewriting one file of ours never duplicates.
-  return "cat > " + shell_quote(file_.string()) + " <<'SSDBUILD_LDCONFIG_EOF'\n" + content() +
+  return "mkdir -p " + shell_quote(file_.parent_path().string()) + "\ncat > " +
+         shell_quote(file_.string()) + " <<'SSDBUILD_LDCONFIG_EOF'\n" + content() +
          "SSDBUILD_LDCONFIG_EOF\nldconfig\n";
 }
 
@@ -146,8 +147,10 @@ ActionOutcome LdconfigAction::execute(const StepContext& context) const {
     write_file_atomically(file_, content());
     context.say("ldconfig: wrote " + file_.string());
   } else {
-    ProcessResult written = context.run_command(as_root(
-        {"sh", "-c", "cat > " + shell_quote(file_.string()) + " <<'EOF'\n" + content() + "EOF\n"}));
+    ProcessResult written = context.run_command(
+        as_root({"sh", "-c",
+                 "mkdir -p " + shell_quote(file_.parent_path().string()) + " && cat > " +
+                     shell_quote(file_.string()) + " <<'EOF'\n" + content() + "EOF\n"}));
     if (!written.ok()) return {written, "cannot write " + file_.string() + " (not root)"};
   }
   ProcessResult result = context.run_command(as_root({"ldconfig"}));
