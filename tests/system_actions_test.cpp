@@ -29,7 +29,6 @@ void make_compilers(const TempDir& dir) {
 }
 
 TEST(Alternatives, InstallsAndSelectsAndIsThenInPlace) {
-  if (::geteuid() != 0) GTEST_SKIP() << "update-alternatives writes its log as root";
   TempDir dir;
   make_compilers(dir);
   write_text(dir / "recipe.yaml", alternatives_recipe(dir));
@@ -45,7 +44,6 @@ TEST(Alternatives, InstallsAndSelectsAndIsThenInPlace) {
 }
 
 TEST(Alternatives, PlanScriptDoesTheSame) {
-  if (::geteuid() != 0) GTEST_SKIP() << "update-alternatives writes its log as root";
   TempDir dir;
   make_compilers(dir);
   write_text(dir / "recipe.yaml", alternatives_recipe(dir));

@@ -66,21 +66,35 @@ bool AlternativesAction::in_place(const std::string& query_output) const {
   return registered && (!settings_.set || selected);
 }
 
+// Root is needed only for the system's folders: with its own altdir and admindir that the
+// user can write, and a link in a writable folder, update-alternatives runs as the user.
+bool AlternativesAction::needs_root() const {
+  auto writable = [](const std::string& folder) {
+    return !folder.empty() && ::access(folder.c_str(), W_OK) == 0;
+  };
+  return ::geteuid() != 0 &&
+         !(writable(settings_.altdir) && writable(settings_.admindir) &&
+           writable(std::filesystem::path(settings_.link).parent_path().string()));
+}
+
 ActionOutcome AlternativesAction::execute(const StepContext& context) const {
+  auto elevated = [&](std::vector<std::string> argv) {
+    return needs_root() ? as_root(std::move(argv)) : argv;
+  };
   auto query = capture_output(command({"--query", settings_.name}));
   if (query.started && query.exit_code == 0 && in_place(query.output)) {
     context.say("alternatives: " + settings_.name + " -> " + settings_.path + " is in place");
     return ActionOutcome::succeeded();
   }
   ProcessResult result =
-      context.run_command(as_root(command({"--install", settings_.link, settings_.name,
-                                           settings_.path, std::to_string(settings_.priority)})));
+      context.run_command(elevated(command({"--install", settings_.link, settings_.name,
+                                            settings_.path, std::to_string(settings_.priority)})));
   if (!result.ok()) {
     return {result, "update-alternatives --install " + settings_.name + " failed (" +
                         result.describe() + "); does " + settings_.path + " exist?"};
   }
   if (settings_.set) {
-    result = context.run_command(as_root(command({"--set", settings_.name, settings_.path})));
+    result = context.run_command(elevated(command({"--set", settings_.name, settings_.path})));
     if (!result.ok()) return {result, "update-alternatives --set " + settings_.name + " failed"};
   }
   return ActionOutcome::succeeded();

@@ -29,6 +29,8 @@ class AlternativesAction : public Action {
   /// Whether `update-alternatives --query` output shows the alternative installed with
   /// this priority (and selected, when `set`).
   bool in_place(const std::string& query_output) const;
+  /// Whether update-alternatives must run as root (through sudo when not root).
+  bool needs_root() const;
 
  private:
   std::vector<std::string> command(std::vector<std::string> arguments) const;
