@@ -366,7 +366,7 @@ TEST(LoadRecipeErrors, DuplicateStepNamePointsAtTheFirstOne) {
 TEST(LoadRecipeErrors, AStepWithoutAnActionListsTheActions) {
   EXPECT_EQ(error_of(with_steps("      - name: x\n        cwd: /tmp\n")),
             "recipe.yaml:5:9: error: a step needs an action: one of `run`, `copy`, `patch`, "
-            "`env`, `alternatives`, `ldconfig`, `extract`, `git`, `fetch`, `apt`");
+            "`env`, `alternatives`, `ldconfig`, `extract`, `git`, `fetch`, `apt`, `bench`");
 }
 
 TEST(LoadRecipeErrors, AStepWithTwoActionsIsReportedAtTheSecond) {

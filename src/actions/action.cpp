@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "ssdbuild/actions/apt_action.hpp"
+#include "ssdbuild/actions/bench_action.hpp"
 #include "ssdbuild/actions/copy_action.hpp"
 #include "ssdbuild/actions/env_action.hpp"
 #include "ssdbuild/actions/extract_action.hpp"
@@ -26,8 +27,9 @@ const std::vector<const ActionType*>& registry() {
   static const GitActionType git;
   static const FetchActionType fetch;
   static const AptActionType apt;
+  static const BenchActionType bench;
   static const std::vector<const ActionType*> types = {
-      &run, &copy, &patch, &env, &alternatives, &ldconfig, &extract, &git, &fetch, &apt};
+      &run, &copy, &patch, &env, &alternatives, &ldconfig, &extract, &git, &fetch, &apt, &bench};
   return types;
 }
 

@@ -1,5 +1,8 @@
 #include "ssdbuild/actions/copy_action.hpp"
 
+#include "ssdbuild/recipe/builtin_recipes.hpp"
+#include "ssdbuild/util/atomic_file.hpp"
+#include "ssdbuild/util/sha256.hpp"
 #include "ssdbuild/util/strings.hpp"
 
 namespace ssdbuild {
@@ -12,11 +15,54 @@ std::filesystem::path CopyAction::temporary() const {
   return path;
 }
 
+CopyAction CopyAction::from_builtin(std::string name, std::string_view text,
+                                    std::filesystem::path to, bool overwrite) {
+  CopyAction action(std::string(kBuiltinFilePrefix) + name, std::move(to), overwrite);
+  action.builtin_text_ = text;
+  return action;
+}
+
 std::string CopyAction::fingerprint_text() const {
-  return "copy\n" + from_.string() + "\n" + to_.string() + "\n" + (overwrite_ ? "1" : "0");
+  std::string text =
+      "copy\n" + from_.string() + "\n" + to_.string() + "\n" + (overwrite_ ? "1" : "0");
+  // A new ssdbuild with another version of the embedded file copies it again.
+  if (builtin_text_) text += "\n" + sha256_hex(*builtin_text_);
+  return text;
+}
+
+// The embedded text through a quoted heredoc (nothing in it is expanded), whose delimiter
+// carries the text's hash so that no line of the text can end it early.
+std::string CopyAction::builtin_shell_commands() const {
+  std::string to = shell_quote(to_.string()), temporary_copy = shell_quote(temporary().string());
+  std::string delimiter = "SSDBUILD_" + sha256_hex(*builtin_text_).substr(0, 16);
+  std::string text(*builtin_text_);
+  bool trailing_newline = !text.empty() && text.back() == '\n';
+  if (!trailing_newline) text += '\n';
+  std::string indent = overwrite_ ? "" : "  ";
+  std::string write = indent + "mkdir -p " + shell_quote(to_.parent_path().string()) + "\n" +
+                      indent + "cat > " + temporary_copy + " <<'" + delimiter + "'\n" + text +
+                      delimiter + "\n";
+  if (!trailing_newline) write += indent + "truncate -s -1 " + temporary_copy + "\n";
+  write += indent + "mv -f " + temporary_copy + " " + to + "\n";
+  if (overwrite_) return write;
+  return "if [ ! -e " + to + " ]; then\n" + write + "fi\n";
+}
+
+ActionOutcome CopyAction::write_builtin(const StepContext& context) const {
+  std::error_code error;
+  fs::create_directories(to_.parent_path(), error);
+  try {
+    write_file_atomically(to_, *builtin_text_);
+  } catch (const std::exception& failure) {
+    return ActionOutcome::failed("copy: " + std::string(failure.what()));
+  }
+  context.say("copy: " + from_.string() + " -> " + to_.string() + " (" +
+              std::to_string(builtin_text_->size()) + " bytes)");
+  return ActionOutcome::succeeded();
 }
 
 std::string CopyAction::shell_commands() const {
+  if (builtin_text_) return builtin_shell_commands();
   std::string from = shell_quote(from_.string()), to = shell_quote(to_.string()),
               temporary_copy = shell_quote(temporary().string());
   std::string copy = "rm -rf " + temporary_copy + " && cp -a " + from + " " + temporary_copy +
@@ -38,6 +84,7 @@ ActionOutcome CopyAction::execute(const StepContext& context) const {
     context.say("copy: kept " + to_.string() + ": it exists (overwrite: false)");
     return ActionOutcome::succeeded();
   }
+  if (builtin_text_) return write_builtin(context);
   if (!fs::exists(from_, error)) {
     return ActionOutcome::failed("copy: " + from_.string() +
                                  " does not exist (did an earlier step create it?)");
@@ -63,6 +110,19 @@ std::unique_ptr<Action> CopyActionType::parse(const YAML::Node& config,
                                               const ConfigReader& reader) const {
   reader.expect_map(config, "`copy`", {"from", "to", "overwrite"}, {"from", "to"});
   bool overwrite = config["overwrite"] ? reader.boolean(config["overwrite"], "`overwrite`") : false;
+  std::string from = reader.string(config["from"], "`from`");
+  if (starts_with(from, kBuiltinFilePrefix)) {
+    std::string name = from.substr(kBuiltinFilePrefix.size());
+    const EmbeddedRecipe* file = find_builtin_file(name);
+    if (file == nullptr) {
+      std::vector<std::string> names;
+      for (const auto& embedded : embedded_files()) names.push_back(embedded.name);
+      reader.fail(config["from"], "no built-in file `" + name + "`" + did_you_mean(name, names) +
+                                      "; `ssdbuild recipes` lists them");
+    }
+    return std::make_unique<CopyAction>(
+        CopyAction::from_builtin(name, file->text, reader.path(config["to"], "`to`"), overwrite));
+  }
   return std::make_unique<CopyAction>(reader.path(config["from"], "`from`"),
                                       reader.path(config["to"], "`to`"), overwrite);
 }

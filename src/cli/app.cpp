@@ -134,14 +134,43 @@ int run_cli(int argc, char** argv) {
 
   app.add_subcommand("recipes", "List the built-in recipes");
   std::string show_name;
-  auto* show = app.add_subcommand("show", "Print a built-in recipe, to copy and edit");
-  show->add_option("name", show_name, "Built-in recipe name")->required();
+  auto* show = app.add_subcommand(
+      "show", "Print a built-in recipe (to copy and edit) or a file the recipes use");
+  show->add_option("name", show_name, "Built-in recipe or file name")->required();
   bool facts_json = false;
   auto* facts = app.add_subcommand("facts", "Show what ssdbuild knows about this machine");
   facts->add_flag("--json", facts_json, "JSON output");
   std::string validate_recipe;
   auto* validate = app.add_subcommand("validate", "Check a recipe without running anything");
   validate->add_option("recipe", validate_recipe, "Recipe file or built-in name");
+
+  ReportArguments report_arguments;
+  auto* report = app.add_subcommand(
+      "report", "Show the latest benchmark results, and the earlier runs beside them");
+  add_session_options(report, report_arguments.session, true);
+  report->add_option("--results", report_arguments.results,
+                     "Results folder (default: <state folder>/results)");
+  report->add_flag("--json", report_arguments.json,
+                   "The latest record and a summary of the earlier ones, as JSON");
+  report->add_option("--svg", report_arguments.svg, "Write the latest chart to this file");
+
+  RecordBenchArguments record_arguments;
+  auto* record = app.add_subcommand(
+      "record-bench",
+      "Make a benchmark record from harness output files (what `plan` scripts run for a "
+      "`bench` step)");
+  record->add_option("--results", record_arguments.results, "Results folder")->required();
+  record->add_option("--model", record_arguments.model, "The model the harness ran")->required();
+  record->add_option("--weights", record_arguments.weights, "The weights file (none: random)");
+  record->add_option("--batch", record_arguments.batch, "Batch size");
+  record->add_option("--warmup", record_arguments.warmup, "Warm-up passes");
+  record->add_option("--iterations", record_arguments.iterations, "Timed passes");
+  record->add_option("--recipe", record_arguments.recipe, "Recipe name, for the record");
+  record->add_option("--step", record_arguments.step, "Step id, for the record");
+  record->add_flag("--require-gpu", record_arguments.require_gpu,
+                   "Fail (after recording) when the GPU run was skipped");
+  record->add_option("outputs", record_arguments.outputs, "DEVICE=FILE, e.g. cpu=cpu.out")
+      ->required();
 
   try {
     app.parse(argc, argv);
@@ -173,6 +202,8 @@ int run_cli(int argc, char** argv) {
     if (*show) return show_command(show_name);
     if (*facts) return facts_command(facts_json);
     if (*validate) return validate_command(validate_recipe);
+    if (*report) return report_command(report_arguments);
+    if (*record) return record_bench_command(record_arguments);
   } catch (const RecipeError& problem) {
     std::cerr << problem.what() << "\n";
     return problem.exit_code();

@@ -29,15 +29,19 @@ int recipes_command() {
     std::cout << fmt::format("{:<14} {}{}\n", builtin.name, description,
                              builtin.name == kDefaultRecipe ? " (default)" : "");
   }
+  std::cout << "\nFiles the recipes copy out (`ssdbuild show NAME` prints one):\n";
+  for (const auto& file : embedded_files()) std::cout << "  builtin:" << file.name << "\n";
   return kExitOk;
 }
 
 int show_command(const std::string& name) {
   const EmbeddedRecipe* builtin = find_builtin_recipe(name);
+  if (builtin == nullptr) builtin = find_builtin_file(name);
   if (builtin == nullptr) {
     std::vector<std::string> names;
     for (const auto& recipe : embedded_recipes()) names.push_back(recipe.name);
-    throw Error("no built-in recipe `" + name + "`" + did_you_mean(name, names) +
+    for (const auto& file : embedded_files()) names.push_back(file.name);
+    throw Error("no built-in recipe or file `" + name + "`" + did_you_mean(name, names) +
                     "; `ssdbuild recipes` lists them",
                 kExitUsage);
   }

@@ -50,6 +50,7 @@ Executor::Executor(const Recipe& recipe, StateStore& state, const EventLog& even
 int Executor::execute(const Plan& plan) {
   auto run_started = Clock::now();
   size_t ran = 0, skipped = 0;
+  std::vector<std::string> optional_failures;
   for (const auto& step : plan.steps) {
     if (signals_.received() != 0) {
       console_.warning("interrupted by " + signal_name(signals_.received()) + " before " + step.id);
@@ -73,11 +74,23 @@ int Executor::execute(const Plan& plan) {
     }
     ++ran;
     StepResult result = run_step(step);
+    if (result == StepResult::failed && step.optional) {
+      console_.info(step.id +
+                    " is optional: the run goes on without it (the next run tries it again)");
+      optional_failures.push_back(step.id);
+      continue;
+    }
     if (result == StepResult::failed) return kExitStepFailed;
     if (result == StepResult::interrupted) return kExitInterrupted;
   }
+  std::string failed_note;
+  if (!optional_failures.empty()) {
+    failed_note = " (optional, failed:";
+    for (const auto& id : optional_failures) failed_note += " " + id;
+    failed_note += ")";
+  }
   console_.info("ssdbuild: " + std::to_string(ran) + " step(s) ran, " + std::to_string(skipped) +
-                " skipped, in " + format_duration(Clock::now() - run_started));
+                " skipped, in " + format_duration(Clock::now() - run_started) + failed_note);
   return kExitOk;
 }
 
@@ -141,6 +154,8 @@ Executor::StepResult Executor::run_step(const PlannedStep& step) {
     } else {
       StepContext context;
       context.step_id = step.id;
+      context.recipe_name = recipe_.name;
+      context.fingerprint = step.fingerprint;
       context.cwd = step.cwd;
       context.env = step_environment(step);
       context.script_path = script;

@@ -48,6 +48,15 @@ void StepOutput::on_line(std::string_view line) {
   last_console_ = now;
 }
 
+void StepOutput::on_result(std::string_view line) {
+  flush_summary();
+  log_only(line);
+  tail_.emplace_back(line);
+  if (tail_.size() > kTailLines) tail_.pop_front();
+  console_.step_line(step_id_, line);
+  last_console_ = Clock::now();
+}
+
 void StepOutput::flush_summary() {
   if (held_back_ == 0) return;
   console_.step_line(

@@ -43,7 +43,15 @@ std::string render_plan_script(const Plan& plan, const Recipe& recipe,
     }
     bool write_code = step.enabled && (step.decision == Decision::run || include_skipped);
     if (!write_code) continue;
-    text += "(\n" + step_commands(step) + ")\n";
+    if (step.optional) {
+      // Not `if ! (...)`: bash ignores `set -e` inside a condition, so the step would go on
+      // past its first failing command.
+      text += "set +e\n(\nset -e\n" + step_commands(step) + ")\nstatus=$?\nset -e\n" +
+              "[ \"$status\" -eq 0 ] || echo \"optional step " + step.id +
+              " failed (exit $status); going on without it\" >&2\n";
+    } else {
+      text += "(\n" + step_commands(step) + ")\n";
+    }
   }
   return text;
 }

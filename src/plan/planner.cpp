@@ -241,6 +241,10 @@ Plan make_plan(const Recipe& recipe, VariableScope& variables, const StateStore&
                                        resolver.condition(definition.when, definition.when_node,
                                                           "step `" + step.id + "`"));
       if (!step.enabled) {
+        // A step that does not run gives its outputs as "": a later step can test for that
+        // (the benchmark's weights: none means random ones).
+        for (const auto& key : find_action_type(definition.action_key)->output_names())
+          variables.set_step_output(definition.name, key, "");
         step.fingerprint = chain("disabled:" + step.id, {previous});
         step.reason = "skip: `when` is false";
         previous = step.fingerprint;
@@ -263,6 +267,7 @@ Plan make_plan(const Recipe& recipe, VariableScope& variables, const StateStore&
       step.scope = definition.scope;
       step.timeout = definition.timeout;
       step.retries = definition.retries;
+      step.optional = definition.optional;
       ConfigReader reader(
           recipe.file,
           [&](std::string_view text, const YAML::Node& node) {

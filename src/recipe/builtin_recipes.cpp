@@ -9,4 +9,11 @@ const EmbeddedRecipe* find_builtin_recipe(std::string_view name) {
   return nullptr;
 }
 
+const EmbeddedRecipe* find_builtin_file(std::string_view name) {
+  for (const auto& file : embedded_files()) {
+    if (file.name == name) return &file;
+  }
+  return nullptr;
+}
+
 }  // namespace ssdbuild

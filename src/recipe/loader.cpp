@@ -22,8 +22,9 @@ namespace {
 
 const std::vector<std::string> kRecipeKeys = {"name", "description", "vars", "stages"};
 const std::vector<std::string> kStageKeys = {"name", "description", "when", "needs", "steps"};
-const std::vector<std::string> kStepFields = {
-    "name", "description", "when", "cwd", "env", "timeout", "retries", "creates", "check", "scope"};
+const std::vector<std::string> kStepFields = {"name",    "description", "when",    "cwd",
+                                              "env",     "timeout",     "retries", "optional",
+                                              "creates", "check",       "scope"};
 
 // `env` is both a step field (variables for that step) and an action (variables for the
 // steps after it). It is the action when it holds only set/prepend/append and the step has
@@ -305,6 +306,14 @@ class RecipeValidator {
         error(node["retries"], "`retries` must be a whole number from 0 to 99, not `" + text + "`");
       } else {
         step.retries = std::stoi(text);
+      }
+    }
+    if (node["optional"]) {
+      std::string text = scalar(node["optional"], "`optional`");
+      if (text == "true") {
+        step.optional = true;
+      } else if (text != "false") {
+        error(node["optional"], "`optional` is true or false, not `" + text + "`");
       }
     }
     if (node["creates"]) {

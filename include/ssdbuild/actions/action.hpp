@@ -26,6 +26,8 @@ class SignalWatcher;
 /// its output goes.
 struct StepContext {
   std::string step_id;
+  std::string recipe_name;
+  std::string fingerprint;  // the step's, for records that must say what produced them
   std::filesystem::path cwd;
   KeyValueList env;
   std::filesystem::path script_path;  // the step's .sh, written before execute()
@@ -39,6 +41,8 @@ struct StepContext {
 
   /// Writes a line to the step's output (its log, and the console).
   void say(std::string_view line) const { output->on_line(line); }
+  /// Writes a line of the step's result, which the console shows even when condensed.
+  void say_result(std::string_view line) const { output->on_result(line); }
 
   /// Runs a command in the step's folder and environment, output to `output`, bounded by
   /// the deadline and ended by signals.

@@ -2,7 +2,10 @@
 // `copy: {from, to, overwrite}`: a file or folder copied into place atomically (a temporary
 // copy beside `to`, then a rename). With `overwrite: false` (the default) an existing
 // `to` is kept, so a configuration edited after the copy survives a re-run.
+// `from: builtin:NAME` copies a file embedded in the binary (`ssdbuild recipes` lists them),
+// such as the benchmark harness's source; its plan writes the text out with a heredoc.
 #include <filesystem>
+#include <optional>
 
 #include "ssdbuild/actions/action.hpp"
 
@@ -12,6 +15,9 @@ class CopyAction : public Action {
  public:
   CopyAction(std::filesystem::path from, std::filesystem::path to, bool overwrite)
       : from_(std::move(from)), to_(std::move(to)), overwrite_(overwrite) {}
+  /// A copy of an embedded file's `text`, named `name` in messages.
+  static CopyAction from_builtin(std::string name, std::string_view text, std::filesystem::path to,
+                                 bool overwrite);
   std::string fingerprint_text() const override;
   std::string shell_commands() const override;
   ActionOutcome execute(const StepContext& context) const override;
@@ -19,10 +25,13 @@ class CopyAction : public Action {
 
  private:
   std::filesystem::path temporary() const;
+  std::string builtin_shell_commands() const;
+  ActionOutcome write_builtin(const StepContext& context) const;
 
   std::filesystem::path from_;
   std::filesystem::path to_;
   bool overwrite_;
+  std::optional<std::string_view> builtin_text_;  // set: `from` is builtin:NAME
 };
 
 class CopyActionType : public ActionType {

@@ -16,6 +16,20 @@ struct RunArguments {
   bool include_skipped = false;  // plan --all
 };
 
+struct ReportArguments {
+  SessionArguments session;
+  std::string results;  // the results folder; default <state folder>/results
+  bool json = false;
+  std::string svg;  // write the latest chart here
+};
+
+struct RecordBenchArguments {
+  std::string results, model, weights, recipe, step;
+  int batch = 1, warmup = 0, iterations = 0;
+  bool require_gpu = false;
+  std::vector<std::string> outputs;  // DEVICE=FILE
+};
+
 int run_command(const RunArguments& arguments, Console& console);
 int status_command(const SessionArguments& arguments, bool json, Console& console);
 int log_command(const SessionArguments& arguments, const std::string& step, int attempt);
@@ -27,5 +41,7 @@ int recipes_command();
 int show_command(const std::string& name);
 int facts_command(bool json);
 int validate_command(const std::string& recipe);
+int report_command(const ReportArguments& arguments);
+int record_bench_command(const RecordBenchArguments& arguments);
 
 }  // namespace ssdbuild

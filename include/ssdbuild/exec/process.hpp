@@ -33,6 +33,9 @@ class LineSink {
  public:
   virtual ~LineSink() = default;
   virtual void on_line(std::string_view line) = 0;
+  /// A line that is the step's result (a benchmark's table): shown even when the output is
+  /// condensed or --quiet.
+  virtual void on_result(std::string_view line) { on_line(line); }
   virtual void on_tick(std::chrono::steady_clock::time_point /*now*/) {}
 };
 

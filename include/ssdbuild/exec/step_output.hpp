@@ -26,6 +26,7 @@ class StepOutput : public LineSink {
 
   void on_line(std::string_view line) override;
   void on_tick(std::chrono::steady_clock::time_point now) override;
+  void on_result(std::string_view line) override;
 
   /// Writes a line to the log only (attempt headers and footers).
   void log_only(std::string_view line);

@@ -32,6 +32,7 @@ struct PlannedStep {
   KeyValueList env;                      // its own `env:`, applied after inherited_env
   std::optional<std::chrono::seconds> timeout;
   int retries = 0;
+  bool optional = false;
   std::vector<std::string> creates;  // absolute, may hold globs
   std::string check;
   Scope scope = Scope::system;

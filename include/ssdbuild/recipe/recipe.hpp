@@ -32,6 +32,7 @@ struct StepDefinition {
   KeyValueList env;
   std::optional<std::chrono::seconds> timeout;
   int retries = 0;
+  bool optional = false;  // a failure is recorded, and the run goes on
   std::vector<std::string> creates;
   std::string check;
   Scope scope = Scope::system;

@@ -1,0 +1,48 @@
+#pragma once
+// `bench: {harness, model, weights, devices, warmup, iterations, batch, ...}`: runs a
+// benchmark harness (recipes/mobilenet_ssd_bench.cpp's protocol) once per device, one
+// process each, and records the figures: median, mean, standard deviation, p10, p90, min and
+// images/s per device, and the GPU speed-up with a bootstrap 95 % interval, written to
+// <state>/results/bench-<UTC time>.json with an SVG chart beside it. A GPU that cannot run
+// here (the harness exits 77) is reported as skipped, unless `require_gpu: true`. Missing
+// weights mean random weights, and every table, file and chart says so.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "ssdbuild/actions/action.hpp"
+
+namespace ssdbuild {
+
+class BenchAction : public Action {
+ public:
+  struct Settings {
+    std::filesystem::path harness, model, weights, image, results;
+    std::vector<std::string> devices{"cpu", "gpu"};
+    int warmup = 5, iterations = 50, batch = 1, seed = 1, device_id = 0;
+    bool require_gpu = false;
+    std::string recipe, step;  // for the record `plan`'s commands make
+  };
+  explicit BenchAction(Settings settings) : settings_(std::move(settings)) {}
+  std::string fingerprint_text() const override;
+  std::string shell_commands() const override;
+  ActionOutcome execute(const StepContext& context) const override;
+  std::vector<std::string> plan_notes() const override;
+
+  /// The harness's command line for one device (weights only when the file exists).
+  std::vector<std::string> harness_argv(const std::string& device) const;
+
+ private:
+  bool have_weights() const;
+  Settings settings_;
+};
+
+class BenchActionType : public ActionType {
+ public:
+  std::string_view key() const override { return "bench"; }
+  std::unique_ptr<Action> parse(const YAML::Node& config,
+                                const ConfigReader& reader) const override;
+  std::string derive_name(const YAML::Node&) const override { return "bench"; }
+};
+
+}  // namespace ssdbuild
