@@ -54,7 +54,7 @@ def main():
         net.forward()
         times.append((time.perf_counter() - start) * 1000.0)
     result = {"median_ms": statistics.median(times), "mean_ms": statistics.fmean(times),
-              "min_ms": min(times), "iterations": len(times), "batch": batch,
+              "min_ms": min(times), "iterations": len(times), "batch": batch, "times_ms": times,
               "device": "gpu" if arguments.gpu else "cpu"}
     if arguments.json:
         print(json.dumps(result))

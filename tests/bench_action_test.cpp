@@ -226,6 +226,36 @@ TEST_F(BenchAction, PlanScriptRecordsTheSameRunByHand) {
   EXPECT_EQ(record["devices"]["gpu"]["status"], "skipped");
 }
 
+TEST_F(BenchAction, PlanScriptFindsWeightsThatAnEarlierStepOfItMakes) {
+  // At plan time the weights are not there yet; the script must look when it runs.
+  fs::path weights = dir_ / "weights.caffemodel";
+  write_text(
+      dir_ / "recipe.yaml",
+      "name: bench-test\nstages:\n  - name: bench\n    steps:\n"
+      "      - name: weights\n        run: echo trained > " +
+          weights.string() + "\n      - name: run\n        bench:\n          harness: " + kStandIn +
+          "\n          model: " + (dir_ / "model.prototxt").string() +
+          "\n          weights: " + weights.string() +
+          "\n          image: " + (dir_ / "sample.jpg").string() + "\n          iterations: 3\n");
+  auto plan = run_ssdbuild({"plan", "recipe.yaml", "--state-dir", state().string()}, dir_.path());
+  ASSERT_EQ(plan.exit_code, 0) << plan.output;
+  write_text(dir_ / "plan.sh", plan.output);
+  fs::path binary_folder = fs::path(ssdbuild_binary()).parent_path();
+  fs::path argv = dir_ / "argv.txt";
+  auto by_hand = run_shell("bash plan.sh", dir_.path(),
+                           {{"PATH", binary_folder.string() + ":" + std::getenv("PATH")},
+                            {"STAND_IN_ARGV", argv.string()}});
+  ASSERT_EQ(by_hand.exit_code, 0) << by_hand.output << "\n" << plan.output;
+  nlohmann::json record = only_record();
+  EXPECT_EQ(record["weights"], "trained");
+  EXPECT_EQ(record["weights_file"], weights.string());
+  EXPECT_EQ(record["devices"]["cpu"]["detections"].size(), 1u);
+  auto lines = split_lines(read_text(argv));
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_NE(lines[0].find("--weights " + weights.string() + " --image"), std::string::npos);
+  EXPECT_EQ(lines[1].find("--image"), std::string::npos);
+}
+
 TEST_F(BenchAction, BadSettingsAreRecipeErrorsWithTheirPlace) {
   write_recipe("", "[cpu, tpu]");
   auto devices = run_ssdbuild({"validate", "recipe.yaml"}, dir_.path());

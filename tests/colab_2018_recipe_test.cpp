@@ -48,7 +48,7 @@ TEST(Colab2018Recipe, IsBuiltInAndValid) {
   ASSERT_EQ(show.exit_code, 0) << show.output;
   EXPECT_EQ(show.output.rfind("name: colab-2018\n", 0), 0u) << show.output;
   EXPECT_NE(show.output.find("not expected to run on today's machines"), std::string::npos);
-  EXPECT_NE(show.output.find("BENCHMARK STAGE"), std::string::npos);
+  EXPECT_NE(show.output.find("Stage 6: MobileNet-SSD timing on CPU and GPU"), std::string::npos);
 }
 
 TEST(Colab2018Recipe, PlanHasTheProceduresCommandsInItsOrder) {
@@ -56,7 +56,7 @@ TEST(Colab2018Recipe, PlanHasTheProceduresCommandsInItsOrder) {
   auto plan = run_ssdbuild({"plan", "colab-2018", "--state-dir", "state"}, dir.path());
   ASSERT_EQ(plan.exit_code, 0) << plan.output;
   const std::string caffe = dir.path().string() + "/caffe";
-  EXPECT_NE(plan.output.find("20 step(s) to run, 0 to skip"), std::string::npos) << plan.output;
+  EXPECT_NE(plan.output.find("25 step(s) to run, 0 to skip"), std::string::npos) << plan.output;
   std::string problem = find_in_order(
       plan.output,
       {
@@ -115,6 +115,17 @@ TEST(Colab2018Recipe, PlanHasTheProceduresCommandsInItsOrder) {
           caffe + "/distribute/lib\n",
           "\nldconfig\n",
           "export PYTHONPATH=" + caffe + "/python",
+          // Stage 6: MobileNet-SSD, its weights, the harness built with g++-5, timed on both.
+          "# ===== stage bench =====",
+          "git clone https://github.com/chuanqi305/MobileNet-SSD.git",
+          "checkout --detach bb17b6c3eef36d80be441ae8e5339be66e8e3b7a",
+          "MobileNet-SSD/raw/master/mobilenet_iter_73000.caffemodel",
+          "optional step bench/weights failed",
+          "mobilenet_ssd_bench.cpp.ssdbuild-tmp <<'SSDBUILD_",
+          "g++ -O2 -std=c++11 -I \"" + caffe + "/distribute/include\"",
+          "--device cpu --device-id 0 --warmup 5 --iterations 50",
+          "--device gpu --device-id 0 --warmup 5 --iterations 50",
+          "ssdbuild record-bench --results " + dir.path().string() + "/state/results",
       });
   EXPECT_EQ(problem, "") << plan.output;
   // The post's dead download host is not used.

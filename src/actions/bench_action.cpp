@@ -50,7 +50,8 @@ bool BenchAction::have_weights() const {
   return !settings_.weights.empty() && fs::is_regular_file(settings_.weights, error);
 }
 
-std::vector<std::string> BenchAction::harness_argv(const std::string& device) const {
+std::vector<std::string> BenchAction::harness_argv(const std::string& device,
+                                                   bool with_weights) const {
   std::vector<std::string> argv = {settings_.harness.string(),
                                    "--model",
                                    settings_.model.string(),
@@ -66,7 +67,7 @@ std::vector<std::string> BenchAction::harness_argv(const std::string& device) co
                                    std::to_string(settings_.batch),
                                    "--seed",
                                    std::to_string(settings_.seed)};
-  if (have_weights()) {
+  if (with_weights && have_weights()) {
     argv.insert(argv.end(), {"--weights", settings_.weights.string()});
     // One detection on the sample image, once, with the CPU run: it shows the weights work.
     if (!settings_.image.empty() && device == settings_.devices.front())
@@ -99,8 +100,14 @@ std::vector<std::string> BenchAction::plan_notes() const {
 
 // By hand: each device's harness output into a file (exit 77: the device cannot run
 // here), then `ssdbuild record-bench` computes and writes the same record the step does.
+// Whether the weights are there is decided when the script runs, as the step decides when
+// it runs: an earlier step of the same script may download them.
 std::string BenchAction::shell_commands() const {
-  std::string commands = "raw=$(mktemp -d)\n";
+  std::string commands = "raw=$(mktemp -d)\nweights=()\n";
+  if (!settings_.weights.empty()) {
+    std::string file = shell_quote(settings_.weights.string());
+    commands += "if [ -f " + file + " ]; then weights=(--weights " + file + "); fi\n";
+  }
   std::string record =
       "ssdbuild record-bench --results " + shell_quote(settings_.results.string()) + " --model " +
       shell_quote(settings_.model.string()) + " --batch " + std::to_string(settings_.batch) +
@@ -110,14 +117,17 @@ std::string BenchAction::shell_commands() const {
   record += " --recipe " + shell_quote(settings_.recipe) + " --step " + shell_quote(settings_.step);
   for (const auto& device : settings_.devices) {
     std::string file = "\"$raw/" + device + ".out\"";
-    commands +=
-        "status=0; " + join_quoted(harness_argv(device)) + " | tee " + file + " || status=$?\n";
+    std::string extra = "\"${weights[@]}\"";
+    if (!settings_.image.empty() && device == settings_.devices.front()) {
+      extra += " ${weights[@]:+--image " + shell_quote(settings_.image.string()) + "}";
+    }
+    commands += "status=0; " + join_quoted(harness_argv(device, false)) + " " + extra + " | tee " +
+                file + " || status=$?\n";
     commands += "[ \"$status\" -eq 0 ] || [ \"$status\" -eq " + std::to_string(kHarnessSkipExit) +
                 " ] || exit \"$status\"\n";
     record += " " + device + "=" + file;
   }
-  if (have_weights()) record += " --weights " + shell_quote(settings_.weights.string());
-  return commands + record + "\nrm -rf \"$raw\"\n";
+  return commands + record + " \"${weights[@]}\"\nrm -rf \"$raw\"\n";
 }
 
 ActionOutcome BenchAction::execute(const StepContext& context) const {

@@ -29,8 +29,9 @@ class BenchAction : public Action {
   ActionOutcome execute(const StepContext& context) const override;
   std::vector<std::string> plan_notes() const override;
 
-  /// The harness's command line for one device (weights only when the file exists).
-  std::vector<std::string> harness_argv(const std::string& device) const;
+  /// The harness's command line for one device; with `with_weights`, the weights (and the
+  /// sample image, for the first device) when the weights file exists now.
+  std::vector<std::string> harness_argv(const std::string& device, bool with_weights = true) const;
 
  private:
   bool have_weights() const;
