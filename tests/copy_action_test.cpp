@@ -104,5 +104,43 @@ TEST_F(CopyActionTest, UnknownKeyIsARecipeError) {
       << result.output;
 }
 
+// A file embedded in the binary (the benchmark harness's source), copied out by `run` and
+// by the plan's heredoc to the same bytes, into a folder that does not exist yet.
+TEST(CopyBuiltinFile, RunAndPlanWriteTheEmbeddedTextExactly) {
+  TempDir dir;
+  write_text(dir / "recipe.yaml",
+             "name: builtin-copy\nstages:\n  - name: s\n    steps:\n      - name: harness\n"
+             "        copy: {from: \"builtin:mobilenet_ssd_bench.cpp\", to: out/new/bench.cpp, "
+             "overwrite: true}\n");
+  auto shown = run_ssdbuild({"show", "mobilenet_ssd_bench.cpp"}, dir.path());
+  ASSERT_EQ(shown.exit_code, 0) << shown.output;
+  ASSERT_NE(shown.output.find("int main(int argc, char** argv)"), std::string::npos);
+
+  auto plan = run_ssdbuild({"plan", "recipe.yaml", "--state-dir", "state"}, dir.path());
+  ASSERT_EQ(plan.exit_code, 0) << plan.output;
+  write_text(dir / "plan.sh", plan.output);
+  auto by_hand = run_shell("bash plan.sh && mv out by-hand", dir.path());
+  ASSERT_EQ(by_hand.exit_code, 0) << by_hand.output;
+  EXPECT_EQ(read_text(dir / "by-hand/new/bench.cpp"), shown.output);
+
+  auto run = run_ssdbuild({"run", "recipe.yaml", "--state-dir", "state"}, dir.path());
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(read_text(dir / "out/new/bench.cpp"), shown.output);
+  EXPECT_NE(run.output.find("builtin:mobilenet_ssd_bench.cpp ->"), std::string::npos) << run.output;
+}
+
+TEST(CopyBuiltinFile, AnUnknownNameIsARecipeErrorWithTheClosestName) {
+  TempDir dir;
+  write_text(dir / "recipe.yaml",
+             "name: builtin-copy\nstages:\n  - name: s\n    steps:\n"
+             "      - copy: {from: \"builtin:mobilenet_ssd_bench.cc\", to: bench.cpp}\n");
+  auto result = run_ssdbuild({"validate", "recipe.yaml"}, dir.path());
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.output.find("recipe.yaml:5:22: error: no built-in file `mobilenet_ssd_bench.cc` "
+                               "(did you mean `mobilenet_ssd_bench.cpp`?)"),
+            std::string::npos)
+      << result.output;
+}
+
 }  // namespace
 }  // namespace ssdbuild::testing

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <set>
 
 #include <spdlog/spdlog.h>
 
@@ -51,12 +52,15 @@ int Executor::execute(const Plan& plan) {
   auto run_started = Clock::now();
   size_t ran = 0, skipped = 0;
   std::vector<std::string> optional_failures;
+  std::set<std::string> rerun;  // after an optional step that failed before succeeds
+  std::string rerun_reason;
   for (const auto& step : plan.steps) {
     if (signals_.received() != 0) {
       console_.warning("interrupted by " + signal_name(signals_.received()) + " before " + step.id);
       return kExitInterrupted;
     }
-    if (step.decision == Decision::skip) {
+    bool forced_now = step.enabled && step.selected && rerun.count(step.id) > 0;
+    if (step.decision == Decision::skip && !forced_now) {
       ++skipped;
       console_.step_skipped(step.id, step.reason);
       events_.append({{"event", "step_skip"}, {"step", step.id}, {"reason", step.reason}});
@@ -73,7 +77,16 @@ int Executor::execute(const Plan& plan) {
       return kExitLocked;
     }
     ++ran;
-    StepResult result = run_step(step);
+    const StepRecord* before = state_.find(step.id);
+    bool failed_before = before != nullptr && before->status == StepStatus::failed;
+    StepResult result =
+        run_step(step, step.decision == Decision::skip ? rerun_reason : step.reason);
+    if (result == StepResult::done && step.optional && failed_before) {
+      for (const auto& id : dependents_of(recipe_, step.id)) {
+        if (id != step.id) rerun.insert(id);
+      }
+      rerun_reason = "run: " + step.id + " (optional) succeeded this time";
+    }
     if (result == StepResult::failed && step.optional) {
       console_.info(step.id +
                     " is optional: the run goes on without it (the next run tries it again)");
@@ -94,7 +107,7 @@ int Executor::execute(const Plan& plan) {
   return kExitOk;
 }
 
-Executor::StepResult Executor::run_step(const PlannedStep& step) {
+Executor::StepResult Executor::run_step(const PlannedStep& step, const std::string& reason) {
   const StateLayout& layout = state_.layout();
   StepRecord& record = state_.record(step.id);
   record.status = StepStatus::running;
@@ -109,8 +122,8 @@ Executor::StepResult Executor::run_step(const PlannedStep& step) {
   record.runner_pid = ::getpid();
   record.log = std::filesystem::relative(layout.log_file(step.id), layout.folder).string();
   state_.save();
-  events_.append({{"event", "step_start"}, {"step", step.id}, {"reason", step.reason}});
-  console_.step_started(step.id, step.reason);
+  events_.append({{"event", "step_start"}, {"step", step.id}, {"reason", reason}});
+  console_.step_started(step.id, reason);
 
   std::filesystem::path script = layout.script_file(step.id);
   std::filesystem::create_directories(script.parent_path());
@@ -142,7 +155,7 @@ Executor::StepResult Executor::run_step(const PlannedStep& step) {
     output.log_only("time: " + format_utc(std::chrono::system_clock::now()));
     output.log_only("host: " + host_name() + " (boot " + boot_id_ + ")");
     output.log_only("cwd: " + step.cwd.string());
-    output.log_only("reason: " + step.reason);
+    output.log_only("reason: " + reason);
     output.log_only("====");
     auto attempt_started = Clock::now();
     std::error_code error;

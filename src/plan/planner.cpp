@@ -113,7 +113,9 @@ Verdict decide(const PlannedStep& step, const StepRecord* record, const std::str
                   std::to_string(record->runner_pid) + " was killed?)",
               true};
     case StepStatus::failed:
-      return {Decision::run, "run: failed last time (" + record->failure + ")", true};
+      // An optional step that failed gave its dependents nothing: they run again only if
+      // it succeeds this time (the executor sees to that), not on every retry.
+      return {Decision::run, "run: failed last time (" + record->failure + ")", !step.optional};
     case StepStatus::interrupted:
       return {Decision::run, "run: interrupted last time", true};
     default:

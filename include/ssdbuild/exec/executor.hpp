@@ -34,7 +34,7 @@ class Executor {
 
  private:
   enum class StepResult { done, failed, interrupted };
-  StepResult run_step(const PlannedStep& step);
+  StepResult run_step(const PlannedStep& step, const std::string& reason);
   void report_failure(const PlannedStep& step, const std::string& what,
                       const std::deque<std::string>& tail);
 
