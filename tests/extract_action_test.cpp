@@ -70,7 +70,11 @@ void make_malicious(const TempDir& dir, const std::string& kind) {
              "        add('top/escape', type=tarfile.SYMTYPE, linkname='../../..')\n"
              "        add('top/escape/evil.txt')\n"
              "    if kind == 'hardlink': add('top/hard', type=tarfile.LNKTYPE, "
-             "linkname='../etc/passwd')\n");
+             "linkname='../etc/passwd')\n"
+             "    if kind == 'chain':\n"  // each link alone stays inside; together they lead out
+             "        add('a', type=tarfile.SYMTYPE, linkname='.')\n"
+             "        add('a/b', type=tarfile.SYMTYPE, linkname='..')\n"
+             "        add('b/evil.txt')\n");
   ASSERT_EQ(run_shell("python3 make.py " + kind, dir.path()).exit_code, 0);
 }
 
@@ -87,6 +91,7 @@ TEST_P(ExtractMalicious, IsRefusedByEntryNameAndLeavesNothing) {
   EXPECT_FALSE(std::filesystem::exists(dir / "out/boost"));
   EXPECT_FALSE(std::filesystem::exists(dir / "out/boost.ssdbuild-tmp"));
   EXPECT_FALSE(std::filesystem::exists(dir / "evil.txt"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "out/evil.txt"));
   EXPECT_FALSE(std::filesystem::exists("/tmp/ssdbuild-evil-absolute.txt"));
 }
 
@@ -98,7 +103,8 @@ INSTANTIATE_TEST_SUITE_P(
                                      "absolute path"),
                       std::make_pair("symlink",
                                      "archive entry `top/escape` is a link to `../../..`"),
-                      std::make_pair("hardlink", "archive entry `top/hard` climbs out")));
+                      std::make_pair("hardlink", "archive entry `top/hard` climbs out"),
+                      std::make_pair("chain", "archive entry `a/b` goes through `a`, a link")));
 
 TEST(Extract, ExistingFolderIsKeptUnlessOverwriteAndAChangedArchiveReplacesOurs) {
   TempDir dir;

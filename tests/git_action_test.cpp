@@ -185,5 +185,18 @@ TEST_F(GitActionTest, PlanReadsHeadFromPackedRefsAndWorktrees) {
       << plan();
 }
 
+// A clone killed before its checkout leaves src.ssdbuild-tmp (here: a real clone with no
+// files checked out, what git_clone has made at that point), never a `src` that the next
+// run would take for finished.
+TEST_F(GitActionTest, AKilledCloneIsMadeAgainNotTakenForDone) {
+  recipe(", ref: ssd, commit: " + ssd_);
+  git(dir_, "clone -q --no-checkout " + (dir_ / "up").string() + " src.ssdbuild-tmp");
+  auto result = run();
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(head(), ssd_);
+  EXPECT_EQ(read_text(dir_ / "src/Makefile"), "all:\n\techo ssd\n");
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "src.ssdbuild-tmp"));
+}
+
 }  // namespace
 }  // namespace ssdbuild::testing

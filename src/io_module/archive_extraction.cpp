@@ -59,6 +59,20 @@ bool link_stays_inside(const std::string& relative, const std::string& target) {
   return true;
 }
 
+// The first folder on `relative`'s way under `into` that is a symbolic link on disk (one an
+// earlier entry made), or "". Each link is checked on its own, but a chain of them can still
+// lead out (`a -> .`, then `a/b -> ..`, then `b/x`): no entry may go through a link.
+std::string link_on_the_way(const fs::path& into, const std::string& relative) {
+  fs::path inside = fs::path(relative).parent_path();
+  fs::path walked;
+  for (const auto& part : inside) {
+    walked /= part;
+    std::error_code error;
+    if (fs::is_symlink(into / walked, error)) return walked.string();
+  }
+  return "";
+}
+
 }  // namespace
 
 size_t extract_archive_entries(const fs::path& archive, const fs::path& into, int strip) {
@@ -88,6 +102,10 @@ size_t extract_archive_entries(const fs::path& archive, const fs::path& into, in
     std::string name = archive_entry_pathname(entry) ? archive_entry_pathname(entry) : "";
     std::string relative = safe_relative(name, name, strip);
     if (relative.empty()) continue;
+    if (std::string link = link_on_the_way(into, relative); !link.empty()) {
+      throw Error("archive entry `" + name + "` goes through `" + link +
+                  "`, a link that an earlier entry made; refusing to extract it");
+    }
     const char* symlink = archive_entry_symlink(entry);
     if (symlink != nullptr && !link_stays_inside(relative, symlink)) {
       throw Error("archive entry `" + name + "` is a link to `" + symlink +
@@ -96,7 +114,7 @@ size_t extract_archive_entries(const fs::path& archive, const fs::path& into, in
     const char* hardlink = archive_entry_hardlink(entry);
     if (hardlink != nullptr) {
       std::string target = safe_relative(name, hardlink, strip);
-      if (target.empty()) {
+      if (target.empty() || !link_on_the_way(into, target).empty()) {
         throw Error("archive entry `" + name + "` is a hard link to `" + hardlink +
                     "`, outside the destination; refusing to extract it");
       }

@@ -34,6 +34,10 @@ struct Owned {
   }
   T** out() { return &pointer; }
   T* get() const { return pointer; }
+  void reset() {
+    if (pointer) Free(pointer);
+    pointer = nullptr;
+  }
 };
 
 using Repository = Owned<git_repository, git_repository_free>;
@@ -147,6 +151,10 @@ ActionOutcome check_out(const GitAction::Settings& settings_, const StepContext&
 
     Repository repository;
     bool fresh_clone = false;
+    // A fresh clone is made beside `dest` and renamed into place once checked out: a clone
+    // killed before its checkout must not be taken for a finished one by the next run.
+    fs::path clone_folder = settings_.dest;
+    clone_folder += ".ssdbuild-tmp";
     std::error_code error;
     bool exists = fs::exists(settings_.dest, error);
     if (exists && git_repository_open(repository.out(), settings_.dest.c_str()) == 0) {
@@ -176,10 +184,11 @@ ActionOutcome check_out(const GitAction::Settings& settings_, const StepContext&
                                      "another `dest`");
       }
       context.say("git: cloning " + settings_.url + " into " + settings_.dest.string());
+      fs::remove_all(clone_folder, error);  // what a killed clone left
       git_clone_options clone = GIT_CLONE_OPTIONS_INIT;
       clone.fetch_opts = fetch;
       clone.checkout_opts.checkout_strategy = GIT_CHECKOUT_NONE;  // checked out below
-      check(git_clone(repository.out(), settings_.url.c_str(), settings_.dest.c_str(), &clone),
+      check(git_clone(repository.out(), settings_.url.c_str(), clone_folder.c_str(), &clone),
             "cannot clone " + settings_.url);
       fresh_clone = true;
     }
@@ -216,6 +225,15 @@ ActionOutcome check_out(const GitAction::Settings& settings_, const StepContext&
             "cannot move HEAD to " + target);
     }
     if (settings_.submodules) update_submodules(repository.get(), context, fetch);
+    if (fresh_clone) {
+      repository.reset();
+      if (fs::exists(settings_.dest, error)) fs::remove(settings_.dest, error);  // empty
+      fs::rename(clone_folder, settings_.dest, error);
+      if (error) {
+        return ActionOutcome::failed("git: cannot move the clone " + clone_folder.string() +
+                                     " to " + settings_.dest.string() + ": " + error.message());
+      }
+    }
     context.say("git: " + settings_.dest.string() + " at " + target +
                 (settings_.ref.empty() ? "" : " (" + settings_.ref + ")"));
     if (context.details) (*context.details)["commit"] = target;

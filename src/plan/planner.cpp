@@ -247,9 +247,11 @@ Plan make_plan(const Recipe& recipe, VariableScope& variables, const StateStore&
         // (the benchmark's weights: none means random ones).
         for (const auto& key : find_action_type(definition.action_key)->output_names())
           variables.set_step_output(definition.name, key, "");
-        step.fingerprint = chain("disabled:" + step.id, {previous});
+        // It does nothing, so it leaves the chain as it is: adding a switched-off step to a
+        // recipe (a new ssdbuild's built-in one, say) does not re-run what comes after it.
+        // Switching it on does, through its own definition.
+        step.fingerprint = previous;
         step.reason = "skip: `when` is false";
-        previous = step.fingerprint;
         plan.steps.push_back(std::move(step));
         continue;
       }
