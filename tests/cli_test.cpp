@@ -269,5 +269,26 @@ TEST(Cli, AttemptNumbersGoOnAfterAReset) {
   EXPECT_EQ(all.find("attempt 1 ====", all.find("attempt 1 ====") + 1), std::string::npos);
 }
 
+// --verbose (like ninja's -d explain): argv, the facts, the relevant environment, each child
+// started and ended, and the reason for every decision, on stderr.
+TEST(Cli, VerboseLogsArgvFactsEnvironmentChildrenAndEveryDecision) {
+  TempDir dir;
+  write_text(dir / "recipe.yaml",
+             "name: v\nstages:\n  - name: s\n    steps:\n      - name: a\n        run: 'true'\n"
+             "      - name: b\n        when: facts.cpu.count == \"0\"\n        run: 'true'\n");
+  auto result = run_shell(shell_quote(ssdbuild_binary()) +
+                              " --verbose run recipe.yaml --state-dir state 2> verbose.log",
+                          dir.path(), {{"SSDBUILD_BOOT_ID", "verbose-boot"}});
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  std::string log = read_text(dir / "verbose.log");
+  for (const char* expected :
+       {"argv: ", " --verbose run recipe.yaml --state-dir state", "fact cpu.count = ",
+        "fact os.id = ", "env SSDBUILD_BOOT_ID=verbose-boot", "env PATH=", "s/a: run: never ran",
+        "s/b: skip: `when` is false", "spawned pid ", "ended with status 0"}) {
+    EXPECT_NE(log.find(expected), std::string::npos) << expected << "\n" << log;
+  }
+  EXPECT_EQ(result.output.find("fact cpu.count"), std::string::npos) << "not on stdout";
+}
+
 }  // namespace
 }  // namespace ssdbuild::testing

@@ -198,5 +198,26 @@ TEST_F(GitActionTest, AKilledCloneIsMadeAgainNotTakenForDone) {
   EXPECT_FALSE(std::filesystem::exists(dir_ / "src.ssdbuild-tmp"));
 }
 
+// `submodules: true` checks out submodules and theirs in turn: up -> lib -> inner.
+TEST_F(GitActionTest, SubmodulesAreCheckedOutRecursively) {
+  const std::string allow = "-c protocol.file.allow=always ";
+  git(dir_, "init -q inner");
+  write_text(dir_ / "inner/inner.txt", "inner\n");
+  git(dir_, "-C inner add -A && git -C inner -c user.name=t -c user.email=t@t commit -qm i");
+  git(dir_, "init -q lib");
+  write_text(dir_ / "lib/lib.txt", "lib\n");
+  git(dir_, "-C lib add -A");
+  git(dir_, allow + "-C lib submodule -q add " + (dir_ / "inner").string() + " inner");
+  git(dir_, "-C lib -c user.name=t -c user.email=t@t commit -qm l");
+  git(dir_, allow + "-C up submodule -q add " + (dir_ / "lib").string() + " lib");
+  git(dir_, "-C up -c user.name=t -c user.email=t@t commit -qm sub");
+  recipe(", ref: master, submodules: true");
+  auto result = run();
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(read_text(dir_ / "src/lib/lib.txt"), "lib\n");
+  EXPECT_EQ(read_text(dir_ / "src/lib/inner/inner.txt"), "inner\n");
+  EXPECT_NE(result.output.find("git: submodule lib/inner"), std::string::npos) << result.output;
+}
+
 }  // namespace
 }  // namespace ssdbuild::testing

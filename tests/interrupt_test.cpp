@@ -101,6 +101,28 @@ TEST(Interrupt, SigintRecordsInterruptedExits130AndLeavesNoProcess) {
   EXPECT_NE(read_text(dir / "out").find("interrupted"), std::string::npos);
 }
 
+// SIGTERM (what `ssdbuild stop` and a dying notebook send) and SIGHUP (a closed terminal)
+// end a run the way SIGINT does.
+class InterruptBySignal : public ::testing::TestWithParam<int> {};
+
+TEST_P(InterruptBySignal, RecordsInterruptedExits130AndLeavesNoProcess) {
+  TempDir dir;
+  write_text(dir / "recipe.yaml", kLongRecipe);
+  int pid = spawn_ssdbuild(kRun, dir.path(), {}, dir / "out");
+  ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(dir / "pgid"); }));
+  int pgid = read_pgid(dir);
+  ::kill(pid, GetParam());
+  EXPECT_EQ(wait_for_exit(pid), 130) << read_text(dir / "out");
+  EXPECT_TRUE(group_ends(pgid));
+  auto state = read_state(dir);
+  EXPECT_EQ(state["steps"]["work/slow"]["status"], "interrupted");
+  EXPECT_EQ(state["steps"]["work/slow"]["failure"],
+            "interrupted (" + std::string(GetParam() == SIGHUP ? "SIGHUP" : "SIGTERM") + ")");
+  EXPECT_FALSE(std::filesystem::exists(dir / "state/lock.json"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Interrupt, InterruptBySignal, ::testing::Values(SIGTERM, SIGHUP));
+
 TEST(Interrupt, StepThatIgnoresSigintIsKilledAfterTheGracePeriod) {
   TempDir dir;
   write_text(dir / "recipe.yaml", R"(name: stubborn

@@ -1,7 +1,10 @@
 // Clone or fetch, then a detached checkout, through libgit2, for the `git` action.
+#include <fcntl.h>
 #include <git2.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 
 #include "io_module_parts.hpp"
 #include "ssdbuild/exec/signals.hpp"
@@ -119,23 +122,64 @@ std::string head_commit(git_repository* repository) {
   return oid_text(&oid);
 }
 
+// libgit2 (1.5 here) clones a new submodule into its path taken from the process's folder,
+// not from the repository's: a `lib` beside ssdbuild's folder made it refuse "'lib' exists
+// and is not an empty directory". So the submodules are updated from the repository's own
+// folder, and the process's folder is put back after.
+class RepositoryFolder {
+ public:
+  explicit RepositoryFolder(git_repository* repository)
+      : saved_(::open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {
+    const char* folder = git_repository_workdir(repository);
+    if (folder == nullptr || ::chdir(folder) != 0)
+      throw std::runtime_error(std::string("cannot enter the clone ") + (folder ? folder : "?"));
+  }
+  ~RepositoryFolder() {
+    if (saved_ < 0) return;
+    if (::fchdir(saved_) != 0) std::perror("ssdbuild: cannot return to its folder");
+    ::close(saved_);
+  }
+  RepositoryFolder(const RepositoryFolder&) = delete;
+  RepositoryFolder& operator=(const RepositoryFolder&) = delete;
+
+ private:
+  int saved_;
+};
+
+// Every submodule, and theirs in turn (what `git submodule update --init --recursive` does,
+// which is what the plan writes).
 void update_submodules(git_repository* repository, const StepContext& context,
-                       git_fetch_options fetch) {
+                       git_fetch_options fetch, const std::string& prefix = "") {
   struct Payload {
     const StepContext* context;
     git_fetch_options fetch;
-  } payload{&context, fetch};
+    std::string prefix;
+    std::string failure;
+  } payload{&context, fetch, prefix, ""};
+  RepositoryFolder inside(repository);
   check(git_submodule_foreach(
             repository,
             [](git_submodule* submodule, const char* name, void* data) -> int {
               auto* state = static_cast<Payload*>(data);
-              state->context->say(std::string("git: submodule ") + name);
+              std::string path = state->prefix + name;
+              state->context->say("git: submodule " + path);
               git_submodule_update_options options = GIT_SUBMODULE_UPDATE_OPTIONS_INIT;
               options.fetch_opts = state->fetch;
-              return git_submodule_update(submodule, 1, &options);
+              int status = git_submodule_update(submodule, 1, &options);
+              if (status != 0) return status;
+              Repository inner;
+              status = git_submodule_open(inner.out(), submodule);
+              if (status != 0) return status;
+              try {
+                update_submodules(inner.get(), *state->context, state->fetch, path + "/");
+              } catch (const std::exception& problem) {
+                state->failure = problem.what();
+                return -1;
+              }
+              return 0;
             },
             &payload),
-        "cannot update the submodules");
+        payload.failure.empty() ? "cannot update the submodules" : payload.failure);
 }
 
 }  // namespace
@@ -170,6 +214,8 @@ ActionOutcome check_out(const GitAction::Settings& settings_, const StepContext&
       std::string head = head_commit(repository.get());
       if (!settings_.commit.empty() && head == settings_.commit) {
         context.say("git: " + settings_.dest.string() + " is at " + head + " already");
+        // A run stopped during the submodules' update completes them now.
+        if (settings_.submodules) update_submodules(repository.get(), context, fetch);
         if (context.details) (*context.details)["commit"] = head;
         return ActionOutcome::succeeded();
       }

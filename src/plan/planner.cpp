@@ -252,6 +252,7 @@ Plan make_plan(const Recipe& recipe, VariableScope& variables, const StateStore&
         // Switching it on does, through its own definition.
         step.fingerprint = previous;
         step.reason = "skip: `when` is false";
+        spdlog::debug("{}: {}", step.id, step.reason);
         plan.steps.push_back(std::move(step));
         continue;
       }
@@ -340,6 +341,7 @@ Plan make_plan(const Recipe& recipe, VariableScope& variables, const StateStore&
       step.decision = Decision::skip;
       step.reason = !in_only ? "skip: not in --only"
                              : (i < first ? "skip: before --from" : "skip: after --to");
+      spdlog::debug("{}: {}", step.id, step.reason);
       continue;
     }
     bool forced =
