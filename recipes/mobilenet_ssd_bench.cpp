@@ -297,9 +297,10 @@ void print_detections(caffe::Net<float>& net, const Options& options) {
     emit(line.str());
   }
 #else
+  // The timing is done; only the sample detection needs OpenCV to read the image.
   (void)net;
-  (void)options;
-  fail("--image needs a Caffe built with OpenCV (USE_OPENCV)");
+  std::cerr << "mobilenet_ssd_bench: no detection on " << options.image
+            << ": this harness was built without OpenCV (USE_OPENCV)" << std::endl;
 #endif
 }
 
