@@ -119,12 +119,18 @@ ActionOutcome PatchAction::execute(const StepContext& context) const {
                      ? "applied (" + std::to_string(outcome.matches) + " place(s))"
                      : "already applied"));
   }
+  std::vector<std::pair<std::filesystem::path, std::string>> changed;
   for (size_t f = 0; f < result.files.size(); ++f) {
-    if (result.texts_after[f] != result.texts_before[f]) {
-      rewrite_file_atomically(result.files[f], result.texts_after[f]);
-      context.say("patch: wrote " + result.files[f]);
-    }
+    if (result.texts_after[f] != result.texts_before[f])
+      changed.emplace_back(result.files[f], result.texts_after[f]);
   }
+  try {
+    rewrite_files_atomically(changed);  // all written before any is replaced
+  } catch (const std::exception& problem) {
+    return ActionOutcome::failed("patch: " + std::string(problem.what()) +
+                                 "\nNo file was changed.");
+  }
+  for (const auto& [file, text] : changed) context.say("patch: wrote " + file.string());
   return ActionOutcome::succeeded();
 }
 

@@ -36,13 +36,19 @@ std::string random_suffix() {
 
 namespace {
 
-void write_atomically(const std::filesystem::path& path, std::string_view content,
-                      const struct stat* keep) {
+// Writes `content` to a new temporary file beside `path` and fsyncs it; returns its path.
+std::filesystem::path write_temporary(const std::filesystem::path& path, std::string_view content,
+                                      const struct stat* keep) {
   std::filesystem::path temporary = path;
   temporary += ".tmp-" + std::to_string(::getpid()) + "-" + random_suffix();
   int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) throw Error(errno_message("cannot create " + temporary.string(), errno));
-  write_all(fd, content, temporary);
+  try {
+    write_all(fd, content, temporary);
+  } catch (...) {
+    ::unlink(temporary.c_str());
+    throw;
+  }
   if (keep != nullptr) {
     (void)::fchmod(fd, keep->st_mode & 07777);
     (void)::fchown(fd, keep->st_uid, keep->st_gid);
@@ -56,6 +62,11 @@ void write_atomically(const std::filesystem::path& path, std::string_view conten
         saved));
   }
   ::close(fd);
+  return temporary;
+}
+
+// Renames a temporary file written by write_temporary over `path`, durably.
+void rename_into_place(const std::filesystem::path& temporary, const std::filesystem::path& path) {
   if (::rename(temporary.c_str(), path.c_str()) != 0) {
     int saved = errno;
     ::unlink(temporary.c_str());
@@ -72,6 +83,11 @@ void write_atomically(const std::filesystem::path& path, std::string_view conten
   }
 }
 
+void write_atomically(const std::filesystem::path& path, std::string_view content,
+                      const struct stat* keep) {
+  rename_into_place(write_temporary(path, content, keep), path);
+}
+
 }  // namespace
 
 void write_file_atomically(const std::filesystem::path& path, std::string_view content) {
@@ -84,6 +100,24 @@ void rewrite_file_atomically(const std::filesystem::path& path, std::string_view
     throw Error(errno_message("cannot stat " + path.string(), errno));
   }
   write_atomically(path, content, &info);
+}
+
+void rewrite_files_atomically(
+    const std::vector<std::pair<std::filesystem::path, std::string>>& files) {
+  std::vector<std::filesystem::path> temporaries;
+  try {
+    for (const auto& [path, content] : files) {
+      struct stat info {};
+      if (::stat(path.c_str(), &info) != 0) {
+        throw Error(errno_message("cannot stat " + path.string(), errno));
+      }
+      temporaries.push_back(write_temporary(path, content, &info));
+    }
+  } catch (...) {
+    for (const auto& temporary : temporaries) ::unlink(temporary.c_str());
+    throw;
+  }
+  for (size_t i = 0; i < files.size(); ++i) rename_into_place(temporaries[i], files[i].first);
 }
 
 std::string read_file(const std::filesystem::path& path) {

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace ssdbuild {
 
@@ -13,6 +15,12 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view c
 
 /// Replaces an existing file's content atomically, keeping its mode and owner.
 void rewrite_file_atomically(const std::filesystem::path& path, std::string_view content);
+
+/// Replaces several existing files, keeping modes and owners: every new content is written
+/// and flushed beside its file first, and only then are they renamed into place, so a
+/// failed write (a full disk) changes none of them.
+void rewrite_files_atomically(
+    const std::vector<std::pair<std::filesystem::path, std::string>>& files);
 
 /// Reads a whole file; throws Error naming the path when it cannot be read.
 std::string read_file(const std::filesystem::path& path);
