@@ -207,5 +207,30 @@ TEST_F(FetchActionTest, CtrlCKeepsThePartAndTheNextRunResumesIt) {
       std::string::npos);
 }
 
+// Progress for a notebook: a line every 10 % with bytes, rate and ETA; without a size from
+// the server, bytes and rate on the clock (every 5 s; 300 ms here).
+TEST_F(FetchActionTest, ProgressLinesShowPercentRateAndEtaOrBytesWithoutASize) {
+  std::string small(20 * 1024, 'x');
+  write_text(dir_ / "served/small.bin", small);
+  recipe("{url: " + server_->url("/slow/small.bin") + ", sha256: " + sha256_hex(small) + "}");
+  auto known = run();
+  ASSERT_EQ(known.exit_code, 0) << known.output;
+  int lines = 0;
+  for (size_t at = known.output.find("%), "); at != std::string::npos;
+       at = known.output.find("%), ", at + 1))
+    ++lines;
+  EXPECT_GE(lines, 5) << known.output;
+  EXPECT_NE(known.output.find(" KiB / 20.0 KiB ("), std::string::npos) << known.output;
+  EXPECT_NE(known.output.find("/s, ETA "), std::string::npos) << known.output;
+
+  recipe("{url: " + server_->url("/chunked/boost_1_67_0.tar.bz2") + ", sha256: " + sha_ + "}");
+  auto unknown = run_ssdbuild({"run", "recipe.yaml", "--state-dir", "state2"}, dir_.path(),
+                              {{"SSDBUILD_FETCH_PROGRESS_MS", "300"}});
+  ASSERT_EQ(unknown.exit_code, 0) << unknown.output;
+  EXPECT_NE(unknown.output.find(" so far, "), std::string::npos) << unknown.output;
+  EXPECT_NE(unknown.output.find("(the server gives no size)"), std::string::npos);
+  EXPECT_EQ(read_text(dir_ / "got"), content_);
+}
+
 }  // namespace
 }  // namespace ssdbuild::testing

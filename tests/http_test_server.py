@@ -9,6 +9,7 @@ Range support, and misbehaves on purpose by path prefix:
   /wrong/NAME         sends other bytes than NAME's
   /redirect/NAME      302 to /file/NAME
   /slow/NAME          sends NAME 1 KiB every 0.1 s
+  /chunked/NAME       sends NAME in ten chunks 0.2 s apart, with no Content-Length
   /log                the requests seen so far, one per line: "PATH RANGE"
 
 Prints the port on its first line, then serves until killed. Bounded: it stops by itself
@@ -74,6 +75,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.wfile.write(data[start : start + 1024])
                 self.wfile.flush()
                 time.sleep(0.1)
+            return
+        if kind == "chunked":
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            step = max(1, (len(data) + 9) // 10)
+            for start in range(0, len(data), step):
+                piece = data[start : start + step]
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                self.wfile.flush()
+                time.sleep(0.2)
+            self.wfile.write(b"0\r\n\r\n")
             return
         start = 0
         wanted = self.headers.get("Range")

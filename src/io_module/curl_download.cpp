@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 
 #include "io_module_parts.hpp"
 #include "ssdbuild/exec/signals.hpp"
@@ -22,7 +23,11 @@ using Clock = std::chrono::steady_clock;
 
 std::string megabytes(double bytes) {
   char text[32];
-  std::snprintf(text, sizeof text, "%.1f MiB", bytes / (1024.0 * 1024.0));
+  if (bytes < 1024.0 * 1024.0) {
+    std::snprintf(text, sizeof text, "%.1f KiB", bytes / 1024.0);  // not "0.0 MiB"
+  } else {
+    std::snprintf(text, sizeof text, "%.1f MiB", bytes / (1024.0 * 1024.0));
+  }
   return text;
 }
 
@@ -68,6 +73,17 @@ size_t on_data(char* data, size_t size, size_t count, void* user) {
   return bytes;
 }
 
+// A progress line every 10 %, or every 5 s (SSDBUILD_FETCH_PROGRESS_MS, for tests) of a
+// download that goes slowly or has no known size.
+std::chrono::milliseconds progress_interval() {
+  static const std::chrono::milliseconds interval = [] {
+    const char* text = std::getenv("SSDBUILD_FETCH_PROGRESS_MS");
+    long value = text ? std::strtol(text, nullptr, 10) : 0;
+    return std::chrono::milliseconds(value > 0 ? value : 5000);
+  }();
+  return interval;
+}
+
 int on_progress(void* user, curl_off_t total, curl_off_t now, curl_off_t, curl_off_t) {
   auto* transfer = static_cast<Transfer*>(user);
   const StepContext& context = *transfer->context;
@@ -76,19 +92,26 @@ int on_progress(void* user, curl_off_t total, curl_off_t now, curl_off_t, curl_o
     transfer->stopped = true;
     return 1;
   }
-  if (total <= 0) return 0;
+  auto clock = Clock::now();
+  double seconds = std::chrono::duration<double>(clock - transfer->started).count();
+  double rate = seconds > 0 ? static_cast<double>(now) / seconds : 0;
   double done = static_cast<double>(transfer->offset + now);
+  if (total <= 0) {
+    // No size from the server (a chunked reply): bytes and rate on the clock alone.
+    if (now == 0 || clock - transfer->last_report < progress_interval()) return 0;
+    transfer->last_report = clock;
+    context.say("fetch: " + megabytes(done) + " so far, " + megabytes(rate) +
+                "/s (the server gives no size)");
+    return 0;
+  }
   double all = static_cast<double>(transfer->offset + total);
   int percent = static_cast<int>(100 * done / all);
-  auto clock = Clock::now();
   if (percent < transfer->last_percent + 10 &&
-      clock - transfer->last_report < std::chrono::seconds(5)) {
+      clock - transfer->last_report < progress_interval()) {
     return 0;
   }
   transfer->last_percent = percent;
   transfer->last_report = clock;
-  double seconds = std::chrono::duration<double>(clock - transfer->started).count();
-  double rate = seconds > 0 ? static_cast<double>(now) / seconds : 0;
   std::string eta =
       rate > 0 ? format_duration(std::chrono::duration<double>((all - done) / rate)) : "?";
   context.say("fetch: " + megabytes(done) + " / " + megabytes(all) + " (" +
