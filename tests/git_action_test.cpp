@@ -219,5 +219,40 @@ TEST_F(GitActionTest, SubmodulesAreCheckedOutRecursively) {
   EXPECT_NE(result.output.find("git: submodule lib/inner"), std::string::npos) << result.output;
 }
 
+// The plan's commands keep the run's guards: local changes stop the switch unless forced,
+// and `force` lists what it discards; a pinned commit already there fetches nothing.
+TEST_F(GitActionTest, ThePlanKeepsTheRunsGuards) {
+  recipe(", ref: master");
+  ASSERT_EQ(run().exit_code, 0);
+  write_text(dir_ / "src/Makefile", "my edit\n");
+  git(dir_, "-C up merge -q --ff-only ssd");
+  auto plan = run_ssdbuild({"plan", "recipe.yaml", "--state-dir", "state", "--force", "source"},
+                           dir_.path());
+  ASSERT_EQ(plan.exit_code, 0) << plan.output;
+  write_text(dir_ / "plan.sh", plan.output);
+  auto refused = run_shell("bash plan.sh", dir_.path());
+  EXPECT_NE(refused.exit_code, 0) << refused.output;
+  EXPECT_NE(refused.output.find("has local changes"), std::string::npos) << refused.output;
+  EXPECT_NE(refused.output.find("M Makefile"), std::string::npos) << refused.output;
+  EXPECT_EQ(read_text(dir_ / "src/Makefile"), "my edit\n");
+
+  recipe(", ref: master, force: true");
+  plan = run_ssdbuild({"plan", "recipe.yaml", "--state-dir", "state"}, dir_.path());
+  write_text(dir_ / "plan.sh", plan.output);
+  auto forced = run_shell("bash plan.sh", dir_.path());
+  ASSERT_EQ(forced.exit_code, 0) << forced.output;
+  EXPECT_NE(forced.output.find("git: discarding local change to Makefile"), std::string::npos)
+      << forced.output;
+  EXPECT_EQ(head(), ssd_);
+
+  recipe(", ref: ssd, commit: " + ssd_);
+  plan = run_ssdbuild({"plan", "recipe.yaml", "--state-dir", "state", "--force", "source"},
+                      dir_.path());
+  write_text(dir_ / "plan.sh", plan.output);
+  auto pinned = run_shell("bash plan.sh", dir_.path());
+  ASSERT_EQ(pinned.exit_code, 0) << pinned.output;
+  EXPECT_NE(pinned.output.find("is at " + ssd_ + " already"), std::string::npos) << pinned.output;
+}
+
 }  // namespace
 }  // namespace ssdbuild::testing
