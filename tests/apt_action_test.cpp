@@ -129,5 +129,28 @@ TEST(AptInstall, InstallsARealPackageAndSkipsItOnTheNextRun) {
   if (!had_it) run_shell("DEBIAN_FRONTEND=noninteractive apt-get remove -y -q hello", "/");
 }
 
+// The plan's install check is the run's: name=version wants that version. Stand-in
+// dpkg-query and apt-get on PATH say what is installed and record what the script asks.
+TEST(AptPlan, AVersionedPackageAtAnotherVersionIsMissing) {
+  TempDir dir;
+  write_text(dir / "recipe.yaml",
+             "name: packages\nstages:\n  - name: deps\n    steps:\n      - name: install\n"
+             "        apt: {install: [tool, tool=5.2, tool=9.9, absent]}\n");
+  write_text(dir / "bin/dpkg-query",
+             "#!/bin/sh\n[ \"$3\" = tool ] && printf 'install ok installed 5.2' && exit 0\n"
+             "exit 1\n");
+  write_text(dir / "bin/apt-get", "#!/bin/sh\necho \"$*\" >> \"$APT_LOG\"\n");
+  ASSERT_EQ(run_shell("chmod +x bin/dpkg-query bin/apt-get", dir.path()).exit_code, 0);
+  auto plan = run_ssdbuild({"plan", "recipe.yaml", "--state-dir", "state"}, dir.path());
+  ASSERT_EQ(plan.exit_code, 0) << plan.output;
+  write_text(dir / "plan.sh", plan.output);
+  if (::geteuid() != 0) GTEST_SKIP() << "the script calls apt-get through sudo when not root";
+  auto by_hand = run_shell("bash plan.sh", dir.path(),
+                           {{"PATH", (dir / "bin").string() + ":" + std::getenv("PATH")},
+                            {"APT_LOG", (dir / "apt.log").string()}});
+  ASSERT_EQ(by_hand.exit_code, 0) << by_hand.output;
+  EXPECT_EQ(read_text(dir / "apt.log"), "-y -q update\n-y -q install tool=9.9 absent\n");
+}
+
 }  // namespace
 }  // namespace ssdbuild::testing

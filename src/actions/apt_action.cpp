@@ -161,14 +161,15 @@ std::vector<std::string> AptAction::plan_notes() const {
 }
 
 std::string AptAction::shell_commands() const {
-  std::string apt = "DEBIAN_FRONTEND=noninteractive apt-get -y -q";
+  // As root, or through `sudo -n` when the script runs as someone else (as a run does).
+  std::string apt = "$as_root env DEBIAN_FRONTEND=noninteractive apt-get -y -q";
   if (settings_.keep_debs) {
     apt += " -o Dir::Cache::Archives=" + shell_quote(settings_.archives.string());
   }
   if (settings_.apt_dir != "/etc/apt") {
     apt += " -o Dir::Etc=" + shell_quote(settings_.apt_dir.string());
   }
-  std::string text;
+  std::string text = "as_root=; [ \"$(id -u)\" -eq 0 ] || as_root='sudo -n'\n";
   if (settings_.keep_debs) {
     text += "mkdir -p " + shell_quote((settings_.archives / "partial").string()) + "\n";
   }
@@ -177,15 +178,18 @@ std::string AptAction::shell_commands() const {
   // Run step by step, the script may update more than once where a run updates once.
   text += "updated=\n";
   if (settings_.enable_sources) {
-    text += "changed=$(python3 - " + shell_quote(settings_.apt_dir.string()) +
+    text += "changed=$($as_root python3 - " + shell_quote(settings_.apt_dir.string()) +
             " <<'SSDBUILD_SOURCES_EOF'\n" + kEnableSourcesScript + "SSDBUILD_SOURCES_EOF\n)\n" +
             "[ -z \"$changed\" ] || { echo \"$changed\"; " + apt + " update; updated=1; }\n";
   }
   if (settings_.update) text += "[ -n \"$updated\" ] || { " + apt + " update; updated=1; }\n";
   if (!settings_.install.empty()) {
+    // name=version wants that version installed, as a run does.
     text += "missing=$(for p in" + shell_words(settings_.install) +
-            "; do dpkg-query -W -f='${Status} ${Version}\\n' \"${p%%=*}\" 2>/dev/null | grep -q "
-            "\"^install ok installed\" || echo \"$p\"; done)\n" +
+            "; do s=$(dpkg-query -W -f='${Status} ${Version}' \"${p%%=*}\" 2>/dev/null || true); "
+            "case \"$p\" in *=*) want=\"install ok installed ${p#*=}\";; "
+            "*) want=\"install ok installed ${s##* }\";; esac; "
+            "[ \"$s\" = \"$want\" ] || echo \"$p\"; done)\n" +
             "if [ -n \"$missing\" ]; then\n  [ -n \"$updated\" ] || { " + apt +
             " update; updated=1; }\n  " + apt + " install $missing\nfi\n";
   }
