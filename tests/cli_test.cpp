@@ -194,6 +194,32 @@ TEST(Cli, ColorOnlyWhenAskedAndNeverWithNoColor) {
   EXPECT_EQ(no_color.output.find("\033["), std::string::npos);
 }
 
+// On a real terminal (a pty from util-linux's `script`) colour is on by itself; a notebook
+// (COLAB_*) or --progress=plain turns it off there; --progress=fancy turns it on anywhere.
+TEST(Cli, ProgressStyleFollowsTheTerminalAndTheNotebook) {
+  TempDir dir;
+  write_text(dir / "r.yaml", "name: r\nstages: [{name: s, steps: [{name: x, run: echo}]}]\n");
+  std::string binary = ssdbuild::shell_quote(ssdbuild_binary());
+  int folder = 0;
+  auto on_pty = [&](const std::string& options, const std::string& env) {
+    std::string command = "env -u NO_COLOR TERM=xterm " + env + " " + binary + " " + options +
+                          " run r.yaml --state-dir s" + std::to_string(++folder);
+    return run_shell("script -qec " + ssdbuild::shell_quote(command) + " /dev/null", dir.path(),
+                     {{"SSDBUILD_BOOT_ID", "b"}});
+  };
+  auto terminal = on_pty("", "");
+  ASSERT_EQ(terminal.exit_code, 0) << terminal.output;
+  EXPECT_NE(terminal.output.find("\033["), std::string::npos) << terminal.output;
+  auto notebook = on_pty("", "COLAB_RELEASE_TAG=test");
+  ASSERT_EQ(notebook.exit_code, 0) << notebook.output;
+  EXPECT_EQ(notebook.output.find("\033["), std::string::npos) << notebook.output;
+  auto plain = on_pty("--progress=plain", "");
+  EXPECT_EQ(plain.output.find("\033["), std::string::npos) << plain.output;
+  auto fancy = run_shell("env -u NO_COLOR " + binary + " --progress=fancy run r.yaml --state-dir p",
+                         dir.path(), {{"SSDBUILD_BOOT_ID", "b"}});
+  EXPECT_NE(fancy.output.find("\033["), std::string::npos) << fancy.output;
+}
+
 TEST(Cli, RecipesShowAndFacts) {
   TempDir dir;
   auto recipes = run_ssdbuild({"recipes"}, dir.path());
