@@ -20,7 +20,8 @@ jobs=$(nproc 2>/dev/null || echo 2)
 # Everything ssdbuild builds against; the same names exist on Debian 12 and Ubuntu 22.04.
 build_packages=(build-essential cmake pkg-config libcli11-dev libspdlog-dev libfmt-dev
   libyaml-cpp-dev nlohmann-json3-dev libgit2-dev libcurl4-openssl-dev libarchive-dev libssl-dev)
-test_packages=(libgtest-dev g++-11 clang-format python3 python3-jsonschema git)
+test_packages=(libgtest-dev g++-11 clang-format python3 python3-jsonschema git curl openssl
+  bsdutils)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else

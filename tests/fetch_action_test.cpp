@@ -232,5 +232,26 @@ TEST_F(FetchActionTest, ProgressLinesShowPercentRateAndEtaOrBytesWithoutASize) {
   EXPECT_EQ(read_text(dir_ / "got"), content_);
 }
 
+// TLS is always verified: a server whose certificate no authority signed is refused, with
+// the reason, though the same server answers a client that skips verification.
+TEST_F(FetchActionTest, AnUnverifiableCertificateIsRefused) {
+  std::filesystem::create_directories(dir_ / "tls");
+  ASSERT_EQ(run_shell("openssl req -x509 -newkey rsa:2048 -nodes -keyout tls/key.pem -out "
+                      "tls/cert.pem -days 1 -subj /CN=127.0.0.1 -addext "
+                      "subjectAltName=IP:127.0.0.1 2>/dev/null",
+                      dir_.path())
+                .exit_code,
+            0);
+  HttpTestServer secure(dir_ / "served", dir_ / "tls");
+  std::string url = secure.url("/file/boost_1_67_0.tar.bz2");
+  ASSERT_EQ(url.rfind("https://", 0), 0u);
+  EXPECT_EQ(run_shell("curl -fsSk -o /dev/null " + url, dir_.path()).exit_code, 0);
+  recipe("{url: " + url + ", sha256: " + sha_ + "}");
+  auto result = run();
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("certificate"), std::string::npos) << result.output;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "got"));
+}
+
 }  // namespace
 }  // namespace ssdbuild::testing

@@ -12,6 +12,8 @@ Range support, and misbehaves on purpose by path prefix:
   /chunked/NAME       sends NAME in ten chunks 0.2 s apart, with no Content-Length
   /log                the requests seen so far, one per line: "PATH RANGE"
 
+With `--tls CERT KEY` after the folder, it speaks HTTPS with that certificate.
+
 Prints the port on its first line, then serves until killed. Bounded: it stops by itself
 after 10 minutes.
 """
@@ -114,6 +116,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+if len(sys.argv) == 5 and sys.argv[2] == "--tls":
+    import ssl
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(sys.argv[3], sys.argv[4])
+    server.socket = context.wrap_socket(server.socket, server_side=True)
 print(server.server_address[1], flush=True)
 threading.Timer(600, server.shutdown).start()
 server.serve_forever()

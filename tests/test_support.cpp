@@ -84,7 +84,10 @@ int spawn_ssdbuild(const std::vector<std::string>& arguments, const std::filesys
   ::_exit(127);
 }
 
-HttpTestServer::HttpTestServer(const std::filesystem::path& root) {
+HttpTestServer::HttpTestServer(const std::filesystem::path& root,
+                               const std::filesystem::path& tls_folder) {
+  if (!tls_folder.empty()) scheme_ = "https";
+  std::string cert = (tls_folder / "cert.pem").string(), key = (tls_folder / "key.pem").string();
   int out[2];
   if (::pipe(out) != 0) throw std::runtime_error("pipe");
   pid_ = ::fork();
@@ -92,7 +95,12 @@ HttpTestServer::HttpTestServer(const std::filesystem::path& root) {
     ::dup2(out[1], 1);
     ::close(out[0]);
     std::string script = std::string(SSDBUILD_TEST_DIR) + "/http_test_server.py";
-    ::execlp("python3", "python3", script.c_str(), root.c_str(), nullptr);
+    if (tls_folder.empty()) {
+      ::execlp("python3", "python3", script.c_str(), root.c_str(), nullptr);
+    } else {
+      ::execlp("python3", "python3", script.c_str(), root.c_str(), "--tls", cert.c_str(),
+               key.c_str(), nullptr);
+    }
     ::_exit(127);
   }
   ::close(out[1]);
@@ -110,11 +118,11 @@ HttpTestServer::~HttpTestServer() {
 }
 
 std::string HttpTestServer::url(const std::string& path) const {
-  return "http://127.0.0.1:" + std::to_string(port_) + path;
+  return scheme_ + "://127.0.0.1:" + std::to_string(port_) + path;
 }
 
 std::string HttpTestServer::requests() const {
-  return run_shell("curl -fsS " + url("/log"), "/").output;
+  return run_shell("curl -fsSk " + url("/log"), "/").output;
 }
 
 int wait_for_exit(int pid) {

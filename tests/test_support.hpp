@@ -55,7 +55,9 @@ bool process_group_alive(int pgid);
 /// tests/http_test_server.py serving `root` on 127.0.0.1, for the life of the object.
 class HttpTestServer {
  public:
-  explicit HttpTestServer(const std::filesystem::path& root);
+  /// With `tls_folder` (holding cert.pem and key.pem), it speaks HTTPS with that certificate.
+  explicit HttpTestServer(const std::filesystem::path& root,
+                          const std::filesystem::path& tls_folder = {});
   ~HttpTestServer();
   HttpTestServer(const HttpTestServer&) = delete;
   HttpTestServer& operator=(const HttpTestServer&) = delete;
@@ -67,6 +69,7 @@ class HttpTestServer {
  private:
   int pid_ = 0;
   int port_ = 0;
+  std::string scheme_ = "http";
 };
 
 /// The ssdbuild binary under test.
