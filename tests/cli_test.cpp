@@ -316,5 +316,25 @@ TEST(Cli, VerboseLogsArgvFactsEnvironmentChildrenAndEveryDecision) {
   EXPECT_EQ(result.output.find("fact cpu.count"), std::string::npos) << "not on stdout";
 }
 
+// Offline (a network namespace with no interfaces), the main job stops at its first
+// download with the host named and the command that re-runs just that step.
+TEST(Cli, OfflineTheDefaultRecipeFailsCleanlyAtItsFirstDownload) {
+  TempDir dir;
+  if (run_shell("unshare -n true", dir.path()).exit_code != 0) {
+    GTEST_SKIP() << "no network namespace here (needs root)";
+  }
+  auto result = run_shell("unshare -n " + ssdbuild::shell_quote(ssdbuild_binary()) +
+                              " run --only source --state-dir state",
+                          dir.path(), {{"SSDBUILD_BOOT_ID", "offline"}});
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("FAILED: source/clone (git: cannot clone "
+                               "https://github.com/weiliu89/caffe.git"),
+            std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("github.com"), std::string::npos);
+  EXPECT_NE(result.output.find("re-run just this step: ssdbuild run ssd-caffe"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir / "caffe"));
+}
+
 }  // namespace
 }  // namespace ssdbuild::testing
