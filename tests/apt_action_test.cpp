@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <cstdlib>
 
+#include "ssdbuild/util/strings.hpp"
 #include "test_support.hpp"
 
 namespace ssdbuild::testing {
@@ -150,6 +151,41 @@ TEST(AptPlan, AVersionedPackageAtAnotherVersionIsMissing) {
                             {"APT_LOG", (dir / "apt.log").string()}});
   ASSERT_EQ(by_hand.exit_code, 0) << by_hand.output;
   EXPECT_EQ(read_text(dir / "apt.log"), "-y -q update\n-y -q install tool=9.9 absent\n");
+}
+
+// One `apt-get update` per run, however many apt steps ask for it; the next run updates
+// again. Stand-in apt-get and dpkg-query on PATH record what a run asks of them.
+TEST(AptRun, UpdatesOncePerRun) {
+  TempDir dir;
+  if (::geteuid() != 0) GTEST_SKIP() << "a run calls apt-get through sudo when not root";
+  write_text(dir / "recipe.yaml",
+             "name: packages\nvars: {round: '1'}\nstages:\n  - name: deps\n    steps:\n"
+             "      - name: first\n        apt: {update: true, install: [absent-one]}\n"
+             "      - name: second\n        apt: {update: true, install: [absent-two]}\n"
+             "      - name: marker\n        run: echo ${round}\n");
+  write_text(dir / "bin/dpkg-query", "#!/bin/sh\nexit 1\n");
+  write_text(dir / "bin/apt-cache", "#!/bin/sh\necho \"$2:\"; echo '  Candidate: 1.0'\n");
+  write_text(dir / "bin/apt-get", "#!/bin/sh\necho \"$*\" >> \"$APT_LOG\"\n");
+  ASSERT_EQ(run_shell("chmod +x bin/dpkg-query bin/apt-cache bin/apt-get", dir.path()).exit_code,
+            0);
+  std::vector<std::pair<std::string, std::string>> env = {
+      {"PATH", (dir / "bin").string() + ":" + std::getenv("PATH")},
+      {"APT_LOG", (dir / "apt.log").string()}};
+  auto count_updates = [&] {
+    int updates = 0;
+    for (const auto& line : split_lines(read_text(dir / "apt.log")))
+      updates += line.find(" update") != std::string::npos;
+    return updates;
+  };
+  auto first = run_ssdbuild({"run", "recipe.yaml", "--state-dir", "state"}, dir.path(), env);
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_EQ(count_updates(), 1) << read_text(dir / "apt.log");
+  EXPECT_NE(read_text(dir / "apt.log").find("install absent-one"), std::string::npos);
+  EXPECT_NE(read_text(dir / "apt.log").find("install absent-two"), std::string::npos);
+  auto second = run_ssdbuild({"run", "recipe.yaml", "--state-dir", "state", "--force", "deps"},
+                             dir.path(), env);
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_EQ(count_updates(), 2) << read_text(dir / "apt.log");
 }
 
 }  // namespace
