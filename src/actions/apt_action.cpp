@@ -1,5 +1,7 @@
 #include "ssdbuild/actions/apt_action.hpp"
 
+#include <unistd.h>
+
 #include <regex>
 
 #include "ssdbuild/actions/system_actions.hpp"
@@ -203,7 +205,21 @@ std::string AptAction::shell_commands() const {
 
 ActionOutcome AptAction::execute(const StepContext& context) const {
   bool sources_changed = false;
-  if (settings_.enable_sources) {
+  if (settings_.enable_sources && ::geteuid() != 0 &&
+      ::access(settings_.apt_dir.c_str(), W_OK) != 0 &&
+      !enable_source_packages(settings_.apt_dir, false).empty()) {
+    // Not root, and the apt folder is root's: the plan's edit, through sudo.
+    ProcessResult edited = context.run_command(
+        as_root({"python3", "-c", kEnableSourcesScript, settings_.apt_dir.string()}));
+    if (!edited.ok()) {
+      ActionOutcome outcome;
+      outcome.process = edited;
+      outcome.message = "apt: cannot turn source packages on in " + settings_.apt_dir.string() +
+                        " through sudo (" + edited.describe() + "); run as root";
+      return outcome;
+    }
+    sources_changed = true;
+  } else if (settings_.enable_sources) {
     try {
       auto changed = enable_source_packages(settings_.apt_dir, true);
       for (const auto& file : changed) context.say("apt: source packages turned on in " + file);
