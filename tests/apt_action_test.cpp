@@ -127,7 +127,20 @@ TEST(AptInstall, InstallsARealPackageAndSkipsItOnTheNextRun) {
   EXPECT_EQ(again.exit_code, 0) << again.output;
   EXPECT_NE(again.output.find("every package is installed already"), std::string::npos);
   EXPECT_EQ(again.output.find("apt-get"), std::string::npos) << again.output;
-  if (!had_it) run_shell("DEBIAN_FRONTEND=noninteractive apt-get remove -y -q hello", "/");
+  if (!had_it) {
+    // A VM reset wipes the package, not the state folder: the reinstall takes the kept
+    // .deb and downloads nothing, even with the network gone.
+    run_shell("DEBIAN_FRONTEND=noninteractive apt-get remove -y -q hello", "/");
+    ASSERT_FALSE(missing_packages({"hello"}).empty());
+    std::string offline = run_shell("unshare -n true", "/").exit_code == 0 ? "unshare -n " : "";
+    auto reset = run_shell(offline + shell_quote(ssdbuild_binary()) +
+                               " run recipe.yaml --state-dir state --to s/hello",
+                           dir.path(), {{"SSDBUILD_BOOT_ID", "after-reset"}});
+    EXPECT_EQ(reset.exit_code, 0) << reset.output;
+    EXPECT_TRUE(missing_packages({"hello"}).empty()) << reset.output;
+    EXPECT_NE(reset.output.find("Need to get 0 B"), std::string::npos) << reset.output;
+    run_shell("DEBIAN_FRONTEND=noninteractive apt-get remove -y -q hello", "/");
+  }
 }
 
 // The plan's install check is the run's: name=version wants that version. Stand-in
