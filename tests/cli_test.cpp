@@ -1,5 +1,6 @@
 // The command line as a user meets it: exit codes, messages, built-in recipes, facts.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -334,6 +335,63 @@ TEST(Cli, OfflineTheDefaultRecipeFailsCleanlyAtItsFirstDownload) {
   EXPECT_NE(result.output.find("github.com"), std::string::npos);
   EXPECT_NE(result.output.find("re-run just this step: ssdbuild run ssd-caffe"), std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(dir / "caffe"));
+}
+
+// The state folder: --state-dir, else $SSDBUILD_STATE_DIR, else MyDrive/ssdbuild/<recipe>
+// when Google Drive is mounted (/content/drive/MyDrive, made here for the test when this
+// machine has no /content), else ./.ssdbuild/<recipe>.
+TEST(Cli, TheStateFolderComesFromTheFlagTheEnvironmentDriveOrTheWorkFolder) {
+  TempDir dir;
+  write_text(dir / "r.yaml", "name: where\nstages: [{name: s, steps: [{name: x, run: echo}]}]\n");
+  auto folder_of = [&](std::vector<std::string> extra,
+                       std::vector<std::pair<std::string, std::string>> env = {}) {
+    std::vector<std::string> arguments = {"status", "r.yaml", "--json"};
+    arguments.insert(arguments.end(), extra.begin(), extra.end());
+    auto result = run_ssdbuild(arguments, dir.path(), std::move(env));
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    return nlohmann::json::parse(result.output)["state_dir"].get<std::string>();
+  };
+  const std::filesystem::path drive = "/content/drive/MyDrive";
+  bool made_drive = false;
+  if (!std::filesystem::exists("/content") && ::geteuid() == 0) {
+    std::filesystem::create_directories(drive);
+    made_drive = true;
+  }
+  std::string by_default = folder_of({});
+  std::string from_flag = folder_of({"--state-dir", (dir / "flag").string()});
+  std::string from_env = folder_of({}, {{"SSDBUILD_STATE_DIR", (dir / "env").string()}});
+  std::string both = folder_of({"--state-dir", (dir / "flag").string()},
+                               {{"SSDBUILD_STATE_DIR", (dir / "env").string()}});
+  if (made_drive) std::filesystem::remove_all("/content");
+  std::string without_drive = folder_of({});
+  EXPECT_EQ(from_flag, (dir / "flag").string());
+  EXPECT_EQ(from_env, (dir / "env").string());
+  EXPECT_EQ(both, (dir / "flag").string());
+  if (made_drive) {
+    EXPECT_EQ(by_default, (drive / "ssdbuild/where").string());
+  }
+  if (!std::filesystem::exists(drive)) {
+    EXPECT_EQ(without_drive, (dir / ".ssdbuild/where").string());
+  }
+}
+
+// What a step reads from the machine (facts, ${env.NAME}) is part of its fingerprint: the
+// same value skips it, another value runs it again.
+TEST(Cli, AStepRunsAgainWhenWhatItReadsOfTheMachineChanges) {
+  TempDir dir;
+  write_text(dir / "r.yaml",
+             "name: reads\nstages: [{name: s, steps: [{name: x, run: 'echo ${env.FLAVOUR} "
+             "${facts.arch}'}]}]\n");
+  auto run = [&](const std::string& flavour) {
+    return run_ssdbuild({"run", "r.yaml", "--state-dir", "state"}, dir.path(),
+                        {{"FLAVOUR", flavour}});
+  };
+  ASSERT_EQ(run("vanilla").exit_code, 0);
+  auto same = run("vanilla");
+  EXPECT_NE(same.output.find("--- s/x  (skip: done"), std::string::npos) << same.output;
+  auto other = run("chocolate");
+  EXPECT_NE(other.output.find("==> s/x  (run: definition changed)"), std::string::npos)
+      << other.output;
 }
 
 }  // namespace

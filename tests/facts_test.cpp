@@ -197,6 +197,25 @@ TEST_F(FactsTest, NvccOnPathGivesItsVersionAndCudaDir) {
   ::setenv("PATH", saved.c_str(), 1);
 }
 
+// Stand-in gcc, g++, g++-N and python3 first on PATH: the facts are what they print. The
+// other g++-N are looked for in /usr/bin, so only the default's version is checked here.
+TEST_F(FactsTest, CompilerAndPythonFactsComeFromThePrograms) {
+  write_text(dir_ / "bin/gcc", "#!/bin/sh\necho 11.4.0\n");
+  write_text(dir_ / "bin/g++", "#!/bin/sh\necho 11.4.0\n");
+  write_text(dir_ / "bin/python3", "#!/bin/sh\necho 3.10.12\n");
+  for (const char* name : {"gcc", "g++", "python3"})
+    std::filesystem::permissions(dir_ / "bin" / name, std::filesystem::perms::owner_all);
+  const char* old_path = std::getenv("PATH");
+  std::string saved = old_path ? old_path : "";
+  ::setenv("PATH", ((dir_ / "bin").string() + ":" + saved).c_str(), 1);
+  Facts facts(sources_);
+  EXPECT_EQ(facts.get("gcc.version"), "11.4.0");
+  EXPECT_EQ(facts.get("gcc.major"), "11");
+  EXPECT_EQ(facts.get("gxx.version"), "11.4.0");
+  EXPECT_EQ(facts.get("python3.version"), "3.10.12");
+  ::setenv("PATH", saved.c_str(), 1);
+}
+
 TEST_F(FactsTest, AnUnknownFactThrows) {
   Facts facts(sources_);
   EXPECT_THROW(facts.get("no.such.fact"), std::out_of_range);
