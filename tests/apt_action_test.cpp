@@ -201,5 +201,34 @@ TEST(AptRun, UpdatesOncePerRun) {
   EXPECT_EQ(count_updates(), 2) << read_text(dir / "apt.log");
 }
 
+// Not root, with root's apt folder: the sources edit and apt-get go through `sudo -n`. The
+// run is made as `nobody`, with a stand-in sudo that records what it is asked to do.
+TEST(AptRun, NotRootTheSourcesEditAndAptGetGoThroughSudo) {
+  TempDir dir;
+  if (::geteuid() != 0 || run_shell("command -v runuser", "/").exit_code != 0) {
+    GTEST_SKIP() << "needs root to run a step as another user";
+  }
+  make_apt_dir(dir);
+  write_text(dir / "work/recipe.yaml",
+             "name: packages\nstages:\n  - name: deps\n    steps:\n      - name: sources\n"
+             "        apt: {enable_sources: true, apt_dir: " +
+                 (dir / "apt").string() + "}\n");
+  write_text(dir / "bin/sudo", "#!/bin/sh\necho \"$*\" >> \"$SUDO_LOG\"\n");
+  ASSERT_EQ(run_shell("chmod 755 . bin bin/sudo && chmod 777 work", dir.path()).exit_code, 0);
+  std::string sources_before = read_text(dir / "apt/sources.list");
+  auto result = run_shell("runuser -u nobody -- env PATH=" + (dir / "bin").string() +
+                              ":/usr/bin:/bin SUDO_LOG=" + (dir / "work/sudo.log").string() +
+                              " NO_COLOR=1 SSDBUILD_BOOT_ID=b " + shell_quote(ssdbuild_binary()) +
+                              " run recipe.yaml --state-dir state",
+                          dir / "work");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  std::string log = read_text(dir / "work/sudo.log");
+  EXPECT_NE(log.find("-n python3 -c import glob"), std::string::npos) << log;
+  EXPECT_NE(log.find((dir / "apt").string()), std::string::npos) << log;
+  EXPECT_NE(log.find("-n env DEBIAN_FRONTEND=noninteractive apt-get"), std::string::npos) << log;
+  // The stand-in changed nothing, and ssdbuild did not write root's files itself.
+  EXPECT_EQ(read_text(dir / "apt/sources.list"), sources_before);
+}
+
 }  // namespace
 }  // namespace ssdbuild::testing
