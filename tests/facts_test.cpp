@@ -89,6 +89,7 @@ class FactsTest : public ::testing::Test {
   void SetUp() override {
     sources_.os_release = (dir_ / "os-release").string();
     sources_.meminfo = (dir_ / "meminfo").string();
+    sources_.cpuinfo = (dir_ / "cpuinfo").string();
     sources_.boot_id = (dir_ / "boot_id").string();
     sources_.drive_mount = (dir_ / "drive/MyDrive").string();
     const char* boot = std::getenv("SSDBUILD_BOOT_ID");
@@ -214,6 +215,15 @@ TEST_F(FactsTest, CompilerAndPythonFactsComeFromThePrograms) {
   EXPECT_EQ(facts.get("gxx.version"), "11.4.0");
   EXPECT_EQ(facts.get("python3.version"), "3.10.12");
   ::setenv("PATH", saved.c_str(), 1);
+}
+
+TEST_F(FactsTest, CpuModelIsTheFirstModelNameOfCpuinfo) {
+  write_text(dir_ / "cpuinfo",
+             "processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 7B13\n\n"
+             "processor\t: 1\nmodel name\t: AMD EPYC 7B13\n");
+  EXPECT_EQ(Facts(sources_).get("cpu.model"), "AMD EPYC 7B13");
+  std::filesystem::remove(dir_ / "cpuinfo");
+  EXPECT_EQ(Facts(sources_).get("cpu.model"), "");
 }
 
 TEST_F(FactsTest, AnUnknownFactThrows) {

@@ -43,12 +43,6 @@ std::string edit_deb822(const std::string& text) {
   return result + text.substr(last);
 }
 
-std::string shell_words(const std::vector<std::string>& words) {
-  std::string text;
-  for (const auto& word : words) text += " " + shell_quote(word);
-  return text;
-}
-
 const char* kEnableSourcesScript = R"PY(import glob, os, re, sys
 apt = sys.argv[1]
 def one_line(t):
@@ -187,7 +181,7 @@ std::string AptAction::shell_commands() const {
   if (settings_.update) text += "[ -n \"$updated\" ] || { " + apt + " update; updated=1; }\n";
   if (!settings_.install.empty()) {
     // name=version wants that version installed, as a run does.
-    text += "missing=$(for p in" + shell_words(settings_.install) +
+    text += "missing=$(for p in " + shell_words(settings_.install) +
             "; do s=$(dpkg-query -W -f='${Status} ${Version}' \"${p%%=*}\" 2>/dev/null || true); "
             "case \"$p\" in *=*) want=\"install ok installed ${p#*=}\";; "
             "*) want=\"install ok installed ${s##* }\";; esac; "
@@ -196,10 +190,10 @@ std::string AptAction::shell_commands() const {
             " update; updated=1; }\n  " + apt + " install $missing\nfi\n";
   }
   if (!settings_.build_dep.empty()) {
-    text += "[ -n \"$updated\" ] || " + apt + " update\n" + apt + " build-dep" +
+    text += "[ -n \"$updated\" ] || " + apt + " update\n" + apt + " build-dep " +
             shell_words(settings_.build_dep) + "\n";
   }
-  if (!settings_.remove.empty()) text += apt + " remove" + shell_words(settings_.remove) + "\n";
+  if (!settings_.remove.empty()) text += apt + " remove " + shell_words(settings_.remove) + "\n";
   return text;
 }
 

@@ -37,12 +37,6 @@ class HarnessSink : public LineSink {
   std::string protocol_error_;
 };
 
-std::string join_quoted(const std::vector<std::string>& argv) {
-  std::string line;
-  for (const auto& argument : argv) line += (line.empty() ? "" : " ") + shell_quote(argument);
-  return line;
-}
-
 }  // namespace
 
 bool BenchAction::have_weights() const {
@@ -94,7 +88,7 @@ std::vector<std::string> BenchAction::plan_notes() const {
           ? "random weights (no `weights` given)"
           : "random weights unless " + settings_.weights.string() + " exists by then";
   return {fmt::format("bench: {} on {}; {} warm-up and {} timed passes, batch {}; {}",
-                      settings_.model.filename().string(), join_quoted(settings_.devices),
+                      settings_.model.filename().string(), shell_words(settings_.devices),
                       settings_.warmup, settings_.iterations, settings_.batch, weights)};
 }
 
@@ -121,7 +115,7 @@ std::string BenchAction::shell_commands() const {
     if (!settings_.image.empty() && device == settings_.devices.front()) {
       extra += " ${weights[@]:+--image " + shell_quote(settings_.image.string()) + "}";
     }
-    commands += "status=0; " + join_quoted(harness_argv(device, false)) + " " + extra + " | tee " +
+    commands += "status=0; " + shell_words(harness_argv(device, false)) + " " + extra + " | tee " +
                 file + " || status=$?\n";
     commands += "[ \"$status\" -eq 0 ] || [ \"$status\" -eq " + std::to_string(kHarnessSkipExit) +
                 " ] || exit \"$status\"\n";
@@ -142,7 +136,7 @@ ActionOutcome BenchAction::execute(const StepContext& context) const {
     options.extra_env = context.env;
     options.deadline = context.deadline;
     options.kill_grace = context.kill_grace;
-    context.say("bench: " + device + ": " + join_quoted(options.argv));
+    context.say("bench: " + device + ": " + shell_words(options.argv));
     ProcessResult result = run_process(options, sink, context.signals);
     if (result.interrupted_by != 0 || result.timed_out || !result.started) {
       ActionOutcome outcome;

@@ -9,12 +9,6 @@
 namespace ssdbuild {
 namespace {
 
-std::string shell_words(const std::vector<std::string>& argv) {
-  std::string text;
-  for (const auto& word : argv) text += (text.empty() ? "" : " ") + shell_quote(word);
-  return text;
-}
-
 bool on_path(const std::string& program) {
   return capture_output({"sh", "-c", "command -v " + program}).exit_code == 0;
 }

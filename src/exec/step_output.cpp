@@ -23,10 +23,14 @@ void StepOutput::log_only(std::string_view line) {
   std::fflush(log_);
 }
 
-void StepOutput::on_line(std::string_view line) {
+void StepOutput::keep(std::string_view line) {
   log_only(line);
   tail_.emplace_back(line);
   if (tail_.size() > kTailLines) tail_.pop_front();
+}
+
+void StepOutput::on_line(std::string_view line) {
+  keep(line);
   const ConsoleOptions& options = console_.options();
   if (options.quiet) return;
   Clock::time_point now = Clock::now();
@@ -50,9 +54,7 @@ void StepOutput::on_line(std::string_view line) {
 
 void StepOutput::on_result(std::string_view line) {
   flush_summary();
-  log_only(line);
-  tail_.emplace_back(line);
-  if (tail_.size() > kTailLines) tail_.pop_front();
+  keep(line);
   console_.step_line(step_id_, line);
   last_console_ = Clock::now();
 }

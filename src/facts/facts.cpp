@@ -33,6 +33,7 @@ const FactName kFacts[] = {
     {"os.pretty_name", "os"},
     {"arch", "machine"},
     {"cpu.count", "machine"},
+    {"cpu.model", "cpu"},
     {"memory.total_mb", "memory"},
     {"gcc.version", "gcc"},
     {"gcc.major", "gcc"},
@@ -162,6 +163,15 @@ void Facts::probe_group(const std::string& group) {
     ::uname(&names);
     set("arch", names.machine);
     set("cpu.count", std::to_string(std::max(1u, std::thread::hardware_concurrency())));
+  } else if (group == "cpu") {
+    std::ifstream in(sources_.cpuinfo);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (starts_with(line, "model name") && line.find(':') != std::string::npos) {
+        set("cpu.model", std::string(trim(std::string_view(line).substr(line.find(':') + 1))));
+        break;
+      }
+    }
   } else if (group == "memory") {
     std::ifstream in(sources_.meminfo);
     std::string key;

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <fstream>
 
 #include <spdlog/fmt/fmt.h>
 
@@ -21,18 +20,6 @@ namespace {
 
 constexpr int kBootstrapResamples = 2000;
 constexpr std::uint64_t kBootstrapSeed = 20180101;
-
-std::string cpu_model() {
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(cpuinfo, line)) {
-    if (starts_with(line, "model name")) {
-      size_t colon = line.find(':');
-      if (colon != std::string::npos) return std::string(trim(line.substr(colon + 1)));
-    }
-  }
-  return "";
-}
 
 nlohmann::json summary_json(const Summary& summary, int batch) {
   return {{"count", summary.count},
@@ -63,7 +50,7 @@ nlohmann::json machine_environment(Facts& facts) {
   gethostname(host, sizeof host - 1);
   nlohmann::json environment = {
       {"host", host},
-      {"cpu_model", cpu_model()},
+      {"cpu_model", facts.get("cpu.model")},
       {"cpu_cores", std::stoi(facts.get("cpu.count"))},
       {"memory_mb", facts.get("memory.total_mb")},
       {"os", facts.get("os.pretty_name")},

@@ -47,6 +47,12 @@ std::string shell_quote(std::string_view text) {
   return quoted;
 }
 
+std::string shell_words(const std::vector<std::string>& words) {
+  std::string text;
+  for (const auto& word : words) text += (text.empty() ? "" : " ") + shell_quote(word);
+  return text;
+}
+
 size_t edit_distance(std::string_view a, std::string_view b) {
   // Optimal string alignment: a swap of two neighbours ("rnu" for "run") costs 1.
   std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));

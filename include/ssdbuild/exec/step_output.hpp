@@ -38,6 +38,9 @@ class StepOutput : public LineSink {
  private:
   using Clock = std::chrono::steady_clock;
 
+  /// The log and the tail get every line, whatever the console shows.
+  void keep(std::string_view line);
+
   std::string step_id_;
   Console& console_;
   std::FILE* log_ = nullptr;

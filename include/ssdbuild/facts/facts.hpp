@@ -19,6 +19,7 @@ struct FactSources {
   std::string boot_id = "/proc/sys/kernel/random/boot_id";
   std::string drive_mount = "/content/drive/MyDrive";
   std::string meminfo = "/proc/meminfo";
+  std::string cpuinfo = "/proc/cpuinfo";
 };
 
 class Facts {

@@ -12,6 +12,9 @@ bool starts_with(std::string_view text, std::string_view prefix);
 /// Quotes `text` for bash so that it is one word with exactly this value.
 std::string shell_quote(std::string_view text);
 
+/// `words` as one bash command line: each shell_quote'd, joined by spaces.
+std::string shell_words(const std::vector<std::string>& words);
+
 /// Levenshtein distance, for "did you mean" hints.
 size_t edit_distance(std::string_view a, std::string_view b);
 
