@@ -163,7 +163,64 @@ TEST(AptPlan, AVersionedPackageAtAnotherVersionIsMissing) {
                            {{"PATH", (dir / "bin").string() + ":" + std::getenv("PATH")},
                             {"APT_LOG", (dir / "apt.log").string()}});
   ASSERT_EQ(by_hand.exit_code, 0) << by_hand.output;
-  EXPECT_EQ(read_text(dir / "apt.log"), "-y -q update\n-y -q install tool=9.9 absent\n");
+  EXPECT_EQ(read_text(dir / "apt.log"),
+            "-y -q update\n-y -q --no-install-recommends install tool=9.9 absent\n");
+}
+
+TEST(AptInstall, RecipeErrorForARecommendsThatIsNotABoolean) {
+  TempDir dir;
+  write_text(dir / "recipe.yaml",
+             "name: apt\nstages:\n  - name: s\n    steps:\n"
+             "      - apt: {install: [hello], recommends: maybe}\n");
+  auto result = run_ssdbuild({"validate", "recipe.yaml"}, dir.path());
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.output.find("recipe.yaml:5:45: error: `recommends` must be true or false, not "
+                               "`maybe`"),
+            std::string::npos)
+      << result.output;
+}
+
+// Recommended packages are left out unless a step asks for them, by a run and by its plan
+// alike: stand-in apt tools on PATH record the apt-get command lines of both.
+TEST(AptRun, RecommendsAreLeftOutUnlessAskedForInTheRunAndThePlan) {
+  TempDir dir;
+  if (::geteuid() != 0) GTEST_SKIP() << "a run calls apt-get through sudo when not root";
+  write_text(dir / "recipe.yaml",
+             "name: packages\nstages:\n  - name: deps\n    steps:\n"
+             "      - name: lean\n        apt: {install: [absent-one], build_dep: [src-one]}\n"
+             "      - name: full\n"
+             "        apt: {install: [absent-two], build_dep: [src-two], recommends: true}\n");
+  write_text(dir / "bin/dpkg-query", "#!/bin/sh\nexit 1\n");
+  write_text(dir / "bin/apt-cache", "#!/bin/sh\necho \"$2:\"; echo '  Candidate: 1.0'\n");
+  write_text(dir / "bin/apt-get", "#!/bin/sh\necho \"$*\" >> \"$APT_LOG\"\n");
+  ASSERT_EQ(run_shell("chmod +x bin/dpkg-query bin/apt-cache bin/apt-get", dir.path()).exit_code,
+            0);
+  auto env_for = [&](const std::string& log) {
+    return std::vector<std::pair<std::string, std::string>>{
+        {"PATH", (dir / "bin").string() + ":" + std::getenv("PATH")},
+        {"APT_LOG", (dir / log).string()}};
+  };
+  // The lines other than `update`, which a plan script may run once per step.
+  auto installs = [&](const std::string& log) {
+    std::string kept;
+    for (const auto& line : split_lines(read_text(dir / log)))
+      if (line.find(" update") == std::string::npos) kept += line + "\n";
+    return kept;
+  };
+  auto plan = run_ssdbuild({"plan", "recipe.yaml", "--state-dir", "state"}, dir.path());
+  ASSERT_EQ(plan.exit_code, 0) << plan.output;
+  write_text(dir / "plan.sh", plan.output);
+  auto by_hand = run_shell("bash plan.sh", dir.path(), env_for("plan.log"));
+  ASSERT_EQ(by_hand.exit_code, 0) << by_hand.output;
+  auto run =
+      run_ssdbuild({"run", "recipe.yaml", "--state-dir", "state"}, dir.path(), env_for("run.log"));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(installs("run.log"),
+            "-y -q --no-install-recommends install absent-one\n"
+            "-y -q --no-install-recommends build-dep src-one\n"
+            "-y -q install absent-two\n"
+            "-y -q build-dep src-two\n");
+  EXPECT_EQ(installs("plan.log"), installs("run.log"));
 }
 
 // One `apt-get update` per run, however many apt steps ask for it; the next run updates

@@ -1,8 +1,10 @@
 #pragma once
-// `apt: {update, install, build_dep, remove, enable_sources, keep_debs, apt_dir}`: system
-// packages, as root (through `sudo -n` when not root). Never `apt-get upgrade`: on Colab
-// that would move the whole CUDA stack. `install` is skipped when dpkg shows every package
-// installed, so a resumed run does not wait on apt; `update` runs at most once per run.
+// `apt: {update, install, build_dep, remove, enable_sources, keep_debs, recommends,
+// apt_dir}`: system packages, as root (through `sudo -n` when not root). Never `apt-get
+// upgrade`: on Colab that would move the whole CUDA stack. `install` is skipped when dpkg
+// shows every package installed, so a resumed run does not wait on apt; `update` runs at
+// most once per run. `install` and `build_dep` leave recommended packages out unless
+// `recommends: true`.
 // `enable_sources` turns on source packages in both formats: `# deb-src` lines in
 // sources.list and *.list files, and `Types: deb` in deb822 *.sources files.
 #include <filesystem>
@@ -13,13 +15,15 @@ namespace ssdbuild {
 
 class AptAction : public Action {
  public:
+  bool restorable() const override { return false; }
   struct Settings {
     bool update = false;
     std::vector<std::string> install;    // "name" or "name=version"
     std::vector<std::string> build_dep;  // source packages
     std::vector<std::string> remove;
     bool enable_sources = false;
-    bool keep_debs = false;  // .deb files kept in <state>/apt-archives across VM resets
+    bool keep_debs = false;   // .deb files kept in <state>/apt-archives across VM resets
+    bool recommends = false;  // install and build-dep with recommended packages too
     std::filesystem::path apt_dir = "/etc/apt";
     std::filesystem::path archives;  // <state>/apt-archives
   };
@@ -30,7 +34,12 @@ class AptAction : public Action {
   std::vector<std::string> plan_notes() const override;
 
  private:
-  std::vector<std::string> apt_get(std::vector<std::string> arguments) const;
+  /// `env DEBIAN_FRONTEND=noninteractive apt-get -y -q [options] COMMAND`: the one command
+  /// line that a run (as argv) and the plan (as shell words) both use.
+  std::vector<std::string> apt_get_words(const std::string& command) const;
+  /// apt_get_words(command) with `operands` after it, through sudo -n when not root.
+  std::vector<std::string> apt_get(const std::string& command,
+                                   const std::vector<std::string>& operands) const;
   Settings settings_;
 };
 
