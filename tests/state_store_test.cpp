@@ -51,6 +51,7 @@ TEST(StateStore, SaveAndLoadKeepEveryFieldOfARecord) {
   TempDir dir;
   StateStore saved(StateLayout{dir.path()});
   saved.set_recipe("ssd-caffe");
+  saved.set_workdir("/content");
   StepRecord& record = saved.record("build/make");
   record.status = StepStatus::failed;
   record.fingerprint = "abc123";
@@ -91,7 +92,26 @@ TEST(StateStore, SaveAndLoadKeepEveryFieldOfARecord) {
   EXPECT_EQ(loaded.find("fetch/clone")->exit_code, std::nullopt);
   EXPECT_EQ(loaded.pins(), (nlohmann::json{{"https://example.com/x.tar", "sha256:ff"}}));
   EXPECT_EQ(loaded.to_json()["recipe"], "ssd-caffe");
+  EXPECT_EQ(loaded.workdir(), "/content");
   EXPECT_EQ(loaded.to_json(), saved.to_json());
+}
+
+// The work folder came later, within format 1: a file from before it loads with none, and
+// is saved without the field until a run records one.
+TEST(StateStore, AFileWithoutTheWorkFolderLoadsWithNone) {
+  TempDir dir;
+  write_text(dir / "state.json",
+             R"({"format": 1, "recipe": "r", "pins": {},
+                 "steps": {"a/b": {"status": "done", "fingerprint": "f"}}})");
+  StateStore store(StateLayout{dir.path()});
+  store.load();
+  EXPECT_EQ(store.workdir(), "");
+  EXPECT_EQ(store.find("a/b")->status, StepStatus::done);
+  EXPECT_FALSE(store.to_json().contains("workdir"));
+  store.set_workdir("/work/here");
+  store.save();
+  EXPECT_EQ(nlohmann::json::parse(read_text(dir / "state.json"))["workdir"], "/work/here");
+  EXPECT_EQ(nlohmann::json::parse(read_text(dir / "state.json"))["format"], 1);
 }
 
 TEST(StateStore, LoadReplacesWhatWasInMemory) {

@@ -13,6 +13,8 @@ namespace ssdbuild {
 
 int env_command(const SessionArguments& arguments, const std::string& format) {
   auto session = open_session(arguments);
+  // On stderr: stdout is code for a shell or the notebook.
+  if (!session->workdir_notice.empty()) std::cerr << session->workdir_notice << "\n";
   StateStore state(session->layout);
   state.load();
   PlanOptions options;

@@ -31,6 +31,8 @@ int run_command(const RunArguments& arguments, Console& console) {
   StateStore state(session->layout);
 
   if (arguments.dry_run) {
+    // On stderr: stdout is the script.
+    if (!session->workdir_notice.empty()) std::cerr << session->workdir_notice << "\n";
     state.load();
     Plan plan =
         make_plan(session->recipe, *session->variables, state, session->boot_id, arguments.plan);
@@ -51,13 +53,16 @@ int run_command(const RunArguments& arguments, Console& console) {
   if (!taken_over.empty()) console.warning(taken_over);
   state.load();
   state.set_recipe(session->recipe.name);
+  if (!session->workdir_notice.empty()) console.info(session->workdir_notice);
   Plan plan =
       make_plan(session->recipe, *session->variables, state, session->boot_id, arguments.plan);
+  record_workdir(*session, state);
   EventLog events(session->layout.events_file());
   events.append({{"event", "run_start"},
                  {"recipe", session->recipe.name},
                  {"pid", static_cast<int>(::getpid())},
                  {"boot_id", session->boot_id},
+                 {"workdir", session->workdir},
                  {"to_run", plan.count(Decision::run)},
                  {"to_skip", plan.count(Decision::skip)}});
   console.info("ssdbuild: recipe " + session->recipe.name + ", state in " +

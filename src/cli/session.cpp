@@ -1,5 +1,6 @@
 #include "ssdbuild/cli/session.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 
 extern char** environ;
@@ -12,6 +13,28 @@ extern char** environ;
 #include "ssdbuild/util/strings.hpp"
 
 namespace ssdbuild {
+namespace {
+
+// The work folder that an earlier run recorded in the state folder; "" when there is none,
+// or when state.json cannot be read (the command's own load reports that).
+std::string recorded_workdir(const StateLayout& layout) {
+  StateStore state(layout);
+  try {
+    state.load();
+  } catch (const Error&) {
+    return "";
+  }
+  return state.workdir();
+}
+
+// Absolute, without `..` or a trailing slash, as the folder ssdbuild starts in is.
+std::string normal_folder(const std::string& folder) {
+  std::string text = std::filesystem::absolute(folder).lexically_normal().string();
+  while (text.size() > 1 && text.back() == '/') text.pop_back();
+  return text;
+}
+
+}  // namespace
 
 std::unique_ptr<Session> open_session(const SessionArguments& arguments) {
   auto session = std::make_unique<Session>();
@@ -37,8 +60,6 @@ std::unique_ptr<Session> open_session(const SessionArguments& arguments) {
                   kExitUsage);
     }
   }
-  session->variables =
-      std::make_unique<VariableScope>(session->recipe, overrides, session->facts, start_folder);
 
   std::filesystem::path folder;
   const char* from_environment = std::getenv("SSDBUILD_STATE_DIR");
@@ -54,6 +75,51 @@ std::unique_ptr<Session> open_session(const SessionArguments& arguments) {
   }
   session->layout.folder = std::filesystem::absolute(folder).lexically_normal();
   session->boot_id = session->facts.get("boot_id");
+
+  // The work folder. A notebook's %cd is enough to start ssdbuild somewhere else; with the
+  // same state folder, the recorded work folder keeps every step's definition as it was.
+  auto set_workdir = std::find_if(overrides.begin(), overrides.end(),
+                                  [](const auto& entry) { return entry.first == "workdir"; });
+  if (set_workdir != overrides.end() && !set_workdir->second.empty() &&
+      set_workdir->second.find("${") == std::string::npos) {
+    set_workdir->second = normal_folder(set_workdir->second);  // relative: from the start
+  }
+  bool recipe_sets_workdir =
+      std::any_of(session->recipe.vars.begin(), session->recipe.vars.end(),
+                  [](const auto& entry) { return entry.first == "workdir"; });
+  std::string recorded = recorded_workdir(session->layout);
+  std::error_code error;
+  bool recorded_differs = set_workdir == overrides.end() && !recipe_sets_workdir &&
+                          !recorded.empty() && recorded != start_folder;
+  // A recorded folder that is gone (a VM reset wiped it) holds nothing to resume: the
+  // start folder is used, as a move.
+  bool recorded_gone = recorded_differs && !std::filesystem::is_directory(recorded, error);
+  bool use_recorded = recorded_differs && !recorded_gone;
+  session->variables = std::make_unique<VariableScope>(session->recipe, overrides, session->facts,
+                                                       use_recorded ? recorded : start_folder);
+  try {
+    session->workdir = normal_folder(session->variables->value("workdir"));
+  } catch (const std::exception&) {
+    // A ${...} that cannot be resolved: planning reports it, with the place.
+  }
+  session->variables->take_reads();
+  if (use_recorded) {
+    session->workdir_notice = "ssdbuild: work folder " + recorded +
+                              " (recorded in the state; started in " + start_folder + ")";
+  } else if (!recorded.empty() && !session->workdir.empty() && session->workdir != recorded) {
+    std::string cause = set_workdir != overrides.end() ? "--set workdir"
+                        : recipe_sets_workdir          ? "the recipe's workdir"
+                                                       : "where ssdbuild started";
+    session->workdir_notice =
+        "ssdbuild: the work folder moves from " + recorded + " (recorded in the state" +
+        (recorded_gone ? ", now gone" : "") + ") to " + session->workdir + " (" + cause +
+        "): the steps that read the work folder run again there, a fresh build" +
+        (recorded_gone ? std::string()
+                       : "; " + recorded +
+                             " is left as it is (ssdbuild deletes nothing in it: remove what the "
+                             "recipe built there by hand, or go back with --set workdir=" +
+                             shell_quote(recorded) + ")");
+  }
   if (spdlog::should_log(spdlog::level::debug)) {
     // A bug report made with --verbose carries its own context.
     nlohmann::json facts = session->facts.to_json();
@@ -67,9 +133,16 @@ std::unique_ptr<Session> open_session(const SessionArguments& arguments) {
       }
     }
   }
-  spdlog::debug("recipe {} ({}), state folder {}, boot id {}", session->recipe.name,
-                session->recipe.file, session->layout.folder.string(), session->boot_id);
+  spdlog::debug("recipe {} ({}), state folder {}, boot id {}, work folder {} (recorded: {})",
+                session->recipe.name, session->recipe.file, session->layout.folder.string(),
+                session->boot_id, session->workdir, recorded.empty() ? "none" : recorded);
   return session;
+}
+
+void record_workdir(const Session& session, StateStore& state) {
+  if (session.workdir.empty() || state.workdir() == session.workdir) return;
+  state.set_workdir(session.workdir);
+  state.save();
 }
 
 std::string rerun_command(const Session& session) {

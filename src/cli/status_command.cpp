@@ -21,8 +21,15 @@ std::string ago(const std::string& utc) {
 
 }  // namespace
 
-int status_command(const SessionArguments& arguments, bool json, Console& /*console*/) {
+int status_command(const SessionArguments& arguments, bool json, Console& console) {
   auto session = open_session(arguments);
+  if (!session->workdir_notice.empty()) {
+    if (json) {
+      std::cerr << session->workdir_notice << "\n";  // stdout stays JSON
+    } else {
+      console.info(session->workdir_notice);
+    }
+  }
   StateStore state(session->layout);
   state.load();
   PlanOptions options;
@@ -60,6 +67,7 @@ int status_command(const SessionArguments& arguments, bool json, Console& /*cons
                                {"recipe", session->recipe.name},
                                {"recipe_file", session->recipe.file},
                                {"state_dir", session->layout.folder.string()},
+                               {"workdir", session->workdir},
                                {"boot_id", session->boot_id},
                                {"steps", steps},
                                {"summary",

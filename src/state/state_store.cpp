@@ -59,6 +59,7 @@ void StateStore::load() {
                   std::to_string(version) + "); upgrade ssdbuild or use another --state-dir");
     }
     recipe_ = document.value("recipe", "");
+    workdir_ = document.value("workdir", "");
     pins_ = document.contains("pins") ? document["pins"] : nlohmann::json::object();
     for (const auto& [id, entry] : document.at("steps").items()) {
       StepRecord record;
@@ -110,7 +111,11 @@ nlohmann::json StateStore::to_json() const {
     entry["exit_code"] = record.exit_code ? nlohmann::json(*record.exit_code) : nlohmann::json();
     steps[id] = std::move(entry);
   }
-  return {{"format", kFormatVersion}, {"recipe", recipe_}, {"steps", steps}, {"pins", pins_}};
+  nlohmann::json document = {
+      {"format", kFormatVersion}, {"recipe", recipe_}, {"steps", steps}, {"pins", pins_}};
+  // A field added within format 1: older files have none, and older ssdbuilds ignore it.
+  if (!workdir_.empty()) document["workdir"] = workdir_;
+  return document;
 }
 
 void StateStore::save() const {

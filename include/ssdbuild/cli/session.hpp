@@ -26,12 +26,20 @@ struct Session {
   std::unique_ptr<VariableScope> variables;
   StateLayout layout;
   std::string boot_id;
+  std::string workdir;         // ${workdir}, absolute; "" when it cannot be resolved
+  std::string workdir_notice;  // one line when it is not where ssdbuild started, or moves
 };
 
 /// Loads the recipe (exit 2 on errors), applies --set (an unknown name is an error), and
 /// picks the state folder: --state-dir, $SSDBUILD_STATE_DIR, Google Drive's
-/// MyDrive/ssdbuild/<recipe> when mounted, else ./.ssdbuild/<recipe>.
+/// MyDrive/ssdbuild/<recipe> when mounted, else ./.ssdbuild/<recipe>. `workdir` defaults
+/// to the work folder that the state recorded (when it still exists), else to the folder
+/// ssdbuild started in; `vars` or --set override both.
 std::unique_ptr<Session> open_session(const SessionArguments& arguments);
+
+/// Records the session's work folder in `state` and saves it, when it is not the one
+/// recorded: what a run does before its first step.
+void record_workdir(const Session& session, StateStore& state);
 
 /// The ssdbuild command that re-runs with the same recipe and state folder.
 std::string rerun_command(const Session& session);

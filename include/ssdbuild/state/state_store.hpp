@@ -62,6 +62,10 @@ class StateStore {
   const std::map<std::string, StepRecord>& records() const { return records_; }
 
   void set_recipe(const std::string& name) { recipe_ = name; }
+  /// The work folder (`${workdir}`, absolute) of the last run; "" before any run recorded
+  /// one (files written before the field existed have none).
+  const std::string& workdir() const { return workdir_; }
+  void set_workdir(const std::string& folder) { workdir_ = folder; }
   /// SHA-256 pins of `sha256: first-use` downloads, by URL; kept by `reset` of a step.
   nlohmann::json& pins() { return pins_; }
   const nlohmann::json& pins() const { return pins_; }
@@ -72,6 +76,7 @@ class StateStore {
  private:
   StateLayout layout_;
   std::string recipe_;
+  std::string workdir_;
   std::map<std::string, StepRecord> records_;
   nlohmann::json pins_ = nlohmann::json::object();
 };

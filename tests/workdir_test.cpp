@@ -1,0 +1,201 @@
+// The work folder is remembered in the state: a run, plan or status started in another
+// folder (a notebook's %cd) with the same state folder resumes where the build is, and
+// `--set workdir=` moves it on purpose. Driven through the real binary.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "ssdbuild/util/strings.hpp"
+#include "test_support.hpp"
+
+namespace ssdbuild::testing {
+namespace {
+
+// `outside` reads nothing of the work folder; the `build` steps run in it and say so in its
+// `counter` file.
+const char* kRecipe = R"(name: where
+stages:
+  - name: outside
+    needs: []
+    steps:
+      - name: note
+        scope: persistent
+        cwd: /
+        run: echo outside
+  - name: build
+    needs: []
+    steps:
+      - name: source
+        scope: persistent
+        run: echo source >> counter; mkdir -p src; echo code > src/main.c
+        creates: src/main.c
+      - name: compile
+        scope: persistent
+        run: echo compile >> counter; cp src/main.c program
+        creates: program
+)";
+
+class WorkdirTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = std::filesystem::canonical(dir_.path());
+    write_text(root_ / "recipe.yaml", kRecipe);
+    for (const char* folder : {"a", "b", "c"}) std::filesystem::create_directories(root_ / folder);
+  }
+
+  // ssdbuild COMMAND recipe.yaml --state-dir <root>/state EXTRA..., started in `folder`.
+  CommandResult ssdbuild(const std::string& command, const std::string& folder,
+                         std::vector<std::string> extra = {}) {
+    std::vector<std::string> arguments = {command, (root_ / "recipe.yaml").string(), "--state-dir",
+                                          (root_ / "state").string()};
+    arguments.insert(arguments.end(), extra.begin(), extra.end());
+    return run_ssdbuild(arguments, root_ / folder);
+  }
+
+  std::string counter(const std::string& folder) {
+    std::error_code error;
+    if (!std::filesystem::exists(root_ / folder / "counter", error)) return "";
+    return read_text(root_ / folder / "counter");
+  }
+
+  std::string recorded_workdir() {
+    auto state = nlohmann::json::parse(read_text(root_ / "state/state.json"));
+    return state.value("workdir", "");
+  }
+
+  std::string path(const std::string& folder) const { return (root_ / folder).string(); }
+
+  TempDir dir_;
+  std::filesystem::path root_;
+};
+
+TEST_F(WorkdirTest, ARunRecordsItsWorkFolderInTheState) {
+  auto first = ssdbuild("run", "a");
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_EQ(counter("a"), "source\ncompile\n");
+  EXPECT_EQ(recorded_workdir(), path("a"));
+  EXPECT_EQ(first.output.find("work folder"), std::string::npos) << first.output;
+}
+
+TEST_F(WorkdirTest, StartedElsewhereRunPlanAndStatusUseTheRecordedFolderAndRunNothing) {
+  ASSERT_EQ(ssdbuild("run", "a").exit_code, 0);
+  const std::string notice = "ssdbuild: work folder " + path("a") +
+                             " (recorded in the state; started in " + path("b") + ")";
+
+  auto run = ssdbuild("run", "b");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find(notice + "\n"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("0 step(s) to run, 3 to skip"), std::string::npos) << run.output;
+  EXPECT_EQ(run.output.find("definition changed"), std::string::npos) << run.output;
+  EXPECT_EQ(counter("a"), "source\ncompile\n");
+  EXPECT_EQ(counter("b"), "");
+  EXPECT_EQ(recorded_workdir(), path("a"));
+
+  auto plan = ssdbuild("plan", "b");
+  ASSERT_EQ(plan.exit_code, 0) << plan.output;
+  EXPECT_NE(plan.output.find(notice), std::string::npos) << plan.output;
+  EXPECT_EQ(plan.output.find("definition changed"), std::string::npos) << plan.output;
+  EXPECT_NE(plan.output.find("0 step(s) to run"), std::string::npos) << plan.output;
+
+  auto status = ssdbuild("status", "b");
+  ASSERT_EQ(status.exit_code, 0) << status.output;
+  EXPECT_NE(status.output.find(notice), std::string::npos) << status.output;
+  EXPECT_NE(status.output.find("next run: 0 to run, 3 to skip"), std::string::npos)
+      << status.output;
+
+  // With --json the line goes to stderr, and stdout stays JSON that names the folder.
+  auto json = run_shell(shell_quote(ssdbuild_binary()) + " status --json " +
+                            shell_quote((root_ / "recipe.yaml").string()) + " --state-dir " +
+                            shell_quote((root_ / "state").string()) + " 2> stderr.txt",
+                        root_ / "b");
+  ASSERT_EQ(json.exit_code, 0) << json.output;
+  auto document = nlohmann::json::parse(json.output);
+  EXPECT_EQ(document["workdir"], path("a"));
+  EXPECT_EQ(document["summary"]["to_run"], 0);
+  EXPECT_EQ(read_text(root_ / "b/stderr.txt"), notice + "\n");
+}
+
+TEST_F(WorkdirTest, SetWorkdirMovesTheBuildOnPurposeAndSaysWhatThatMeans) {
+  ASSERT_EQ(ssdbuild("run", "a").exit_code, 0);
+  // Relative to the folder ssdbuild starts in, as a path on the command line is.
+  auto moved = ssdbuild("run", "b", {"--set", "workdir=../c"});
+  ASSERT_EQ(moved.exit_code, 0) << moved.output;
+  EXPECT_NE(moved.output.find("ssdbuild: the work folder moves from " + path("a") +
+                              " (recorded in the state) to " + path("c") + " (--set workdir)"),
+            std::string::npos)
+      << moved.output;
+  EXPECT_NE(moved.output.find("run again there, a fresh build"), std::string::npos);
+  EXPECT_NE(moved.output.find(path("a") + " is left as it is"), std::string::npos);
+  EXPECT_NE(moved.output.find("go back with --set workdir=" + path("a")), std::string::npos);
+  // The steps that read the work folder run in the new one; the other does not run.
+  EXPECT_NE(moved.output.find("==> build/source  (run: definition changed)"), std::string::npos)
+      << moved.output;
+  EXPECT_NE(moved.output.find("--- outside/note"), std::string::npos) << moved.output;
+  EXPECT_EQ(counter("c"), "source\ncompile\n");
+  EXPECT_EQ(counter("a"), "source\ncompile\n");  // left as it was
+  EXPECT_TRUE(std::filesystem::exists(root_ / "a/program"));
+  EXPECT_EQ(recorded_workdir(), path("c"));
+
+  // From then on the new folder is the recorded one.
+  auto again = ssdbuild("run", "b");
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_NE(again.output.find("ssdbuild: work folder " + path("c") + " (recorded in the state"),
+            std::string::npos)
+      << again.output;
+  EXPECT_NE(again.output.find("0 step(s) to run"), std::string::npos) << again.output;
+
+  // The same folder as recorded is no move, and says nothing.
+  auto same = ssdbuild("status", "b", {"--set", "workdir=" + path("c")});
+  ASSERT_EQ(same.exit_code, 0) << same.output;
+  EXPECT_EQ(same.output.find("work folder"), std::string::npos) << same.output;
+  EXPECT_NE(same.output.find("next run: 0 to run"), std::string::npos) << same.output;
+}
+
+TEST_F(WorkdirTest, PlanAndStatusWithSetWorkdirSayTheMoveButRecordNothing) {
+  ASSERT_EQ(ssdbuild("run", "a").exit_code, 0);
+  auto plan = ssdbuild("plan", "a", {"--set", "workdir=" + path("c")});
+  ASSERT_EQ(plan.exit_code, 0) << plan.output;
+  EXPECT_NE(plan.output.find("the work folder moves from " + path("a")), std::string::npos)
+      << plan.output;
+  EXPECT_NE(plan.output.find("cd " + path("c")), std::string::npos) << plan.output;
+  auto status = ssdbuild("status", "a", {"--set", "workdir=" + path("c")});
+  ASSERT_EQ(status.exit_code, 0) << status.output;
+  EXPECT_NE(status.output.find("the work folder moves from " + path("a")), std::string::npos);
+  EXPECT_NE(status.output.find("next run: 2 to run, 1 to skip"), std::string::npos)
+      << status.output;
+  EXPECT_EQ(recorded_workdir(), path("a"));
+}
+
+// A VM reset wiped the recorded folder: nothing is left there to resume, so the build
+// starts again where ssdbuild started, and the line says why.
+TEST_F(WorkdirTest, ARecordedFolderThatIsGoneGivesWayToTheStartFolder) {
+  std::filesystem::create_directories(root_ / "gone");
+  ASSERT_EQ(ssdbuild("run", "gone").exit_code, 0);
+  std::filesystem::remove_all(root_ / "gone");
+  auto run = ssdbuild("run", "b");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("ssdbuild: the work folder moves from " + path("gone") +
+                            " (recorded in the state, now gone) to " + path("b") +
+                            " (where ssdbuild started)"),
+            std::string::npos)
+      << run.output;
+  EXPECT_EQ(counter("b"), "source\ncompile\n");
+  EXPECT_EQ(recorded_workdir(), path("b"));
+}
+
+// state.json files written before the field existed load, and the next run records it
+// without re-running anything.
+TEST_F(WorkdirTest, AStateWithoutARecordedFolderUsesTheStartFolderAndRecordsIt) {
+  ASSERT_EQ(ssdbuild("run", "a").exit_code, 0);
+  auto state = nlohmann::json::parse(read_text(root_ / "state/state.json"));
+  state.erase("workdir");
+  write_text(root_ / "state/state.json", state.dump(2));
+  auto run = ssdbuild("run", "a");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(run.output.find("work folder"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("0 step(s) to run"), std::string::npos) << run.output;
+  EXPECT_EQ(recorded_workdir(), path("a"));
+}
+
+}  // namespace
+}  // namespace ssdbuild::testing
