@@ -108,9 +108,9 @@ TEST(StateStore, AFileWithoutTheWorkFolderLoadsWithNone) {
   EXPECT_EQ(store.workdir(), "");
   EXPECT_EQ(store.find("a/b")->status, StepStatus::done);
   EXPECT_FALSE(store.to_json().contains("workdir"));
-  store.set_workdir("/work/here");
+  store.set_workdir("/content/ssd");
   store.save();
-  EXPECT_EQ(nlohmann::json::parse(read_text(dir / "state.json"))["workdir"], "/work/here");
+  EXPECT_EQ(nlohmann::json::parse(read_text(dir / "state.json"))["workdir"], "/content/ssd");
   EXPECT_EQ(nlohmann::json::parse(read_text(dir / "state.json"))["format"], 1);
 }
 
