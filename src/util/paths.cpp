@@ -1,10 +1,13 @@
 #include "ssdbuild/util/paths.hpp"
 
 #include <glob.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <regex>
+
+#include "ssdbuild/util/environment_settings.hpp"
 
 namespace ssdbuild {
 
@@ -90,6 +93,33 @@ std::vector<std::string> expand_file_glob(const std::string& pattern) {
   std::sort(found.begin(), found.end());
   found.erase(std::unique(found.begin(), found.end()), found.end());
   return found;
+}
+
+std::vector<std::filesystem::path> search_path_folders() {
+  std::string folders =
+      setting_value(EnvironmentSetting::path).value_or("/usr/local/bin:/usr/bin:/bin");
+  std::vector<std::filesystem::path> result;
+  size_t start = 0;
+  while (start <= folders.size()) {
+    size_t end = folders.find(':', start);
+    if (end == std::string::npos) end = folders.size();
+    // An empty entry is the current folder, as for execvp.
+    result.emplace_back(end == start ? "." : folders.substr(start, end - start));
+    start = end + 1;
+  }
+  return result;
+}
+
+std::string find_on_path(const std::string& program) {
+  for (const auto& folder : search_path_folders()) {
+    std::filesystem::path candidate = folder / program;
+    std::error_code error;
+    if (::access(candidate.c_str(), X_OK) == 0 &&
+        !std::filesystem::is_directory(candidate, error)) {
+      return candidate.string();
+    }
+  }
+  return "";
 }
 
 }  // namespace ssdbuild

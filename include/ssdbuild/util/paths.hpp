@@ -1,4 +1,5 @@
 #pragma once
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -12,5 +13,11 @@ bool path_or_glob_exists(const std::string& pattern);
 /// pattern part that starts with `.`. Sorted. A pattern without wildcards gives itself
 /// when it exists.
 std::vector<std::string> expand_file_glob(const std::string& pattern);
+
+/// The folders of $PATH in order (/usr/local/bin:/usr/bin:/bin when PATH is unset).
+std::vector<std::filesystem::path> search_path_folders();
+
+/// The first executable `program` in search_path_folders(), or "" when there is none.
+std::string find_on_path(const std::string& program);
 
 }  // namespace ssdbuild
