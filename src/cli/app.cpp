@@ -172,6 +172,19 @@ int run_cli(int argc, char** argv) {
   record->add_option("outputs", record_arguments.outputs, "DEVICE=FILE, e.g. cpu=cpu.out")
       ->required();
 
+  CcacheEnvArguments ccache_env_arguments;
+  auto* ccache_env = app.add_subcommand(
+      "ccache-env",
+      "Set up ccache for a `ccache: true` step and print its environment as shell (what "
+      "the step's script evals)");
+  ccache_env->add_option("--remote", ccache_env_arguments.remote, "ccache's remote storage folder")
+      ->required();
+  ccache_env->add_option("--step", ccache_env_arguments.step, "stage/step")->required();
+  std::string ccache_stats_log;
+  auto* ccache_stats = app.add_subcommand(
+      "ccache-stats", "Print a step's ccache hits and misses from its stats log");
+  ccache_stats->add_option("stats_log", ccache_stats_log, "The step's CCACHE_STATSLOG")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& help) {
@@ -204,6 +217,8 @@ int run_cli(int argc, char** argv) {
     if (*validate) return validate_command(validate_recipe);
     if (*report) return report_command(report_arguments);
     if (*record) return record_bench_command(record_arguments);
+    if (*ccache_env) return ccache_env_command(ccache_env_arguments);
+    if (*ccache_stats) return ccache_stats_command(ccache_stats_log);
   } catch (const RecipeError& problem) {
     std::cerr << problem.what() << "\n";
     return problem.exit_code();

@@ -11,6 +11,7 @@ std::string step_commands(const PlannedStep& step) {
     text += "export " + name + "=" + shell_quote(value) + "\n";
   }
   std::string commands = step.action->shell_commands();
+  if (step.compiler_cache) commands = with_compiler_cache(commands, step.id, *step.compiler_cache);
   text += commands;
   if (!commands.empty() && commands.back() != '\n') text += '\n';
   return text;

@@ -273,6 +273,10 @@ Plan make_plan(const Recipe& recipe, VariableScope& variables, const StateStore&
       step.timeout = definition.timeout;
       step.retries = definition.retries;
       step.optional = definition.optional;
+      // Not in the fingerprint: the cache changes how fast a step runs, not what it makes.
+      if (definition.action_key == "run" && definition.ccache.value_or(recipe.ccache)) {
+        step.compiler_cache = CompilerCacheSetting{compiler_cache_remote(state_folder)};
+      }
       ConfigReader reader(
           recipe.file,
           [&](std::string_view text, const YAML::Node& node) {

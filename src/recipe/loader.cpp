@@ -20,11 +20,11 @@
 namespace ssdbuild {
 namespace {
 
-const std::vector<std::string> kRecipeKeys = {"name", "description", "vars", "stages"};
+const std::vector<std::string> kRecipeKeys = {"name", "description", "ccache", "vars", "stages"};
 const std::vector<std::string> kStageKeys = {"name", "description", "when", "needs", "steps"};
 const std::vector<std::string> kStepFields = {"name",    "description", "when",    "cwd",
                                               "env",     "timeout",     "retries", "optional",
-                                              "creates", "check",       "scope"};
+                                              "creates", "check",       "scope",   "ccache"};
 
 // `env` is both a step field (variables for that step) and an action (variables for the
 // steps after it). It is the action when it holds only set/prepend/append and the step has
@@ -74,6 +74,7 @@ class RecipeValidator {
             "recipe name `" + recipe.name + "` may hold only letters, digits, `_`, `.` and `-`");
     }
     if (root["description"]) recipe.description = scalar(root["description"], "`description`");
+    if (root["ccache"]) recipe.ccache = true_or_false(root["ccache"], "`ccache`").value_or(false);
     read_vars(root["vars"], recipe);
     read_stages(root, recipe);
     check_needs(recipe);
@@ -115,6 +116,13 @@ class RecipeValidator {
       return "";
     }
     return node.Scalar();
+  }
+
+  std::optional<bool> true_or_false(const YAML::Node& node, const std::string& what) {
+    std::string text = scalar(node, what);
+    if (text == "true" || text == "false") return text == "true";
+    if (node.IsScalar()) error(node, what + " is true or false, not `" + text + "`");
+    return std::nullopt;
   }
 
   std::string required_string(const YAML::Node& map, const std::string& key,
@@ -327,6 +335,15 @@ class RecipeValidator {
       }
     }
     if (node["check"]) step.check = scalar(node["check"], "`check`");
+    if (node["ccache"]) {
+      step.ccache = true_or_false(node["ccache"], "`ccache`");
+      if (step.ccache.value_or(false) && step.action_key != "run") {
+        std::string action = step.action_key;
+        error(node["ccache"],
+              "`ccache` is for `run` steps (their compilers go through ccache), not `" + action +
+                  "`");
+      }
+    }
     if (node["scope"]) {
       std::string scope = scalar(node["scope"], "`scope`");
       if (scope == "persistent") {

@@ -1,5 +1,6 @@
 #pragma once
 // One function per ssdbuild command; each returns its exit code.
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,11 @@ struct RecordBenchArguments {
   std::vector<std::string> outputs;  // DEVICE=FILE
 };
 
+struct CcacheEnvArguments {
+  std::filesystem::path remote;  // the remote storage: <state folder>/ccache
+  std::string step;              // stage/step, which names its stats log
+};
+
 int run_command(const RunArguments& arguments, Console& console);
 int status_command(const SessionArguments& arguments, bool json, Console& console);
 int log_command(const SessionArguments& arguments, const std::string& step, int attempt);
@@ -43,5 +49,7 @@ int facts_command(bool json);
 int validate_command(const std::string& recipe);
 int report_command(const ReportArguments& arguments);
 int record_bench_command(const RecordBenchArguments& arguments);
+int ccache_env_command(const CcacheEnvArguments& arguments);
+int ccache_stats_command(const std::string& stats_log);
 
 }  // namespace ssdbuild

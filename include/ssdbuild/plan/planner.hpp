@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ssdbuild/actions/action.hpp"
+#include "ssdbuild/exec/compiler_cache.hpp"
 #include "ssdbuild/recipe/recipe.hpp"
 #include "ssdbuild/recipe/variables.hpp"
 #include "ssdbuild/state/state_store.hpp"
@@ -36,6 +37,8 @@ struct PlannedStep {
   std::vector<std::string> creates;  // absolute, may hold globs
   std::string check;
   Scope scope = Scope::system;
+  // `ccache: true` on a run step (or the recipe): its compilers go through ccache.
+  std::optional<CompilerCacheSetting> compiler_cache;
   std::string definition_hash;  // the step's own resolved definition
   std::string fingerprint;      // definition_hash + what it depends on
   Decision decision = Decision::skip;

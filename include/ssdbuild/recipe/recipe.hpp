@@ -36,7 +36,8 @@ struct StepDefinition {
   std::vector<std::string> creates;
   std::string check;
   Scope scope = Scope::system;
-  YAML::Node node;  // the whole step, for error locations of its fields
+  std::optional<bool> ccache;  // `ccache:` of a run step; unset: the recipe's
+  YAML::Node node;             // the whole step, for error locations of its fields
 };
 
 struct StageDefinition {
@@ -51,7 +52,8 @@ struct StageDefinition {
 struct Recipe {
   std::string name;
   std::string description;
-  std::string file;  // as shown in messages: a path, or "builtin:NAME"
+  std::string file;     // as shown in messages: a path, or "builtin:NAME"
+  bool ccache = false;  // `ccache:` for every run step that does not say otherwise
   KeyValueList vars;
   std::vector<StageDefinition> stages;
 

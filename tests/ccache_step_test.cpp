@@ -1,0 +1,229 @@
+// `ccache: true` through the real binary, with the real ccache and g++: a first run misses,
+// and after a simulated VM reset (another boot id, the local cache deleted, the state
+// folder kept) the hits come from the state folder's remote storage; the plan script does
+// the same; a missing ccache is installed with apt-get (stand-ins here).
+#include <sys/stat.h>
+
+#include <regex>
+
+#include <gtest/gtest.h>
+
+#include "ssdbuild/util/paths.hpp"
+#include "ssdbuild/util/strings.hpp"
+#include "test_support.hpp"
+
+namespace ssdbuild::testing {
+namespace {
+
+constexpr int kSources = 10;
+
+// A program of kSources files: compiled one by one, then linked; it prints the sum.
+const char* kRecipe = R"(name: cc
+stages:
+  - name: build
+    steps:
+      - name: compile
+        ccache: true
+        cwd: src
+        run: |
+          for source in *.cpp; do g++ -O2 -c "$source" -o "$${source%.cpp}.o"; done
+          g++ *.o -o program
+)";
+
+struct StatsLine {
+  bool found = false;
+  int hits = 0, remote_hits = 0, misses = 0, percent = 0;
+};
+
+StatsLine stats_line(const std::string& output) {
+  static const std::regex line(
+      R"(ccache: (\d+) hits? \((\d+) from the remote storage\), (\d+) miss(?:es)?: (\d+) % hits)");
+  std::smatch match;
+  StatsLine stats;
+  if (!std::regex_search(output, match, line)) return stats;
+  stats.found = true;
+  stats.hits = std::stoi(match[1].str());
+  stats.remote_hits = std::stoi(match[2].str());
+  stats.misses = std::stoi(match[3].str());
+  stats.percent = std::stoi(match[4].str());
+  return stats;
+}
+
+class CcacheStepTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_FALSE(find_on_path("ccache").empty())
+        << "ccache is one of the test packages (scripts/setup.sh test installs it)";
+    std::string main = "#include <cstdio>\n";
+    std::string sum;
+    for (int i = 0; i < kSources; ++i) {
+      std::string n = std::to_string(i);
+      write_text(dir_ / "src" / ("part" + n + ".cpp"),
+                 "int part" + n + "(int x) { return x * " + n + " + " + n + "; }\n");
+      main += "int part" + n + "(int);\n";
+      sum += " + part" + n + "(2)";
+    }
+    write_text(dir_ / "src" / "main.cpp",
+               main + "int main() { std::printf(\"%d\\n\", 0" + sum + "); return 0; }\n");
+    write_text(dir_ / "recipe.yaml", kRecipe);
+  }
+
+  std::vector<std::pair<std::string, std::string>> environment(const std::string& boot) {
+    return {{"SSDBUILD_BOOT_ID", boot}, {"SSDBUILD_CCACHE_DIR", (dir_ / "local").string()}};
+  }
+
+  CommandResult ssdbuild(std::vector<std::string> arguments, const std::string& boot) {
+    arguments.insert(arguments.begin() + 1, {"recipe.yaml", "--state-dir", "state"});
+    return run_ssdbuild(arguments, dir_.path(), environment(boot));
+  }
+
+  // A VM reset: the local disk is gone, the state folder (on Drive) is not.
+  void lose_local_cache() { std::filesystem::remove_all(dir_ / "local"); }
+
+  std::string program_output() { return run_shell("./program", dir_ / "src").output; }
+
+  TempDir dir_;
+};
+
+// 0*2+0 + 1*2+1 + ... + 9*2+9 = 3 * (0 + 1 + ... + 9)
+const std::string kExpectedOutput = "135\n";
+
+TEST_F(CcacheStepTest, FirstRunMissesAndAfterAResetTheHitsComeFromTheStateFolder) {
+  auto first = ssdbuild({"run"}, "boot-1");
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  StatsLine cold = stats_line(first.output);
+  ASSERT_TRUE(cold.found) << first.output;
+  EXPECT_EQ(cold.hits, 0);
+  EXPECT_EQ(cold.misses, kSources + 1);
+  EXPECT_EQ(program_output(), kExpectedOutput);
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "state" / "ccache" / "CACHEDIR.TAG"));
+  EXPECT_NE(first.output.find("remote storage file:" + (dir_ / "state" / "ccache").string()),
+            std::string::npos)
+      << first.output;
+
+  lose_local_cache();
+  std::filesystem::remove(dir_ / "src" / "program");
+  auto after_reset = ssdbuild({"run", "--force", "build/compile"}, "boot-2");
+  ASSERT_EQ(after_reset.exit_code, 0) << after_reset.output;
+  StatsLine warm = stats_line(after_reset.output);
+  ASSERT_TRUE(warm.found) << after_reset.output;
+  EXPECT_GE(warm.hits * 100, 90 * (warm.hits + warm.misses)) << after_reset.output;
+  EXPECT_GE(warm.percent, 90);
+  EXPECT_EQ(warm.remote_hits, warm.hits) << "the local cache was empty: " << after_reset.output;
+  EXPECT_EQ(program_output(), kExpectedOutput);
+  // The line is in the step's log too.
+  std::string log = read_text(dir_ / "state" / "logs" / "build" / "compile.log");
+  EXPECT_TRUE(stats_line(log).found) << log;
+}
+
+TEST_F(CcacheStepTest, PlanScriptSetsUpTheSameAndRunByHandHitsTheStateFolderToo) {
+  ASSERT_EQ(ssdbuild({"run"}, "boot-1").exit_code, 0);
+  auto plan = ssdbuild({"plan", "--force", "build/compile"}, "boot-2");
+  ASSERT_EQ(plan.exit_code, 0) << plan.output;
+  // The step's .sh is the plan's step, with the same ccache set-up.
+  std::string script = read_text(dir_ / "state" / "logs" / "build" / "compile.sh");
+  std::string body = script.substr(script.find("set -euo pipefail\n") + 18);
+  EXPECT_NE(plan.output.find(body), std::string::npos) << plan.output << "\n---\n" << body;
+  EXPECT_NE(body.find(shell_quote(ssdbuild_binary()) + " ccache-env --remote " +
+                      shell_quote((dir_ / "state" / "ccache").string()) + " --step build/compile"),
+            std::string::npos)
+      << body;
+
+  lose_local_cache();
+  write_text(dir_ / "plan.sh", plan.output);
+  auto by_hand = run_shell("bash plan.sh", dir_.path(), environment("boot-2"));
+  ASSERT_EQ(by_hand.exit_code, 0) << by_hand.output;
+  StatsLine warm = stats_line(by_hand.output);
+  ASSERT_TRUE(warm.found) << by_hand.output;
+  EXPECT_EQ(warm.hits, kSources + 1) << by_hand.output;
+  EXPECT_EQ(warm.remote_hits, kSources + 1) << by_hand.output;
+  EXPECT_EQ(program_output(), kExpectedOutput);
+}
+
+TEST_F(CcacheStepTest, AFailingStepStillPrintsItsStatsAndKeepsItsExitStatus) {
+  write_text(dir_ / "recipe.yaml", R"(name: cc
+stages:
+  - name: build
+    steps:
+      - name: compile
+        ccache: true
+        cwd: src
+        run: |
+          g++ -O2 -c part1.cpp -o part1.o
+          exit 3
+          echo not reached
+)");
+  auto result = ssdbuild({"run"}, "boot-1");
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("FAILED: build/compile (exit 3)"), std::string::npos)
+      << result.output;
+  EXPECT_EQ(result.output.find("not reached"), std::string::npos) << result.output;
+  StatsLine stats = stats_line(result.output);
+  ASSERT_TRUE(stats.found) << result.output;
+  EXPECT_EQ(stats.misses, 1);
+}
+
+TEST_F(CcacheStepTest, RecipeWideCcacheAndAStepThatTurnsItOff) {
+  write_text(dir_ / "recipe.yaml", R"yaml(name: cc
+ccache: true
+stages:
+  - name: build
+    steps:
+      - name: cached
+        cwd: src
+        run: g++ -O2 -c part1.cpp -o part1.o && command -v g++
+      - name: plain
+        ccache: false
+        cwd: src
+        run: echo "plain $${CCACHE_DIR:-none} $(command -v g++)"
+)yaml");
+  auto result = ssdbuild({"run"}, "boot-1");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("[build/cached] " + (dir_ / "local" / "bin" / "g++").string()),
+            std::string::npos)
+      << result.output;
+  EXPECT_TRUE(stats_line(result.output).found) << result.output;
+  EXPECT_NE(result.output.find("[build/plain] plain none /"), std::string::npos) << result.output;
+  EXPECT_EQ(result.output.find("[build/plain] ccache"), std::string::npos) << result.output;
+}
+
+// Stand-ins that record what is asked of them; apt-get "installs" ccache by linking the
+// real one into the folder that is the whole PATH.
+TEST(CcacheInstallTest, MissingCcacheIsInstalledWithAptGetBeforeTheStepRuns) {
+  TempDir dir;
+  std::string ccache = find_on_path("ccache");
+  ASSERT_FALSE(ccache.empty()) << "ccache is one of the test packages";
+  std::filesystem::path bin = dir / "bin";
+  std::filesystem::create_directories(bin);
+  for (const char* tool : {"env", "sh", "bash"}) {
+    std::filesystem::create_symlink(find_on_path(tool), bin / tool);
+  }
+  std::string log = (dir / "apt.log").string();
+  auto stand_in = [&](const std::string& name, const std::string& body) {
+    write_text(bin / name, "#!/bin/sh\necho \"" + name + " $*\" >> " + log + "\n" + body);
+    ::chmod((bin / name).c_str(), 0755);
+  };
+  stand_in("dpkg-query", "exit 1\n");
+  stand_in("apt-cache", "echo 'ccache:'; echo '  Candidate: 4.5.1-1'\n");
+  stand_in("apt-get", "case \"$*\" in *install*ccache*) /bin/ln -s " + ccache + " " + bin.string() +
+                          "/ccache;; esac\n");
+  auto result = run_shell(
+      shell_quote(ssdbuild_binary()) + " ccache-env --remote " +
+          shell_quote((dir / "state" / "ccache").string()) + " --step build/compile",
+      dir.path(), {{"PATH", bin.string()}, {"SSDBUILD_CCACHE_DIR", (dir / "local").string()}});
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  std::string asked = read_text(log);
+  // A fresh VM has no package lists: update, then install (the apt action's own options).
+  EXPECT_TRUE(std::regex_search(asked, std::regex("apt-get [^\n]*update\n(.*\n)*apt-get [^\n]*"
+                                                  "install ccache\n")))
+      << asked;
+  EXPECT_NE(result.output.find("ccache: not on PATH; installing it with apt-get"),
+            std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("export CCACHE_DIR=" + (dir / "local" / "cache").string()),
+            std::string::npos)
+      << result.output;
+}
+
+}  // namespace
+}  // namespace ssdbuild::testing
