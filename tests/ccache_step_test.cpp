@@ -187,6 +187,56 @@ stages:
   EXPECT_EQ(result.output.find("[build/plain] ccache"), std::string::npos) << result.output;
 }
 
+// Caffe's Makefile runs nvcc by its path; the default recipe's configure/nvcc-launcher puts
+// the launcher a ccache step exports before the compile (not the -M call, which ccache
+// cannot cache). The fixture is Caffe's .cu rule, verbatim.
+TEST_F(CcacheStepTest, CaffesCuRulePatchedByTheDefaultRecipeCompilesThroughCcache) {
+  std::filesystem::path caffe = dir_ / "caffe";
+  std::filesystem::copy(std::string(SSDBUILD_TEST_DIR) + "/fixtures/caffe-nvcc", caffe,
+                        std::filesystem::copy_options::recursive);
+  auto patch = run_ssdbuild(
+      {"run", "ssd-caffe", "--state-dir", "caffe-state", "--set", "caffe_dir=" + caffe.string(),
+       "--from", "configure/nvcc-launcher", "--to", "configure/nvcc-launcher"},
+      dir_.path());
+  ASSERT_EQ(patch.exit_code, 0) << patch.output;
+  std::string makefile = read_text(caffe / "Makefile");
+  EXPECT_NE(makefile.find("\t$(Q)$(CUDA_DIR)/bin/nvcc $(NVCCFLAGS) $(CUDA_ARCH) -M $<"),
+            std::string::npos)
+      << makefile;
+  EXPECT_NE(makefile.find("\t$(Q)$(CMAKE_CUDA_COMPILER_LAUNCHER) $(CUDA_DIR)/bin/nvcc $(NVCCFLAGS) "
+                          "$(CUDA_ARCH) -c $< -o $@"),
+            std::string::npos)
+      << makefile;
+
+  std::filesystem::path nvcc = find_on_path("nvcc");
+  if (nvcc.empty() && std::filesystem::exists("/usr/local/cuda/bin/nvcc")) {
+    nvcc = "/usr/local/cuda/bin/nvcc";
+  }
+  if (nvcc.empty()) GTEST_SKIP() << "no nvcc here: the patch is checked, not the compile";
+  write_text(dir_ / "recipe.yaml", R"(name: cc
+stages:
+  - name: build
+    steps:
+      - name: compile
+        ccache: true
+        cwd: caffe
+        run: |
+          rm -rf build
+          make CUDA_DIR=)" + nvcc.parent_path().parent_path().string() +
+                                       R"( build/cuda/src/scale.o
+          test -s build/cuda/src/scale.o && test -s build/cuda/src/scale.d
+)");
+  auto first = ssdbuild({"run"}, "boot-1");
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_EQ(stats_line(first.output).misses, 1) << first.output;
+  lose_local_cache();
+  auto after_reset = ssdbuild({"run", "--force", "build/compile"}, "boot-2");
+  ASSERT_EQ(after_reset.exit_code, 0) << after_reset.output;
+  StatsLine warm = stats_line(after_reset.output);
+  EXPECT_EQ(warm.hits, 1) << after_reset.output;
+  EXPECT_EQ(warm.remote_hits, 1) << after_reset.output;
+}
+
 // Stand-ins that record what is asked of them; apt-get "installs" ccache by linking the
 // real one into the folder that is the whole PATH.
 TEST(CcacheInstallTest, MissingCcacheIsInstalledWithAptGetBeforeTheStepRuns) {
