@@ -21,7 +21,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 build_packages=(build-essential cmake pkg-config libcli11-dev libspdlog-dev libfmt-dev
   libyaml-cpp-dev nlohmann-json3-dev libgit2-dev libcurl4-openssl-dev libarchive-dev libssl-dev)
 test_packages=(libgtest-dev g++-11 clang-format python3 python3-jsonschema git curl openssl
-  bsdutils)
+  bsdutils ccache)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
