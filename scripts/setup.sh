@@ -4,13 +4,19 @@
 #   scripts/setup.sh run    install the packages, build, install ssdbuild, run `ssdbuild run`
 #   scripts/setup.sh test   install the packages, then build and run the whole test suite:
 #                           the default compiler with -Werror, g++-11 (what Ubuntu 22.04 has)
-#                           with ASan+UBSan, and the clang-format check
+#                           with ASan+UBSan, the clang-format check, and the bundle in a
+#                           minimal Debian root (tests/bundle_test.sh)
+#   scripts/setup.sh bundle DIR [ARCHIVE]
+#                           install the packages, build, and write a relocatable ssdbuild
+#                           into DIR (bin/ssdbuild, lib/ssdbuild/ssdbuild-io.so, and in lib/
+#                           the libraries they need beyond the base system), and the same
+#                           as one file, ARCHIVE (default DIR.tar.gz), for Google Drive
 # Set SSDBUILD_SKIP_APT=1 to skip the package step on a machine that has them.
 set -euo pipefail
 
 mode=${1:-}
-case "$mode" in run|test|install) ;; *)
-  echo "usage: scripts/setup.sh run|install|test" >&2
+case "$mode:$#" in run:*|test:*|install:*|bundle:2|bundle:3) ;; *)
+  echo "usage: scripts/setup.sh run|install|test, or scripts/setup.sh bundle DIR [ARCHIVE]" >&2
   exit 2
 esac
 
@@ -20,8 +26,12 @@ jobs=$(nproc 2>/dev/null || echo 2)
 # Everything ssdbuild builds against; the same names exist on Debian 12 and Ubuntu 22.04.
 build_packages=(build-essential cmake pkg-config libcli11-dev libspdlog-dev libfmt-dev
   libyaml-cpp-dev nlohmann-json3-dev libgit2-dev libcurl4-openssl-dev libarchive-dev libssl-dev)
+# patchelf gives each bundled library a RUNPATH, which CMake can set only on what it builds.
+bundle_packages=(patchelf)
+# debootstrap makes the minimal Debian root that tests the bundle; Debian's keyring lets it
+# check the archive's signatures on an Ubuntu host too.
 test_packages=(libgtest-dev g++-11 clang-format python3 python3-jsonschema git curl openssl
-  bsdutils ccache)
+  bsdutils debootstrap debian-archive-keyring ccache)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
@@ -48,6 +58,80 @@ build() {  # build DIR [cmake options...]
   cmake --build "$dir" -j "$jobs"
 }
 
+# Libraries that the bundle leaves to the system: every Debian/Ubuntu root has them, even a
+# minbase debootstrap. glibc's own (libc, libm, libpthread, libdl, librt, ld-linux, ...) must
+# match the system's ld.so, so they are never copied, and because of them a bundle runs only
+# on the release it was built on (or a newer one). libstdc++, libgcc_s and zlib come with
+# that same release (apt, libc6 and dpkg need them) and keep their old symbol versions, so
+# the system's copy serves the build and bundling them would only add 2.5 MB.
+base_libraries=('ld-linux.*' libc libm libmvec libpthread libdl librt libresolv libutil libanl
+  'libnss_.*' libthread_db libBrokenLocale libc_malloc_debug 'libstdc\+\+' libgcc_s libz)
+base_library_name="^($(IFS='|'; echo "${base_libraries[*]}"))\\.so(\\.[0-9]+)*\$"
+
+bundle_libraries() {  # bundle_libraries DIR FILE...: what FILE... need, into DIR/lib
+  local dir=$1 listing name arrow path
+  local -A copied=()
+  shift
+  listing=$(ldd "$@")
+  while read -r name arrow path _; do
+    [ "$arrow" = "=>" ] || continue  # the vDSO and ld.so itself
+    [[ $name =~ $base_library_name ]] && continue
+    if [ "$path" = not ]; then
+      echo "setup.sh: $name not found; ldd $*:" >&2
+      echo "$listing" >&2
+      exit 1
+    fi
+    [ -n "${copied[$name]:-}" ] && continue
+    copied[$name]=1
+    # Under the name that the loader asks for, as a file: Drive refuses links. Its RUNPATH,
+    # $ORIGIN, finds its own dependencies beside it: the binary's RUNPATH does not reach them.
+    cp -L "$path" "$dir/lib/$name"
+    patchelf --set-rpath "\$ORIGIN" "$dir/lib/$name"
+  done <<<"$listing"
+}
+
+write_bundle() {  # write_bundle BUILD DIR: a relocatable ssdbuild in DIR from the build BUILD
+  local build_dir=$1 dir=$2 part=$2.part
+  # DIR is replaced only when it is an earlier bundle, never when it is a folder of the user's.
+  if [ -n "$(ls -A "$dir" 2>/dev/null)" ] && [ ! -f "$dir/lib/ssdbuild/ssdbuild-io.so" ]; then
+    echo "setup.sh: $dir is not empty and not a bundle; give a new folder" >&2
+    exit 1
+  fi
+  rm -rf "$part"
+  mkdir -p "$part/lib"
+  cmake --install "$build_dir" --prefix "$part" --strip >/dev/null
+  bundle_libraries "$part" "$part/bin/ssdbuild" "$part/lib/ssdbuild/ssdbuild-io.so"
+  # Readable and runnable by any user, whatever the umask was.
+  chmod -R u=rwX,go=rX "$part"
+  # Assembled beside DIR and renamed into place, so that DIR is never half a bundle.
+  rm -rf "$dir"
+  mv "$part" "$dir"
+}
+
+write_archive() {  # write_archive DIR ARCHIVE: the bundle as one file (Drive is slow with many)
+  local dir=$1 archive=$2 part=$2.part-$$
+  mkdir -p "$(dirname "$archive")"
+  # A temporary name, then a rename: an interrupted write to Drive leaves no half archive.
+  if ! tar -C "$dir" --owner=0 --group=0 --numeric-owner -czf "$part" bin lib; then
+    rm -f "$part"
+    exit 1
+  fi
+  mv -f "$part" "$archive"
+}
+
+if [ "$mode" = bundle ]; then
+  dir=$(realpath -m "$2")
+  archive=$(realpath -m "${3:-$dir.tar.gz}")
+  install_packages "${build_packages[@]}" "${bundle_packages[@]}"
+  build "$top/build/bundle" -DCMAKE_BUILD_TYPE=Release -DSSDBUILD_TESTS=OFF \
+    -DSSDBUILD_RELOCATABLE=ON
+  write_bundle "$top/build/bundle" "$dir"
+  write_archive "$dir" "$archive"
+  echo "setup.sh: wrote $dir ($(find "$dir" -type f | wc -l) files, $(du -sh "$dir" | cut -f1))" \
+    "and $archive ($(du -h "$archive" | cut -f1))"
+  exit 0
+fi
+
 if [ "$mode" = run ] || [ "$mode" = install ]; then
   install_packages "${build_packages[@]}"
   build "$top/build/release" -DCMAKE_BUILD_TYPE=Release -DSSDBUILD_TESTS=OFF
@@ -57,7 +141,7 @@ if [ "$mode" = run ] || [ "$mode" = install ]; then
   exit 0
 fi
 
-install_packages "${build_packages[@]}" "${test_packages[@]}"
+install_packages "${build_packages[@]}" "${bundle_packages[@]}" "${test_packages[@]}"
 werror=OFF
 [ -n "${CI:-}" ] && werror=ON
 
@@ -65,8 +149,15 @@ echo "setup.sh: clang-format check"
 (cd "$top" && git ls-files -co --exclude-standard '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror)
 
 echo "setup.sh: build and test with $(c++ --version | head -n1)"
-build "$top/build/test" -DSSDBUILD_WERROR=$werror
+build "$top/build/test" -DSSDBUILD_WERROR=$werror -DSSDBUILD_RELOCATABLE=ON
 (cd "$top/build/test" && ctest --output-on-failure -j "$jobs")
+
+# The bundle comes from this build rather than a Release build of its own, which would cost
+# CI a third compile; write_bundle is the same as for `bundle`. Not from the sanitized build:
+# ASan's runtime is not in the root.
+echo "setup.sh: the relocatable bundle in a minimal Debian root"
+write_bundle "$top/build/test" "$top/build/test-bundle/ssdbuild"
+"$top/tests/bundle_test.sh" "$top/build/test-bundle/ssdbuild" "$top/build/test-bundle"
 
 echo "setup.sh: build and test with g++-11, ASan and UBSan"
 build "$top/build/test-sanitize" -DCMAKE_CXX_COMPILER=g++-11 -DCMAKE_BUILD_TYPE=Debug \
