@@ -11,6 +11,7 @@
 #include "ssdbuild/actions/io_module.hpp"
 #include "ssdbuild/exec/signals.hpp"
 #include "ssdbuild/util/duration.hpp"
+#include "ssdbuild/util/environment_settings.hpp"
 #include "ssdbuild/util/error.hpp"
 #include "ssdbuild/util/sha256.hpp"
 #include "ssdbuild/util/strings.hpp"
@@ -26,8 +27,8 @@ using Clock = std::chrono::steady_clock;
 constexpr int kAttemptsPerMirror = 5;
 
 std::chrono::milliseconds backoff_base() {
-  const char* text = std::getenv("SSDBUILD_FETCH_BACKOFF_MS");
-  return std::chrono::milliseconds(text ? std::atol(text) : 1000);
+  auto text = setting_value(EnvironmentSetting::fetch_backoff_ms);
+  return std::chrono::milliseconds(text ? std::atol(text->c_str()) : 1000);
 }
 
 std::string curl_quiet() {

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <vector>
 
+#include "ssdbuild/util/environment_settings.hpp"
 #include "ssdbuild/util/error.hpp"
 
 namespace ssdbuild {
@@ -16,7 +17,7 @@ namespace fs = std::filesystem;
 namespace {
 
 std::vector<fs::path> candidate_paths() {
-  if (const char* path = std::getenv("SSDBUILD_IO_MODULE"); path && *path) return {path};
+  if (auto path = setting_value(EnvironmentSetting::io_module)) return {*path};
   std::error_code error;
   fs::path binary = fs::read_symlink("/proc/self/exe", error);
   if (error) return {};

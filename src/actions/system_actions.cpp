@@ -4,19 +4,13 @@
 #include <algorithm>
 
 #include "ssdbuild/util/atomic_file.hpp"
+#include "ssdbuild/util/paths.hpp"
 #include "ssdbuild/util/strings.hpp"
 
 namespace ssdbuild {
-namespace {
-
-bool on_path(const std::string& program) {
-  return capture_output({"sh", "-c", "command -v " + program}).exit_code == 0;
-}
-
-}  // namespace
 
 std::vector<std::string> as_root(std::vector<std::string> argv) {
-  if (::geteuid() == 0 || !on_path("sudo")) return argv;
+  if (::geteuid() == 0 || find_on_path("sudo").empty()) return argv;
   argv.insert(argv.begin(), {"sudo", "-n"});
   return argv;
 }

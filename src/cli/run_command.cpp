@@ -9,16 +9,17 @@
 #include "ssdbuild/plan/plan_script.hpp"
 #include "ssdbuild/state/run_lock.hpp"
 #include "ssdbuild/util/duration.hpp"
+#include "ssdbuild/util/environment_settings.hpp"
 
 namespace ssdbuild {
 namespace {
 
-std::chrono::milliseconds milliseconds_from_environment(const char* name,
+std::chrono::milliseconds milliseconds_from_environment(EnvironmentSetting setting,
                                                         std::chrono::milliseconds fallback) {
-  const char* text = std::getenv(name);
-  if (text == nullptr) return fallback;
+  auto text = setting_value(setting);
+  if (!text) return fallback;
   try {
-    return std::chrono::milliseconds(std::stoll(text));
+    return std::chrono::milliseconds(std::stoll(*text));
   } catch (const std::exception&) {
     return fallback;
   }
@@ -72,8 +73,9 @@ int run_command(const RunArguments& arguments, Console& console) {
   ExecutorOptions options;
   options.rerun_prefix = rerun_command(*session);
   options.retry_backoff =
-      milliseconds_from_environment("SSDBUILD_RETRY_BACKOFF_MS", options.retry_backoff);
-  options.kill_grace = milliseconds_from_environment("SSDBUILD_KILL_GRACE_MS", options.kill_grace);
+      milliseconds_from_environment(EnvironmentSetting::retry_backoff_ms, options.retry_backoff);
+  options.kill_grace =
+      milliseconds_from_environment(EnvironmentSetting::kill_grace_ms, options.kill_grace);
   options.lock = &lock;
   Executor executor(session->recipe, state, events, console, signals, session->boot_id, options);
   int exit_code = executor.execute(plan);

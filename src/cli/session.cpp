@@ -9,6 +9,7 @@ extern char** environ;
 
 #include "ssdbuild/recipe/builtin_recipes.hpp"
 #include "ssdbuild/recipe/loader.hpp"
+#include "ssdbuild/util/environment_settings.hpp"
 #include "ssdbuild/util/error.hpp"
 #include "ssdbuild/util/strings.hpp"
 
@@ -62,11 +63,11 @@ std::unique_ptr<Session> open_session(const SessionArguments& arguments) {
   }
 
   std::filesystem::path folder;
-  const char* from_environment = std::getenv("SSDBUILD_STATE_DIR");
+  auto from_environment = setting_value(EnvironmentSetting::state_dir);
   if (!arguments.state_dir.empty()) {
     folder = arguments.state_dir;
-  } else if (from_environment != nullptr && *from_environment != '\0') {
-    folder = from_environment;
+  } else if (from_environment) {
+    folder = *from_environment;
   } else if (session->facts.get("drive.mounted") == "true") {
     folder =
         std::filesystem::path(session->facts.get("drive.path")) / "ssdbuild" / session->recipe.name;

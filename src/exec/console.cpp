@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "ssdbuild/util/duration.hpp"
+#include "ssdbuild/util/environment_settings.hpp"
 
 extern char** environ;
 
@@ -28,8 +29,8 @@ ConsoleOptions detect_console(const std::string& progress_flag, ColorMode color,
                               bool follow) {
   ConsoleOptions options;
   bool terminal = ::isatty(STDOUT_FILENO) != 0;
-  const char* term = std::getenv("TERM");
-  bool dumb = term == nullptr || std::strcmp(term, "dumb") == 0;
+  auto term = setting_value(EnvironmentSetting::term);
+  bool dumb = !term || *term == "dumb";
   if (progress_flag == "fancy") {
     options.style = ProgressStyle::fancy;
   } else if (progress_flag == "plain") {
@@ -38,8 +39,7 @@ ConsoleOptions detect_console(const std::string& progress_flag, ColorMode color,
     options.style =
         terminal && !dumb && !in_notebook() ? ProgressStyle::fancy : ProgressStyle::plain;
   }
-  const char* no_color = std::getenv("NO_COLOR");
-  if (no_color != nullptr && *no_color != '\0') {
+  if (setting_value(EnvironmentSetting::no_color)) {
     options.color = false;
   } else if (color == ColorMode::always) {
     options.color = true;
@@ -51,8 +51,8 @@ ConsoleOptions detect_console(const std::string& progress_flag, ColorMode color,
   }
   options.quiet = quiet;
   options.follow = follow;
-  if (const char* heartbeat = std::getenv("SSDBUILD_HEARTBEAT_SECONDS")) {
-    auto parsed = parse_duration(heartbeat);
+  if (auto heartbeat = setting_value(EnvironmentSetting::heartbeat_seconds)) {
+    auto parsed = parse_duration(*heartbeat);
     if (parsed && parsed->count() > 0) options.heartbeat = *parsed;
   }
   return options;

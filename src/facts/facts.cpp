@@ -13,6 +13,8 @@
 #include <thread>
 
 #include "ssdbuild/exec/process.hpp"
+#include "ssdbuild/util/environment_settings.hpp"
+#include "ssdbuild/util/paths.hpp"
 #include "ssdbuild/util/strings.hpp"
 
 extern char** environ;
@@ -91,21 +93,6 @@ std::string installed_versions(const std::string& prefix) {
   std::string list;
   for (int version : versions) list += (list.empty() ? "" : " ") + std::to_string(version);
   return list;
-}
-
-std::string find_on_path(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  std::string folders = path ? path : "/usr/local/bin:/usr/bin:/bin";
-  size_t start = 0;
-  while (start <= folders.size()) {
-    size_t end = folders.find(':', start);
-    if (end == std::string::npos) end = folders.size();
-    std::filesystem::path candidate =
-        std::filesystem::path(folders.substr(start, end - start)) / program;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
-    start = end + 1;
-  }
-  return "";
 }
 
 }  // namespace
@@ -242,9 +229,8 @@ void Facts::probe_group(const std::string& group) {
     set("drive.mounted", mounted ? "true" : "false");
     set("drive.path", mounted ? sources_.drive_mount : "");
   } else if (group == "boot") {
-    const char* simulated = std::getenv("SSDBUILD_BOOT_ID");
-    if (simulated != nullptr && *simulated != '\0') {
-      set("boot_id", simulated);
+    if (auto simulated = setting_value(EnvironmentSetting::boot_id)) {
+      set("boot_id", *simulated);
     } else {
       std::ifstream in(sources_.boot_id);
       std::string id;

@@ -1,7 +1,7 @@
 #pragma once
 // The environment variables that ssdbuild itself reads, in one table (the README's
-// "Environment variables" lists the same ones). Code reads them through setting_value(),
-// never through getenv, so that `--verbose` can log every one and a new one is one line here.
+// "Environment variables" lists the same ones, and a test checks that it does). Code reads
+// them through setting_value(), never through getenv: a new one is one line here.
 // Recipes read any variable as ${env.NAME}; that goes through VariableScope, not this table.
 #include <optional>
 #include <string>
