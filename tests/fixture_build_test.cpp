@@ -4,135 +4,13 @@
 // built from a tarball that a real HTTP server serves, driven by a recipe that uses every
 // action kind. Cold run, no-op run, VM reset, and `plan | bash` in a fresh folder all give
 // the same program output; and each fix of the recipe is shown to be needed.
-#include <gtest/gtest.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <memory>
-
-#include <nlohmann/json.hpp>
-
-#include "ssdbuild/util/sha256.hpp"
-#include "ssdbuild/util/strings.hpp"
-#include "test_support.hpp"
+#include "legacy_app_fixture.hpp"
 
 namespace ssdbuild::testing {
 namespace {
 
-namespace fs = std::filesystem;
-
-const std::string kFixture = std::string(SSDBUILD_TEST_DIR) + "/fixtures/legacy-app";
-const std::string kRecipe = kFixture + "/recipe.yaml";
-const std::string kExpectedOutput =
-    "legacy-app: libdep 1.0, sum(1..10) = 55, hypot(3, 4) = 5, feature on\n";
-const std::string kTarball = "libdep-1.0.tar.gz";
-
-// A git command with a fixed identity and default branch, whatever ~/.gitconfig says.
-CommandResult git(const fs::path& folder, const std::string& arguments) {
-  return run_shell(
-      "git -c user.name=test -c user.email=test@example.invalid -c init.defaultBranch=master "
-      "-c commit.gpgsign=false " +
-          arguments,
-      folder);
-}
-
-// How many lines of `text` contain `needle`.
-int count_lines_with(const std::string& text, const std::string& needle) {
-  int count = 0;
-  for (const auto& line : split_lines(text)) count += line.find(needle) != std::string::npos;
-  return count;
-}
-
-// The events of events.jsonl from line `from` on.
-std::vector<nlohmann::json> events_since(const fs::path& state, size_t from) {
-  std::vector<nlohmann::json> events;
-  auto lines = split_lines(read_text(state / "events.jsonl"));
-  for (size_t i = from; i < lines.size(); ++i) {
-    if (!trim(lines[i]).empty()) events.push_back(nlohmann::json::parse(lines[i]));
-  }
-  return events;
-}
-
-size_t event_count(const fs::path& state) {
-  return events_since(state, 0).size();
-}
-
-std::vector<std::string> steps_with_event(const std::vector<nlohmann::json>& events,
-                                          const std::string& kind) {
-  std::vector<std::string> steps;
-  for (const auto& event : events) {
-    if (event.value("event", "") == kind) steps.push_back(event.value("step", ""));
-  }
-  return steps;
-}
-
-bool contains(const std::vector<std::string>& list, const std::string& item) {
-  return std::find(list.begin(), list.end(), item) != list.end();
-}
-
-class FixtureBuild : public ::testing::Test {
+class FixtureBuild : public LegacyAppFixture {
  protected:
-  void SetUp() override {
-    // libdep as its release tarball, served over HTTP like Boost's.
-    ASSERT_EQ(run_shell("mkdir -p src served && cp -a " + shell_quote(kFixture + "/libdep") +
-                            " src/libdep-1.0 && chmod +x src/libdep-1.0/*.sh && tar -czf "
-                            "served/" +
-                            kTarball + " -C src libdep-1.0",
-                        material_.path())
-                  .exit_code,
-              0);
-    dep_sha256_ = sha256_hex(read_text(material_ / ("served/" + kTarball)));
-    server_ = std::make_unique<HttpTestServer>(material_ / "served");
-
-    // The app as a git repository with one commit on master, which the recipe pins.
-    ASSERT_EQ(
-        run_shell("cp -a " + shell_quote(kFixture + "/app") + " app", material_.path()).exit_code,
-        0);
-    auto committed = git(material_ / "app",
-                         "init -q && git add -A && git -c user.name=test -c "
-                         "user.email=test@example.invalid commit -qm legacy");
-    ASSERT_EQ(committed.exit_code, 0) << committed.output;
-    app_commit_ = std::string(trim(git(material_ / "app", "rev-parse HEAD").output));
-    ASSERT_EQ(app_commit_.size(), 40u) << app_commit_;
-
-    use_apt_ =
-        run_shell("dpkg-query -W -f='${Status}' make", "/").output.find("install ok installed") !=
-        std::string::npos;
-    root_ = ::geteuid() == 0;
-  }
-
-  // The --set arguments that make the recipe build in `dir`.
-  std::vector<std::string> sets(const TempDir& dir) const {
-    std::vector<std::string> arguments;
-    for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
-             {"app_repo", (material_ / "app").string()},
-             {"app_commit", app_commit_},
-             {"dep_url", server_->url("/file/" + kTarball)},
-             {"dep_sha256", dep_sha256_},
-             {"work", (dir / "work").string()},
-             {"prefix", (dir / "prefix").string()},
-             {"use_apt", use_apt_ ? "yes" : "no"},
-             {"root_actions", root_ ? "yes" : "no"}}) {
-      arguments.insert(arguments.end(), {"--set", name + "=" + value});
-    }
-    return arguments;
-  }
-
-  CommandResult run_recipe(const std::string& command, const TempDir& dir,
-                           const std::string& boot) {
-    std::vector<std::string> arguments = {command, kRecipe, "--state-dir", "state"};
-    auto more = sets(dir);
-    arguments.insert(arguments.end(), more.begin(), more.end());
-    return run_ssdbuild(arguments, dir.path(), {{"SSDBUILD_BOOT_ID", boot}});
-  }
-
-  int tarball_requests() const {
-    return count_lines_with(server_->requests(), "/file/" + kTarball + " ");
-  }
-
-  // The steps that run: all 18 but the ones whose `when` is false here.
-  int enabled_steps() const { return 18 - (use_apt_ ? 0 : 1) - (root_ ? 0 : 2); }
-
   // `make` in a copy of the built app dir after `undo` (bash, in the copy) took one fix back.
   CommandResult build_without(const std::string& name, const std::string& undo) {
     fs::path copy = dir_ / ("without-" + name);
@@ -142,11 +20,6 @@ class FixtureBuild : public ::testing::Test {
     EXPECT_EQ(copied.exit_code, 0) << copied.output;
     return run_shell(undo + " && make all", copy);
   }
-
-  TempDir material_, dir_, fresh_;
-  std::unique_ptr<HttpTestServer> server_;
-  std::string dep_sha256_, app_commit_;
-  bool use_apt_ = false, root_ = false;
 };
 
 TEST_F(FixtureBuild, ColdRunNoOpRunResetAndPlanScriptGiveTheSameProgram) {
@@ -231,7 +104,8 @@ TEST_F(FixtureBuild, ColdRunNoOpRunResetAndPlanScriptGiveTheSameProgram) {
   EXPECT_EQ(tarball_requests(), 1);
 
   // 3. A VM reset: another boot, the work folder and the prefix gone, the state kept. The
-  // system steps rebuild them; the persistent download and env steps stay done.
+  // cached stages come back from their archives; the system steps outside them run again;
+  // the persistent download and env steps stay done.
   fs::remove_all(dir_ / "work");
   fs::remove_all(dir_ / "prefix");
   before = event_count(dir_ / "state");
@@ -241,16 +115,20 @@ TEST_F(FixtureBuild, ColdRunNoOpRunResetAndPlanScriptGiveTheSameProgram) {
   events = events_since(dir_ / "state", before);
   auto started = steps_with_event(events, "step_start");
   auto skipped = steps_with_event(events, "step_skip");
-  EXPECT_EQ(static_cast<int>(started.size()), enabled_steps() - 3) << reset.output;
+  auto restored = steps_with_event(events, "step_restore");
   for (const char* step : {"libdep/archive", "tools/toolchain-path", "app/runtime-env"}) {
     EXPECT_TRUE(contains(skipped, step)) << step << "\n" << reset.output;
   }
-  for (const char* step : {"tools/sysroot", "libdep/unpack", "libdep/bootstrap", "libdep/install",
-                           "libdep/c99-math", "app/clone", "app/copy-makefile.config", "app/config",
-                           "app/isystem", "app/make", "app/make-install", "app/smoke"}) {
+  for (const char* step : {"tools/sysroot", "app-source/clone", "app-source/copy-makefile.config",
+                           "app-source/config", "app-source/isystem"}) {
     EXPECT_TRUE(contains(started, step)) << step << "\n" << reset.output;
   }
-  EXPECT_NE(reset.output.find("==> libdep/unpack  (run: machine was reset (system scope))"),
+  for (const char* step : {"libdep/unpack", "libdep/bootstrap", "libdep/install", "libdep/c99-math",
+                           "app/make", "app/make-install", "app/smoke"}) {
+    EXPECT_TRUE(contains(restored, step)) << step << "\n" << reset.output;
+  }
+  EXPECT_EQ(contains(started, "libdep/ldconfig"), root_) << reset.output;  // a machine change
+  EXPECT_NE(reset.output.find("==> tools/sysroot  (run: machine was reset (system scope))"),
             std::string::npos)
       << reset.output;
   EXPECT_NE(reset.output.find("--- libdep/archive  (skip: done"), std::string::npos)

@@ -13,17 +13,6 @@ namespace ssdbuild {
 
 namespace fs = std::filesystem;
 
-std::string file_sha256(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(errno_message("cannot read " + path.string(), errno));
-  Sha256 hash;
-  std::vector<char> buffer(1 << 16);
-  while (in.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) || in.gcount() > 0) {
-    hash.update(std::string_view(buffer.data(), static_cast<size_t>(in.gcount())));
-  }
-  return hash.hex_digest();
-}
-
 size_t extract_archive(const fs::path& archive, const fs::path& into, int strip) {
   return io_module().extract_archive(archive, into, strip);
 }

@@ -172,6 +172,19 @@ int run_cli(int argc, char** argv) {
   record->add_option("outputs", record_arguments.outputs, "DEVICE=FILE, e.g. cpu=cpu.out")
       ->required();
 
+  CacheArguments cache_arguments;
+  auto* cache = app.add_subcommand("cache", "List or remove the stage cache's archives");
+  cache->require_subcommand(1);
+  for (const auto& [action, text] : std::vector<std::pair<std::string, std::string>>{
+           {"list", "List the archives (size, stage, when packed; the ones the next run uses)"},
+           {"prune", "Keep the newest --keep N archives of each stage (default 1)"},
+           {"clear", "Remove every archive"}}) {
+    auto* command = cache->add_subcommand(action, text);
+    add_session_options(command, cache_arguments.session, true);
+    if (action == "prune") command->add_option("--keep", cache_arguments.keep, "Archives kept");
+    command->callback([&cache_arguments, name = action] { cache_arguments.action = name; });
+  }
+
   CcacheEnvArguments ccache_env_arguments;
   auto* ccache_env = app.add_subcommand(
       "ccache-env",
@@ -217,6 +230,7 @@ int run_cli(int argc, char** argv) {
     if (*validate) return validate_command(validate_recipe);
     if (*report) return report_command(report_arguments);
     if (*record) return record_bench_command(record_arguments);
+    if (*cache) return cache_command(cache_arguments, console);
     if (*ccache_env) return ccache_env_command(ccache_env_arguments);
     if (*ccache_stats) return ccache_stats_command(ccache_stats_log);
   } catch (const RecipeError& problem) {

@@ -30,13 +30,16 @@ std::chrono::milliseconds milliseconds_from_environment(EnvironmentSetting setti
 int run_command(const RunArguments& arguments, Console& console) {
   auto session = open_session(arguments.session);
   StateStore state(session->layout);
+  CacheStore cache_store = CacheStore::in_state_folder(session->layout.folder);
+  PlanOptions plan_options = arguments.plan;
+  plan_options.cache_store = &cache_store;
 
   if (arguments.dry_run) {
     // On stderr: stdout is the script.
     if (!session->workdir_notice.empty()) std::cerr << session->workdir_notice << "\n";
     state.load();
     Plan plan =
-        make_plan(session->recipe, *session->variables, state, session->boot_id, arguments.plan);
+        make_plan(session->recipe, *session->variables, state, session->boot_id, plan_options);
     std::cout << render_plan_script(plan, session->recipe, session->layout.folder,
                                     arguments.include_skipped);
     return kExitOk;
@@ -56,7 +59,7 @@ int run_command(const RunArguments& arguments, Console& console) {
   state.set_recipe(session->recipe.name);
   if (!session->workdir_notice.empty()) console.info(session->workdir_notice);
   Plan plan =
-      make_plan(session->recipe, *session->variables, state, session->boot_id, arguments.plan);
+      make_plan(session->recipe, *session->variables, state, session->boot_id, plan_options);
   record_workdir(*session, state);
   EventLog events(session->layout.events_file());
   events.append({{"event", "run_start"},
@@ -65,10 +68,15 @@ int run_command(const RunArguments& arguments, Console& console) {
                  {"boot_id", session->boot_id},
                  {"workdir", session->workdir},
                  {"to_run", plan.count(Decision::run)},
-                 {"to_skip", plan.count(Decision::skip)}});
+                 {"to_skip", plan.count(Decision::skip)},
+                 {"to_restore", plan.count(Decision::restore)}});
   console.info("ssdbuild: recipe " + session->recipe.name + ", state in " +
                session->layout.folder.string() + ": " + std::to_string(plan.count(Decision::run)) +
-               " step(s) to run, " + std::to_string(plan.count(Decision::skip)) + " to skip");
+               " step(s) to run, " +
+               (plan.count(Decision::restore) > 0
+                    ? std::to_string(plan.count(Decision::restore)) + " to restore from cache, "
+                    : "") +
+               std::to_string(plan.count(Decision::skip)) + " to skip");
 
   ExecutorOptions options;
   options.rerun_prefix = rerun_command(*session);
@@ -77,6 +85,7 @@ int run_command(const RunArguments& arguments, Console& console) {
   options.kill_grace =
       milliseconds_from_environment(EnvironmentSetting::kill_grace_ms, options.kill_grace);
   options.lock = &lock;
+  options.cache_store = &cache_store;
   Executor executor(session->recipe, state, events, console, signals, session->boot_id, options);
   int exit_code = executor.execute(plan);
   events.append({{"event", "run_end"}, {"exit_code", exit_code}});

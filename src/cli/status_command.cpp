@@ -6,6 +6,7 @@
 
 #include "ssdbuild/cli/commands.hpp"
 #include "ssdbuild/util/duration.hpp"
+#include "ssdbuild/util/strings.hpp"
 #include "ssdbuild/util/time_format.hpp"
 
 namespace ssdbuild {
@@ -17,6 +18,28 @@ std::string ago(const std::string& utc) {
   auto age =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - *time);
   return format_age(std::max(age, std::chrono::seconds(0)));
+}
+
+std::string decision_name(Decision decision) {
+  switch (decision) {
+    case Decision::run:
+      return "run";
+    case Decision::restore:
+      return "restore";
+    default:
+      return "skip";
+  }
+}
+
+// Per cached stage: what the next run does with it, and the archive's size.
+std::string cache_line(const PlannedStageCache& cache) {
+  std::string line = "cache " + cache.stage->name + ": ";
+  if (cache.restore) return line + "restore (" + format_bytes(cache.available->archive_bytes) + ")";
+  if (cache.available) {
+    return line + "archived (" + format_bytes(cache.available->archive_bytes) + "), not needed";
+  }
+  return line + "no archive for this key yet (" + cache.key.substr(0, 12) +
+         "); packed after the stage runs";
 }
 
 }  // namespace
@@ -32,7 +55,9 @@ int status_command(const SessionArguments& arguments, bool json, Console& consol
   }
   StateStore state(session->layout);
   state.load();
+  CacheStore cache_store = CacheStore::in_state_folder(session->layout.folder);
   PlanOptions options;
+  options.cache_store = &cache_store;
   Plan plan = make_plan(session->recipe, *session->variables, state, session->boot_id, options);
 
   std::map<std::string, int> counts;
@@ -41,13 +66,10 @@ int status_command(const SessionArguments& arguments, bool json, Console& consol
     const StepRecord* record = state.find(step.id);
     std::string status = record ? to_string(record->status) : "pending";
     counts[status]++;
-    nlohmann::json entry = {{"id", step.id},
-                            {"stage", step.stage->name},
-                            {"step", step.definition->name},
-                            {"status", status},
-                            {"enabled", step.enabled},
-                            {"next", step.decision == Decision::run ? "run" : "skip"},
-                            {"reason", step.reason}};
+    nlohmann::json entry = {
+        {"id", step.id},        {"stage", step.stage->name}, {"step", step.definition->name},
+        {"status", status},     {"enabled", step.enabled},   {"next", decision_name(step.decision)},
+        {"reason", step.reason}};
     if (record) {
       entry["started_at"] = record->started_at;
       entry["ended_at"] = record->ended_at;
@@ -62,6 +84,16 @@ int status_command(const SessionArguments& arguments, bool json, Console& consol
     steps.push_back(entry);
   }
   size_t to_run = plan.count(Decision::run);
+  size_t to_restore = plan.count(Decision::restore);
+  nlohmann::json caches = nlohmann::json::array();
+  for (const auto& cache : plan.caches) {
+    caches.push_back(
+        {{"stage", cache.stage->name},
+         {"key", cache.key},
+         {"next", cache.restore ? "restore" : (cache.available ? "keep" : "pack")},
+         {"archive_bytes",
+          cache.available ? nlohmann::json(cache.available->archive_bytes) : nlohmann::json()}});
+  }
   if (json) {
     nlohmann::json document = {{"format", 1},
                                {"recipe", session->recipe.name},
@@ -70,6 +102,7 @@ int status_command(const SessionArguments& arguments, bool json, Console& consol
                                {"workdir", session->workdir},
                                {"boot_id", session->boot_id},
                                {"steps", steps},
+                               {"caches", caches},
                                {"summary",
                                 {{"steps", plan.steps.size()},
                                  {"done", counts["done"]},
@@ -78,7 +111,8 @@ int status_command(const SessionArguments& arguments, bool json, Console& consol
                                  {"running", counts["running"]},
                                  {"pending", counts["pending"]},
                                  {"to_run", to_run},
-                                 {"to_skip", plan.steps.size() - to_run}}}};
+                                 {"to_restore", to_restore},
+                                 {"to_skip", plan.steps.size() - to_run - to_restore}}}};
     std::cout << document.dump(2) << "\n";
     return kExitOk;
   }
@@ -103,11 +137,14 @@ int status_command(const SessionArguments& arguments, bool json, Console& consol
             : "-",
         reason);
   }
+  for (const auto& cache : plan.caches) std::cout << cache_line(cache) << "\n";
   std::cout << fmt::format(
       "{} steps: {} done, {} failed, {} interrupted, {} pending; next run: {} "
-      "to run, {} to skip\n",
+      "to run, {}{} to skip\n",
       plan.steps.size(), counts["done"], counts["failed"], counts["interrupted"],
-      counts["pending"] + counts["running"], to_run, plan.steps.size() - to_run);
+      counts["pending"] + counts["running"], to_run,
+      to_restore > 0 ? std::to_string(to_restore) + " to restore from cache, " : "",
+      plan.steps.size() - to_run - to_restore);
   return kExitOk;
 }
 

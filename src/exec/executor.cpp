@@ -3,10 +3,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include <spdlog/spdlog.h>
 
+#include "ssdbuild/exec/stage_cache_runner.hpp"
 #include "ssdbuild/exec/step_output.hpp"
 #include "ssdbuild/plan/plan_script.hpp"
 #include "ssdbuild/state/run_lock.hpp"
@@ -50,20 +52,34 @@ Executor::Executor(const Recipe& recipe, StateStore& state, const EventLog& even
 
 int Executor::execute(const Plan& plan) {
   auto run_started = Clock::now();
-  size_t ran = 0, skipped = 0;
+  size_t ran = 0, skipped = 0, restored = 0;
   std::vector<std::string> optional_failures;
   std::set<std::string> rerun;  // after an optional step that failed before succeeds
   std::string rerun_reason;
-  for (const auto& step : plan.steps) {
+  std::optional<StageCacheRunner> caches;
+  if (options_.cache_store != nullptr) {
+    caches.emplace(*options_.cache_store, state_, events_, console_, signals_, boot_id_,
+                   recipe_.name);
+    caches->restore_all(plan);
+  }
+  for (size_t index = 0; index < plan.steps.size(); ++index) {
+    const PlannedStep& step = plan.steps[index];
     if (signals_.received() != 0) {
       console_.warning("interrupted by " + signal_name(signals_.received()) + " before " + step.id);
       return kExitInterrupted;
     }
     bool forced_now = step.enabled && step.selected && rerun.count(step.id) > 0;
+    if (step.decision == Decision::restore && !forced_now && caches &&
+        caches->take_restored(step)) {
+      ++restored;
+      caches->after_step(plan, index, false);
+      continue;
+    }
     if (step.decision == Decision::skip && !forced_now) {
       ++skipped;
       console_.step_skipped(step.id, step.reason);
       events_.append({{"event", "step_skip"}, {"step", step.id}, {"reason", step.reason}});
+      if (caches) caches->after_step(plan, index, false);
       continue;
     }
     // Checked before each step that writes the state; a skip writes only an event.
@@ -79,8 +95,17 @@ int Executor::execute(const Plan& plan) {
     ++ran;
     const StepRecord* before = state_.find(step.id);
     bool failed_before = before != nullptr && before->status == StepStatus::failed;
-    StepResult result =
-        run_step(step, step.decision == Decision::skip ? rerun_reason : step.reason);
+    std::string reason = step.decision == Decision::skip ? rerun_reason : step.reason;
+    if (step.decision == Decision::restore) {
+      // Its stage could not be restored: it is built, and what depends on it runs again.
+      reason = step.run_reason;
+      for (const auto& id : dependents_of(recipe_, step.id)) {
+        if (id != step.id) rerun.insert(id);
+      }
+      rerun_reason = "run: " + step.id + " was built again, not restored";
+    }
+    StepResult result = run_step(step, reason);
+    if (caches) caches->after_step(plan, index, result == StepResult::done);
     if (result == StepResult::done && step.optional && failed_before) {
       for (const auto& id : dependents_of(recipe_, step.id)) {
         if (id != step.id) rerun.insert(id);
@@ -102,8 +127,10 @@ int Executor::execute(const Plan& plan) {
     for (const auto& id : optional_failures) failed_note += " " + id;
     failed_note += ")";
   }
-  console_.info("ssdbuild: " + std::to_string(ran) + " step(s) ran, " + std::to_string(skipped) +
-                " skipped, in " + format_duration(Clock::now() - run_started) + failed_note);
+  console_.info("ssdbuild: " + std::to_string(ran) + " step(s) ran, " +
+                (restored > 0 ? std::to_string(restored) + " restored from cache, " : "") +
+                std::to_string(skipped) + " skipped, in " +
+                format_duration(Clock::now() - run_started) + failed_note);
   return kExitOk;
 }
 

@@ -12,6 +12,7 @@
 #include "ssdbuild/util/duration.hpp"
 #include "ssdbuild/util/error.hpp"
 #include "ssdbuild/util/sha256.hpp"
+#include "ssdbuild/util/strings.hpp"
 
 namespace ssdbuild {
 
@@ -20,16 +21,6 @@ namespace fs = std::filesystem;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string megabytes(double bytes) {
-  char text[32];
-  if (bytes < 1024.0 * 1024.0) {
-    std::snprintf(text, sizeof text, "%.1f KiB", bytes / 1024.0);  // not "0.0 MiB"
-  } else {
-    std::snprintf(text, sizeof text, "%.1f MiB", bytes / (1024.0 * 1024.0));
-  }
-  return text;
-}
 
 // One transfer's state, shared with libcurl's callbacks.
 struct Transfer {
@@ -100,7 +91,7 @@ int on_progress(void* user, curl_off_t total, curl_off_t now, curl_off_t, curl_o
     // No size from the server (a chunked reply): bytes and rate on the clock alone.
     if (now == 0 || clock - transfer->last_report < progress_interval()) return 0;
     transfer->last_report = clock;
-    context.say("fetch: " + megabytes(done) + " so far, " + megabytes(rate) +
+    context.say("fetch: " + format_bytes(done) + " so far, " + format_bytes(rate) +
                 "/s (the server gives no size)");
     return 0;
   }
@@ -114,8 +105,8 @@ int on_progress(void* user, curl_off_t total, curl_off_t now, curl_off_t, curl_o
   transfer->last_report = clock;
   std::string eta =
       rate > 0 ? format_duration(std::chrono::duration<double>((all - done) / rate)) : "?";
-  context.say("fetch: " + megabytes(done) + " / " + megabytes(all) + " (" +
-              std::to_string(percent) + "%), " + megabytes(rate) + "/s, ETA " + eta);
+  context.say("fetch: " + format_bytes(done) + " / " + format_bytes(all) + " (" +
+              std::to_string(percent) + "%), " + format_bytes(rate) + "/s, ETA " + eta);
   return 0;
 }
 
@@ -136,7 +127,7 @@ DownloadAttempt download_once(const std::string& url, const fs::path& part,
       hash.update(std::string_view(buffer, got));
     }
     if (kept) std::fclose(kept);
-    context.say("fetch: resuming " + url + " at " + megabytes(static_cast<double>(offset)));
+    context.say("fetch: resuming " + url + " at " + format_bytes(static_cast<double>(offset)));
   } else {
     context.say("fetch: " + url);
   }

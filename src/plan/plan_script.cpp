@@ -23,15 +23,47 @@ std::string step_script_file(const PlannedStep& step, const std::string& recipe_
          "THIS_FILE` runs it again by hand.\nset -euo pipefail\n" + step_commands(step);
 }
 
+namespace {
+
+// Restores come first, as in a run (see exec/stage_cache_runner.hpp), with plain tools.
+std::string restore_commands(const Plan& plan, const std::filesystem::path& state_folder) {
+  std::string text;
+  CacheStore store = CacheStore::in_state_folder(state_folder);
+  for (const auto& cache : plan.caches) {
+    if (!cache.restore) continue;
+    if (text.empty()) {
+      text +=
+          "\n# ===== stage cache: restored before any step runs, so that the steps before "
+          "these stages find their work done =====\n";
+    }
+    std::string archive = shell_quote(store.archive_path(cache.key).string());
+    text += "# stage " + cache.stage->name + ": " +
+            format_bytes(static_cast<double>(cache.available->archive_bytes)) + ", " +
+            std::to_string(cache.available->entries) + " entries, packed " +
+            cache.available->created_at + "\n";
+    text += "echo " +
+            shell_quote(cache.available->sha256 + "  " + store.archive_path(cache.key).string()) +
+            " | sha256sum --check --quiet\n";
+    text += "zstd -dc -- " + archive + " | tar -x -p -f - -C /\n";
+  }
+  return text;
+}
+
+}  // namespace
+
 std::string render_plan_script(const Plan& plan, const Recipe& recipe,
                                const std::filesystem::path& state_folder, bool include_skipped) {
   std::string text = "#!/usr/bin/env bash\n";
   text += "# ssdbuild plan for recipe " + recipe.name + " (" + recipe.file + ")\n";
   text += "# state folder: " + state_folder.string() + "\n";
   text += "# " + std::to_string(plan.count(Decision::run)) + " step(s) to run, " +
+          (plan.count(Decision::restore) > 0 ? std::to_string(plan.count(Decision::restore)) +
+                                                   " to restore from the stage cache, "
+                                             : "") +
           std::to_string(plan.count(Decision::skip)) + " to skip" +
           (include_skipped ? " (included here: --all)" : "") + "\n";
   text += "set -euo pipefail\n";
+  text += restore_commands(plan, state_folder);
   const StageDefinition* current_stage = nullptr;
   for (const auto& step : plan.steps) {
     if (step.stage != current_stage) {

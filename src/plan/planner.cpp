@@ -169,6 +169,139 @@ size_t find_selector(const std::vector<PlannedStep>& steps, const std::string& s
               kExitUsage);
 }
 
+// The stage's cache: its paths resolved (relative ones under the work folder) and its key.
+PlannedStageCache plan_stage_cache(const Recipe& recipe, VariableScope& variables,
+                                   const StageDefinition& stage, const std::string& fingerprint,
+                                   const std::filesystem::path& workdir) {
+  std::string owner = "stage `" + stage.name + "`, `cache`";
+  StepResolver resolver(recipe, variables, owner);
+  PlannedStageCache cache;
+  cache.stage = &stage;
+  cache.key_inputs.stage = stage.name;
+  cache.key_inputs.fingerprint = fingerprint;
+  const YAML::Node paths = stage.cache->node["paths"];
+  for (size_t i = 0; i < stage.cache->paths.size(); ++i) {
+    std::filesystem::path path =
+        resolver.text(stage.cache->paths[i], paths.IsSequence() ? paths[i] : paths);
+    cache.key_inputs.paths.push_back((workdir / path).lexically_normal().string());
+  }
+  for (const auto& name : cache_key_fact_names()) {
+    cache.key_inputs.facts.emplace_back(name, variables.value("facts." + name));
+  }
+  variables.take_reads();  // the key's facts are not a step's reads
+  cache.key = stage_cache_key(cache.key_inputs);
+  return cache;
+}
+
+// A stage comes back from its cache instead of running when its archive is there, some of
+// its steps would run, it is selected whole, and nothing in it is forced.
+bool restore_instead(std::vector<PlannedStep>& steps, size_t begin, size_t end,
+                     PlannedStageCache& cache, bool forced) {
+  if (!cache.available || forced) return false;
+  bool any_runs = false;
+  for (size_t i = begin; i < end; ++i) {
+    const PlannedStep& step = steps[i];
+    if (step.enabled && !step.selected) return false;
+    any_runs =
+        any_runs || (step.enabled && step.decision == Decision::run && step.action->restorable());
+  }
+  if (!any_runs) return false;
+  std::string size = format_bytes(static_cast<double>(cache.available->archive_bytes));
+  for (size_t i = begin; i < end; ++i) {
+    PlannedStep& step = steps[i];
+    if (!step.enabled || step.decision != Decision::run || !step.action->restorable()) continue;
+    step.decision = Decision::restore;
+    step.run_reason = step.reason;
+    step.reason = "restore: from the stage cache (" + size + ")";
+    spdlog::debug("{}: {} instead of {}", step.id, step.reason, step.run_reason);
+  }
+  cache.restore = true;
+  return true;
+}
+
+// The first step that forces the stages `stage` needs to re-run everything after them.
+std::string inherited_cascade(const StageDefinition& stage,
+                              const std::map<std::string, std::string>& stage_cascade) {
+  for (const auto& need : stage.needs) {
+    auto found = stage_cascade.find(need);
+    if (found != stage_cascade.end() && !found->second.empty()) return found->second;
+  }
+  return "";
+}
+
+struct Selection {
+  const PlanOptions& options;
+  size_t first, last;  // --from and --to, as indexes into the plan
+
+  std::string skip_reason(const PlannedStep& step, size_t index) const {
+    bool in_only = options.only.empty() || std::find(options.only.begin(), options.only.end(),
+                                                     step.stage->name) != options.only.end();
+    if (!in_only) return "skip: not in --only";
+    if (index < first) return "skip: before --from";
+    if (index >= last) return "skip: after --to";
+    return "";
+  }
+
+  bool forces(const PlannedStep& step) const {
+    return std::any_of(options.force.begin(), options.force.end(),
+                       [&](const auto& selector) { return selector_matches(selector, step); });
+  }
+};
+
+// Decides the steps [begin, end) of one stage; returns the step that makes the stages after
+// it run (a step that runs for a reason that may change its output), or "".
+std::string decide_stage(Plan& plan, size_t begin, size_t end, const StateStore& state,
+                         const std::string& boot_id, const Selection& selection,
+                         const std::string& inherited) {
+  std::string cascade = inherited;
+  bool forced_any = false;
+  for (size_t i = begin; i < end; ++i) {
+    PlannedStep& step = plan.steps[i];
+    std::string skip = selection.skip_reason(step, i);
+    step.selected = skip.empty();
+    if (!step.enabled) continue;
+    if (!step.selected) {
+      step.decision = Decision::skip;
+      step.reason = skip;
+      spdlog::debug("{}: {}", step.id, step.reason);
+      continue;
+    }
+    bool forced = selection.forces(step);
+    forced_any = forced_any || forced;
+    Verdict verdict =
+        decide(step, state.find(step.id), boot_id, cascade, forced, selection.options.run_checks);
+    step.decision = verdict.decision;
+    step.reason = verdict.reason;
+    if (verdict.decision == Decision::run && verdict.cascades && cascade.empty()) {
+      cascade = step.id;
+    }
+    spdlog::debug("{}: {}", step.id, step.reason);
+  }
+  for (auto& cache : plan.caches) {
+    // A restored stage is what its steps would make again: nothing after it needs to run
+    // for its sake.
+    if (cache.stage == plan.steps[begin].stage &&
+        restore_instead(plan.steps, begin, end, cache, forced_any)) {
+      return inherited;
+    }
+  }
+  return cascade;
+}
+
+void decide_all(Plan& plan, const StateStore& state, const std::string& boot_id,
+                const PlanOptions& options, size_t first, size_t last) {
+  Selection selection{options, first, last};
+  std::map<std::string, std::string> stage_cascade;  // stage -> first step that forces
+  for (size_t begin = 0; begin < plan.steps.size();) {
+    const StageDefinition* stage = plan.steps[begin].stage;
+    size_t end = begin;
+    while (end < plan.steps.size() && plan.steps[end].stage == stage) ++end;
+    stage_cascade[stage->name] = decide_stage(plan, begin, end, state, boot_id, selection,
+                                              inherited_cascade(*stage, stage_cascade));
+    begin = end;
+  }
+}
+
 }  // namespace
 
 bool check_holds(const PlannedStep& step, const SignalWatcher* signals, LineSink* output) {
@@ -201,6 +334,13 @@ std::vector<EnvChange> plan_env_changes(const Plan& plan) {
     for (const auto& change : step.action->env_changes()) changes.push_back(change);
   }
   return changes;
+}
+
+const PlannedStageCache* Plan::cache_of(const StageDefinition* stage) const {
+  for (const auto& cache : caches) {
+    if (cache.stage == stage) return &cache;
+  }
+  return nullptr;
 }
 
 size_t Plan::count(Decision decision) const {
@@ -297,6 +437,12 @@ Plan make_plan(const Recipe& recipe, VariableScope& variables, const StateStore&
       plan.steps.push_back(std::move(step));
     }
     stage_fingerprint[stage->name] = previous;
+    if (stage->cache && stage_enabled) {
+      plan.caches.push_back(plan_stage_cache(recipe, variables, *stage, previous, workdir));
+      if (options.cache_store) {
+        plan.caches.back().available = options.cache_store->find(plan.caches.back().key);
+      }
+    }
   }
 
   // Selection by --only, --from and --to.
@@ -323,43 +469,7 @@ Plan make_plan(const Recipe& recipe, VariableScope& variables, const StateStore&
     }
   }
 
-  // Decisions, in order; a step that runs for a reason that may change its output makes
-  // every step that depends on it run too.
-  std::map<std::string, std::string> stage_cascade;  // stage -> first step that forces
-  for (size_t i = 0; i < plan.steps.size(); ++i) {
-    PlannedStep& step = plan.steps[i];
-    std::string& cascade = stage_cascade[step.stage->name];
-    if (cascade.empty()) {
-      for (const auto& need : step.stage->needs) {
-        if (!stage_cascade[need].empty()) {
-          cascade = stage_cascade[need];
-          break;
-        }
-      }
-    }
-    bool in_only = options.only.empty() || std::find(options.only.begin(), options.only.end(),
-                                                     step.stage->name) != options.only.end();
-    step.selected = in_only && i >= first && i < last;
-    if (!step.enabled) continue;
-    if (!step.selected) {
-      step.decision = Decision::skip;
-      step.reason = !in_only ? "skip: not in --only"
-                             : (i < first ? "skip: before --from" : "skip: after --to");
-      spdlog::debug("{}: {}", step.id, step.reason);
-      continue;
-    }
-    bool forced =
-        std::any_of(options.force.begin(), options.force.end(),
-                    [&](const auto& selector) { return selector_matches(selector, step); });
-    Verdict verdict =
-        decide(step, state.find(step.id), boot_id, cascade, forced, options.run_checks);
-    step.decision = verdict.decision;
-    step.reason = verdict.reason;
-    if (verdict.decision == Decision::run && verdict.cascades && cascade.empty()) {
-      cascade = step.id;
-    }
-    spdlog::debug("{}: {}", step.id, step.reason);
-  }
+  decide_all(plan, state, boot_id, options, first, last);
   return plan;
 }
 

@@ -21,7 +21,8 @@ namespace ssdbuild {
 namespace {
 
 const std::vector<std::string> kRecipeKeys = {"name", "description", "ccache", "vars", "stages"};
-const std::vector<std::string> kStageKeys = {"name", "description", "when", "needs", "steps"};
+const std::vector<std::string> kStageKeys = {"name",  "description", "when",
+                                             "needs", "steps",       "cache"};
 const std::vector<std::string> kStepFields = {"name",    "description", "when",    "cwd",
                                               "env",     "timeout",     "retries", "optional",
                                               "creates", "check",       "scope",   "ccache"};
@@ -213,10 +214,28 @@ class RecipeValidator {
         // itself by default would only add a confusing second error.
         stage.needs.push_back(previous->name);
       }
+      if (node["cache"]) stage.cache = read_cache(node["cache"]);
       read_steps(node, stage);
       recipe.stages.push_back(std::move(stage));
       previous = &recipe.stages.back();
     }
+  }
+
+  StageCacheDefinition read_cache(const YAML::Node& node) {
+    StageCacheDefinition cache;
+    cache.node = node;
+    if (!check_keys(node, "`cache`", {"paths"})) return cache;
+    const YAML::Node paths = node["paths"];
+    if (!paths) {
+      error(node, "`cache` needs `paths`: the files and folders the stage makes");
+    } else if (paths.IsScalar()) {
+      cache.paths.push_back(paths.Scalar());
+    } else if (paths.IsSequence() && paths.size() > 0) {
+      for (const auto& path : paths) cache.paths.push_back(scalar(path, "`cache.paths`"));
+    } else {
+      error(paths, "`cache.paths` must be a path or a non-empty list of paths");
+    }
+    return cache;
   }
 
   void read_steps(const YAML::Node& stage_node, StageDefinition& stage) {
@@ -448,6 +467,13 @@ class RecipeValidator {
     for (const auto& stage : recipe.stages) {
       if (!stage.when.empty())
         check_when(stage.when, stage.when_node, "stage `" + stage.name + "`");
+      if (stage.cache) {
+        const YAML::Node paths = stage.cache->node["paths"];
+        for (size_t i = 0; i < stage.cache->paths.size(); ++i) {
+          check_text(stage.cache->paths[i], paths.IsSequence() ? paths[i] : paths,
+                     "stage `" + stage.name + "`, `cache`");
+        }
+      }
       for (const auto& step : stage.steps) {
         std::string context = "step `" + step_id(stage, step) + "`";
         if (!step.when.empty()) check_when(step.when, step.when_node, context);

@@ -122,4 +122,12 @@ std::string find_on_path(const std::string& program) {
   return "";
 }
 
+bool is_within(const std::filesystem::path& path, const std::filesystem::path& folder) {
+  auto [folder_end, path_end] =
+      std::mismatch(folder.begin(), folder.end(), path.begin(), path.end());
+  // "/a/b/" ends in an empty component: "/a/b/c" is within it too.
+  return folder_end == folder.end() ||
+         (std::next(folder_end) == folder.end() && folder_end->empty());
+}
+
 }  // namespace ssdbuild

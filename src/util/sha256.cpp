@@ -7,6 +7,12 @@
 
 #include <openssl/sha.h>
 
+#include <cerrno>
+#include <fstream>
+#include <vector>
+
+#include "ssdbuild/util/error.hpp"
+
 namespace ssdbuild {
 
 struct Sha256::Context {
@@ -49,6 +55,17 @@ std::string Sha256::hex_digest() {
 std::string sha256_hex(std::string_view data) {
   Sha256 hash;
   hash.update(data);
+  return hash.hex_digest();
+}
+
+std::string file_sha256(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(errno_message("cannot read " + path.string(), errno));
+  Sha256 hash;
+  std::vector<char> buffer(1 << 20);
+  while (in.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) || in.gcount() > 0) {
+    hash.update(std::string_view(buffer.data(), static_cast<size_t>(in.gcount())));
+  }
   return hash.hex_digest();
 }
 

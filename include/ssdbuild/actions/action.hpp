@@ -78,6 +78,10 @@ class Action {
   /// Comment lines for `plan` about what the action finds now, without changing anything
   /// (a patch op "already applied", a copy "kept: exists").
   virtual std::vector<std::string> plan_notes() const { return {}; }
+  /// Whether a stage's cache archive can stand in for this step: its effect is files. An
+  /// action that changes the machine (packages, alternatives, the loader's cache) says no,
+  /// and runs again after its stage is restored.
+  virtual bool restorable() const { return true; }
 };
 
 /// One kind of action, known by its YAML key.

@@ -51,7 +51,4 @@ class ExtractActionType : public ActionType {
 size_t extract_archive(const std::filesystem::path& archive, const std::filesystem::path& into,
                        int strip);
 
-/// The SHA-256 of a file, streamed.
-std::string file_sha256(const std::filesystem::path& path);
-
 }  // namespace ssdbuild

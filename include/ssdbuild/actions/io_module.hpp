@@ -9,6 +9,7 @@
 
 #include "ssdbuild/actions/action.hpp"
 #include "ssdbuild/actions/git_action.hpp"
+#include "ssdbuild/cache/stage_archive.hpp"
 
 namespace ssdbuild {
 
@@ -31,6 +32,11 @@ struct IoModule {
   /// See extract_archive() in extract_action.hpp.
   size_t (*extract_archive)(const std::filesystem::path& archive, const std::filesystem::path& into,
                             int strip);
+  /// See stage_archive.hpp: the stage cache's archives.
+  PackedArchive (*pack_stage_archive)(const std::vector<std::filesystem::path>& paths,
+                                      const std::filesystem::path& archive, int threads);
+  std::uint64_t (*restore_stage_archive)(const std::filesystem::path& archive,
+                                         const std::vector<std::filesystem::path>& roots);
 };
 
 /// The module's file name, and the C symbol that returns its IoModule.

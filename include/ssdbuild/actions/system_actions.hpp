@@ -15,6 +15,7 @@ std::vector<std::string> as_root(std::vector<std::string> argv);
 
 class AlternativesAction : public Action {
  public:
+  bool restorable() const override { return false; }
   struct Settings {
     std::string name, link, path;
     int priority = 0;
@@ -47,6 +48,7 @@ class AlternativesActionType : public ActionType {
 
 class LdconfigAction : public Action {
  public:
+  bool restorable() const override { return false; }
   LdconfigAction(std::vector<std::string> paths, std::filesystem::path file)
       : paths_(std::move(paths)), file_(std::move(file)) {}
   std::string fingerprint_text() const override;

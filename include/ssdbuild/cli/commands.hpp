@@ -36,6 +36,12 @@ struct CcacheEnvArguments {
   std::string step;              // stage/step, which names its stats log
 };
 
+struct CacheArguments {
+  SessionArguments session;
+  std::string action;  // list, prune or clear
+  size_t keep = 1;     // prune: archives kept per recipe and stage, newest first
+};
+
 int run_command(const RunArguments& arguments, Console& console);
 int status_command(const SessionArguments& arguments, bool json, Console& console);
 int log_command(const SessionArguments& arguments, const std::string& step, int attempt);
@@ -49,6 +55,7 @@ int facts_command(bool json);
 int validate_command(const std::string& recipe);
 int report_command(const ReportArguments& arguments);
 int record_bench_command(const RecordBenchArguments& arguments);
+int cache_command(const CacheArguments& arguments, Console& console);
 int ccache_env_command(const CcacheEnvArguments& arguments);
 int ccache_stats_command(const std::string& stats_log);
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ssdbuild/actions/action.hpp"
+#include "ssdbuild/cache/stage_cache.hpp"
 #include "ssdbuild/exec/compiler_cache.hpp"
 #include "ssdbuild/recipe/recipe.hpp"
 #include "ssdbuild/recipe/variables.hpp"
@@ -18,7 +19,8 @@ namespace ssdbuild {
 
 class SignalWatcher;
 
-enum class Decision { run, skip };
+/// restore: the step's stage comes back from the stage cache (PlannedStageCache) instead.
+enum class Decision { run, skip, restore };
 
 /// A step resolved for one run, with the decision about it.
 struct PlannedStep {
@@ -42,20 +44,24 @@ struct PlannedStep {
   std::string definition_hash;  // the step's own resolved definition
   std::string fingerprint;      // definition_hash + what it depends on
   Decision decision = Decision::skip;
-  std::string reason;  // "skip: done 2h ago", "run: definition changed", ...
+  std::string reason;      // "skip: done 2h ago", "run: definition changed", ...
+  std::string run_reason;  // for a restore: why it would run, if the restore fails
 };
 
 struct PlanOptions {
   std::vector<std::string> only;  // stage names
   std::string from;               // stage or stage/step
   std::string to;
-  std::vector<std::string> force;  // stage or stage/step
-  bool run_checks = true;          // `check` commands run when all else says skip
+  std::vector<std::string> force;           // stage or stage/step
+  bool run_checks = true;                   // `check` commands run when all else says skip
+  const CacheStore* cache_store = nullptr;  // null: no stage is restored
 };
 
 struct Plan {
-  std::vector<PlannedStep> steps;  // in execution order
+  std::vector<PlannedStep> steps;         // in execution order
+  std::vector<PlannedStageCache> caches;  // the enabled stages with `cache`, in order
   size_t count(Decision decision) const;
+  const PlannedStageCache* cache_of(const StageDefinition* stage) const;
 };
 
 /// Plans `recipe` against the checkpoints in `state`. Throws RecipeError for resolution

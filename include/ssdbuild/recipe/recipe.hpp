@@ -40,6 +40,13 @@ struct StepDefinition {
   YAML::Node node;             // the whole step, for error locations of its fields
 };
 
+/// `cache: {paths: [...]}` on a stage: what the stage makes, packed into one archive in
+/// the state folder after it succeeds and restored instead of rebuilding after a VM reset.
+struct StageCacheDefinition {
+  std::vector<std::string> paths;  // absolute after interpolation, or under workdir; globs
+  YAML::Node node;                 // the `cache` map, for error locations
+};
+
 struct StageDefinition {
   std::string name;
   SourceLocation location;
@@ -47,6 +54,7 @@ struct StageDefinition {
   YAML::Node when_node;
   std::vector<std::string> needs;
   std::vector<StepDefinition> steps;
+  std::optional<StageCacheDefinition> cache;
 };
 
 struct Recipe {

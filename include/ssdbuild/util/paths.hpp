@@ -14,6 +14,10 @@ bool path_or_glob_exists(const std::string& pattern);
 /// when it exists.
 std::vector<std::string> expand_file_glob(const std::string& pattern);
 
+/// Whether `path` is `folder` or inside it, comparing whole components of the two as
+/// written (lexically normal absolute paths; no file system access).
+bool is_within(const std::filesystem::path& path, const std::filesystem::path& folder);
+
 /// The folders of $PATH in order (/usr/local/bin:/usr/bin:/bin when PATH is unset).
 std::vector<std::filesystem::path> search_path_folders();
 

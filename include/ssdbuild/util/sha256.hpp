@@ -1,5 +1,6 @@
 #pragma once
 // SHA-256 through OpenSSL's libcrypto, for fingerprints and download checksums.
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -27,5 +28,8 @@ class Sha256 {
 };
 
 std::string sha256_hex(std::string_view data);
+
+/// The SHA-256 of a file, streamed; throws Error naming the file when it cannot be read.
+std::string file_sha256(const std::filesystem::path& path);
 
 }  // namespace ssdbuild

@@ -8,6 +8,10 @@ namespace ssdbuild {
 std::string_view trim(std::string_view text);
 std::vector<std::string> split_lines(std::string_view text);
 bool starts_with(std::string_view text, std::string_view prefix);
+bool ends_with(std::string_view text, std::string_view suffix);
+
+/// A size for people: "512.0 KiB" below a MiB (never "0.0 MiB"), else "12.3 MiB".
+std::string format_bytes(double bytes);
 
 /// Quotes `text` for bash so that it is one word with exactly this value.
 std::string shell_quote(std::string_view text);

@@ -1,0 +1,54 @@
+#include "ssdbuild/cache/cache_manifest.hpp"
+
+#include "ssdbuild/util/error.hpp"
+
+namespace ssdbuild {
+
+nlohmann::json CacheManifest::to_json() const {
+  nlohmann::json facts_json = nlohmann::json::object();
+  for (const auto& [name, value] : facts) facts_json[name] = value;
+  return {{"format", kFormatVersion},
+          {"key", key},
+          {"recipe", recipe},
+          {"stage", stage},
+          {"fingerprint", fingerprint},
+          {"facts", facts_json},
+          {"paths", paths},
+          {"archive_bytes", archive_bytes},
+          {"content_bytes", content_bytes},
+          {"entries", entries},
+          {"sha256", sha256},
+          {"created_at", created_at},
+          {"pack_seconds", pack_seconds}};
+}
+
+CacheManifest CacheManifest::from_json(const nlohmann::json& json, const std::string& where) {
+  if (!json.is_object() || json.value("format", 0) != kFormatVersion) {
+    throw Error(where + ": not a stage cache manifest of format " + std::to_string(kFormatVersion) +
+                " (`ssdbuild cache prune` removes it)");
+  }
+  try {
+    CacheManifest manifest;
+    manifest.key = json.at("key").get<std::string>();
+    manifest.recipe = json.value("recipe", "");
+    manifest.stage = json.at("stage").get<std::string>();
+    manifest.fingerprint = json.value("fingerprint", "");
+    nlohmann::json facts = json.value("facts", nlohmann::json::object());
+    for (const auto& [name, value] : facts.items()) {
+      manifest.facts.emplace_back(name, value.get<std::string>());
+    }
+    manifest.paths = json.value("paths", std::vector<std::string>{});
+    manifest.archive_bytes = json.at("archive_bytes").get<std::uint64_t>();
+    manifest.content_bytes = json.value("content_bytes", std::uint64_t{0});
+    manifest.entries = json.value("entries", std::uint64_t{0});
+    manifest.sha256 = json.at("sha256").get<std::string>();
+    manifest.created_at = json.value("created_at", "");
+    manifest.pack_seconds = json.value("pack_seconds", 0.0);
+    return manifest;
+  } catch (const nlohmann::json::exception& problem) {
+    throw Error(where + ": a stage cache manifest with a bad field: " + problem.what() +
+                " (`ssdbuild cache prune` removes it)");
+  }
+}
+
+}  // namespace ssdbuild

@@ -1,0 +1,133 @@
+#include "ssdbuild/exec/stage_cache_runner.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "ssdbuild/util/duration.hpp"
+#include "ssdbuild/util/paths.hpp"
+#include "ssdbuild/util/time_format.hpp"
+
+namespace ssdbuild {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A `creates` of the step, under the stage's cache paths, that the restore did not bring
+// back. One outside them is not the archive's to bring (a source tree the recipe chose not to
+// cache): when it is missing, a later run that needs the step again reruns it.
+std::string missing_create(const PlannedStep& step, const std::vector<fs::path>& roots) {
+  for (const auto& pattern : step.creates) {
+    fs::path path = fs::path(pattern).lexically_normal();
+    bool cached = std::any_of(roots.begin(), roots.end(),
+                              [&](const fs::path& root) { return is_within(path, root); });
+    if (cached && !path_or_glob_exists(pattern)) return pattern;
+  }
+  return "";
+}
+
+bool is_last_of_stage(const Plan& plan, size_t index) {
+  return index + 1 == plan.steps.size() || plan.steps[index + 1].stage != plan.steps[index].stage;
+}
+
+}  // namespace
+
+void StageCacheRunner::restore_all(const Plan& plan) {
+  for (const auto& cache : plan.caches) {
+    if (!cache.restore || signals_.received() != 0) continue;
+    console_.info("cache: restoring stage " + cache.stage->name + " from " +
+                  store_.archive_path(cache.key).string());
+    CacheOperation restore = restore_stage_cache(cache, store_);
+    events_.append({{"event", "cache_restore"},
+                    {"stage", cache.stage->name},
+                    {"key", cache.key},
+                    {"ok", restore.ok},
+                    {"message", restore.message},
+                    {"duration_s", restore.took.count()}});
+    if (!restore.ok) {
+      console_.warning("cache: stage " + cache.stage->name +
+                       " cannot be restored: " + restore.message + "; it is built again");
+      continue;
+    }
+    console_.info("cache: stage " + cache.stage->name + " restored (" + restore.message + ")");
+    restored_.emplace(cache.stage, restore);
+    roots_[cache.stage] = restore_roots(cache.key_inputs.paths);
+  }
+}
+
+bool StageCacheRunner::take_restored(const PlannedStep& step) {
+  auto found = restored_.find(step.stage);
+  if (found == restored_.end()) return false;
+  std::string missing = missing_create(step, roots_[step.stage]);
+  bool check_ok = missing.empty() && (step.check.empty() || check_holds(step, &signals_));
+  if (!check_ok) {
+    console_.warning("cache: " + step.id + " restored, but " +
+                     (missing.empty() ? "its check fails" : missing + " is missing") +
+                     "; the rest of stage " + step.stage->name + " runs");
+    restored_.erase(found);
+    return false;
+  }
+  const CacheOperation& restore = found->second;
+  std::string reason = "restored from cache (" + restore.message + ")";
+  StepRecord& record = state_.record(step.id);
+  auto now = std::chrono::system_clock::now();
+  record.status = StepStatus::done;
+  record.fingerprint = step.fingerprint;
+  record.details["definition"] = step.definition_hash;
+  record.details["restored"] = reason;
+  record.boot_id = boot_id_;
+  record.scope = step.scope == Scope::persistent ? "persistent" : "system";
+  record.started_at = format_utc(now);
+  record.ended_at = format_utc(now);
+  record.duration_s = 0;
+  record.exit_code.reset();
+  record.failure.clear();
+  record.runner_pid = ::getpid();
+  state_.save();
+  events_.append({{"event", "step_restore"}, {"step", step.id}, {"reason", reason}});
+  console_.step_skipped(step.id, reason);
+  return true;
+}
+
+bool StageCacheRunner::stage_done(const Plan& plan, const StageDefinition* stage) const {
+  for (const auto& step : plan.steps) {
+    if (step.stage != stage || !step.enabled) continue;
+    const StepRecord* record = state_.find(step.id);
+    if (record == nullptr || record->status != StepStatus::done ||
+        record->fingerprint != step.fingerprint) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void StageCacheRunner::after_step(const Plan& plan, size_t index, bool ran) {
+  const PlannedStep& step = plan.steps[index];
+  if (ran) ran_.insert(step.stage);
+  if (!is_last_of_stage(plan, index) || !ran_.count(step.stage)) return;
+  const PlannedStageCache* cache = plan.cache_of(step.stage);
+  if (cache == nullptr || !stage_done(plan, step.stage) || signals_.received() != 0) return;
+  if (store_.find(cache->key)) return;  // another run, or another machine, made it already
+  console_.info("cache: packing stage " + step.stage->name + " into " + store_.folder().string());
+  int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  CacheOperation pack = pack_stage_cache(*cache, store_, recipe_name_, threads);
+  events_.append({{"event", "cache_pack"},
+                  {"stage", step.stage->name},
+                  {"key", cache->key},
+                  {"ok", pack.ok},
+                  {"message", pack.message},
+                  {"bytes", pack.bytes},
+                  {"duration_s", pack.took.count()}});
+  if (pack.ok) {
+    console_.info("cache: stage " + step.stage->name + " saved: " + pack.message);
+  } else {
+    console_.warning("cache: stage " + step.stage->name + " could not be saved: " + pack.message +
+                     " (the build is fine; after a VM reset this stage runs again)");
+  }
+}
+
+}  // namespace ssdbuild

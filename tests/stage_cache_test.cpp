@@ -1,0 +1,244 @@
+// The stage cache end to end on tests/fixtures/legacy-app, whose libdep and app stages have
+// `cache`: a cold run packs them into the state folder; after a simulated VM reset they come
+// back from their archives with no build command run, `make -q` has nothing to do, and a
+// truncated or corrupt archive costs a rebuild with a warning, never the run.
+#include "legacy_app_fixture.hpp"
+#include "ssdbuild/cache/cache_key.hpp"
+
+namespace ssdbuild::testing {
+namespace {
+
+class StageCache : public LegacyAppFixture {
+ protected:
+  void SetUp() override {
+    LegacyAppFixture::SetUp();
+    // make and the compilers, each logging its call to build-commands.log, first on PATH.
+    // (As root, the recipe's g++ is an alternatives link to `cxx`: that is the wrapper too.)
+    fs::create_directories(wrappers_.path());
+    for (const char* tool : {"make", "cc", "gcc", "g++", "c++"}) {
+      fs::path wrapper = wrappers_ / tool;
+      write_text(wrapper, "#!/bin/sh\necho \"" + std::string(tool) + " $*\" >> " +
+                              shell_quote(log_.string()) + "\nexec /usr/bin/" + tool + " \"$@\"\n");
+      fs::permissions(wrapper,
+                      fs::perms::owner_all | fs::perms::group_read | fs::perms::others_read);
+    }
+  }
+
+  CommandResult run_counted(const std::string& command, const std::string& boot,
+                            const std::vector<std::string>& more = {}) {
+    std::vector<std::string> arguments = {"--set", "cxx=" + (wrappers_ / "g++").string()};
+    arguments.insert(arguments.end(), more.begin(), more.end());
+    const char* path = std::getenv("PATH");
+    return run_recipe(command, dir_, boot, arguments,
+                      {{"PATH", wrappers_.path().string() + ":" + (path ? path : "")}});
+  }
+
+  // The build commands run since the last call; not the compiler version probes of facts
+  // (the cache key's gxx.version).
+  std::vector<std::string> build_commands() {
+    std::vector<std::string> lines;
+    if (fs::exists(log_)) lines = split_lines(read_text(log_));
+    fs::remove(log_);
+    lines.erase(std::remove_if(lines.begin(), lines.end(),
+                               [](const std::string& line) {
+                                 return trim(line).empty() ||
+                                        line.find("-dumpfullversion") != std::string::npos;
+                               }),
+                lines.end());
+    return lines;
+  }
+
+  // `ssdbuild cache ACTION` on the recipe and state of dir_.
+  CommandResult cache(const std::string& action, const std::vector<std::string>& more = {}) {
+    std::vector<std::string> arguments = {"cache", action, kRecipe, "--state-dir", "state"};
+    auto defined = sets(dir_);
+    arguments.insert(arguments.end(), defined.begin(), defined.end());
+    arguments.insert(arguments.end(), more.begin(), more.end());
+    return run_ssdbuild(arguments, dir_.path());
+  }
+
+  std::vector<fs::path> archives() const {
+    std::vector<fs::path> found;
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator(dir_ / "state/cache", error)) {
+      if (ends_with(entry.path().string(), ".tar.zst")) found.push_back(entry.path());
+    }
+    std::sort(found.begin(), found.end());
+    return found;
+  }
+
+  // The archive of `stage`, by its manifest.
+  fs::path archive_of(const std::string& stage) const {
+    for (const auto& archive : archives()) {
+      std::string manifest = archive.string();
+      manifest.replace(manifest.size() - std::string(".tar.zst").size(), std::string::npos,
+                       ".json");
+      if (nlohmann::json::parse(read_text(manifest)).value("stage", "") == stage) return archive;
+    }
+    return {};
+  }
+
+  void wipe_vm() {
+    fs::remove_all(dir_ / "work");
+    fs::remove_all(dir_ / "prefix");
+  }
+
+  TempDir wrappers_;
+  fs::path log_ = wrappers_ / "build-commands.log";
+};
+
+TEST_F(StageCache, ResetRestoresEveryCachedStageAndRunsNoBuildCommand) {
+  auto cold = run_counted("run", "boot-1");
+  ASSERT_EQ(cold.exit_code, 0) << cold.output;
+  auto built = build_commands();
+  EXPECT_GE(built.size(), 3u);  // cc for libdep, make and g++ for the app
+  EXPECT_NE(cold.output.find("cache: stage libdep saved"), std::string::npos) << cold.output;
+  EXPECT_NE(cold.output.find("cache: stage app saved"), std::string::npos) << cold.output;
+  ASSERT_EQ(archives().size(), 2u);
+  // Never a temporary file left beside them.
+  for (const auto& entry : fs::directory_iterator(dir_ / "state/cache")) {
+    EXPECT_EQ(entry.path().string().find(".tmp-"), std::string::npos) << entry.path();
+  }
+
+  wipe_vm();
+  auto status = run_counted("status", "boot-2");
+  EXPECT_NE(status.output.find("cache app: restore ("), std::string::npos) << status.output;
+  EXPECT_NE(status.output.find("restore: from the stage cache"), std::string::npos)
+      << status.output;
+  size_t before = event_count(dir_ / "state");
+  auto reset = run_counted("run", "boot-2");
+  ASSERT_EQ(reset.exit_code, 0) << reset.output;
+  EXPECT_EQ(build_commands(), std::vector<std::string>{}) << reset.output;
+  auto events = events_since(dir_ / "state", before);
+  EXPECT_EQ(steps_with_event(events, "step_restore").size(), 7u) << reset.output;
+  EXPECT_NE(reset.output.find("--- app/make  (restored from cache ("), std::string::npos)
+      << reset.output;
+  EXPECT_NE(reset.output.find("7 restored from cache"), std::string::npos) << reset.output;
+  // The program works, the restored tree is up to date for make, and the clone and the
+  // patches that ran after the restore found their work done.
+  EXPECT_EQ(read_text(dir_ / "work/output.txt"), kExpectedOutput);
+  auto program = run_shell("LD_LIBRARY_PATH=prefix/lib prefix/bin/legacy-app", dir_.path());
+  EXPECT_EQ(program.output, kExpectedOutput);
+  auto up_to_date = run_shell("make -q", dir_ / "work/legacy-app");
+  EXPECT_EQ(up_to_date.exit_code, 0) << up_to_date.output;
+  EXPECT_NE(reset.output.find("is at " + app_commit_ + " already"), std::string::npos)
+      << reset.output;
+  EXPECT_NE(reset.output.find("already applied"), std::string::npos) << reset.output;
+
+  // The next run on this boot has nothing to do, and packs nothing again.
+  auto again = run_counted("run", "boot-2");
+  EXPECT_NE(again.output.find("0 step(s) ran"), std::string::npos) << again.output;
+  EXPECT_EQ(again.output.find("cache: packing"), std::string::npos) << again.output;
+}
+
+TEST_F(StageCache, PlanScriptRestoresWithTarAndZstd) {
+  ASSERT_EQ(run_counted("run", "boot-1").exit_code, 0);
+  build_commands();
+  wipe_vm();
+  auto plan = run_counted("plan", "boot-2");
+  ASSERT_EQ(plan.exit_code, 0) << plan.output;
+  EXPECT_NE(plan.output.find("| sha256sum --check --quiet"), std::string::npos) << plan.output;
+  EXPECT_NE(plan.output.find("| tar -x -p -f - -C /"), std::string::npos) << plan.output;
+  write_text(dir_ / "plan.sh", plan.output);
+  const char* path = std::getenv("PATH");
+  auto script = run_shell("env -u LD_LIBRARY_PATH bash plan.sh", dir_.path(),
+                          {{"PATH", wrappers_.path().string() + ":" + (path ? path : "")}});
+  ASSERT_EQ(script.exit_code, 0) << script.output << plan.output;
+  EXPECT_EQ(build_commands(), std::vector<std::string>{}) << script.output;
+  EXPECT_EQ(read_text(dir_ / "work/output.txt"), kExpectedOutput);
+  EXPECT_EQ(run_shell("make -q", dir_ / "work/legacy-app").exit_code, 0);
+}
+
+TEST_F(StageCache, TruncatedArchiveIsDeletedAndTheStageRebuiltWithAWarning) {
+  ASSERT_EQ(run_counted("run", "boot-1").exit_code, 0);
+  build_commands();
+  fs::path archive = archive_of("app");
+  ASSERT_FALSE(archive.empty());
+  fs::resize_file(archive, fs::file_size(archive) / 2);
+  wipe_vm();
+  auto reset = run_counted("run", "boot-2");
+  ASSERT_EQ(reset.exit_code, 0) << reset.output;
+  EXPECT_NE(reset.output.find("warning: cache: stage app cannot be restored"), std::string::npos)
+      << reset.output;
+  EXPECT_NE(reset.output.find("truncated"), std::string::npos) << reset.output;
+  EXPECT_NE(reset.output.find("==> app/make"), std::string::npos) << reset.output;
+  EXPECT_FALSE(build_commands().empty());
+  EXPECT_EQ(read_text(dir_ / "work/output.txt"), kExpectedOutput);
+  // libdep still came back from its own archive; app's was made again, whole.
+  EXPECT_NE(reset.output.find("--- libdep/install  (restored from cache"), std::string::npos)
+      << reset.output;
+  EXPECT_NE(reset.output.find("cache: stage app saved"), std::string::npos) << reset.output;
+  EXPECT_EQ(archives().size(), 2u);
+}
+
+TEST_F(StageCache, ArchiveWithAWrongChecksumIsDeletedAndTheStageRebuiltWithAWarning) {
+  ASSERT_EQ(run_counted("run", "boot-1").exit_code, 0);
+  build_commands();
+  fs::path archive = archive_of("libdep");
+  ASSERT_FALSE(archive.empty());
+  std::string bytes = read_text(archive);
+  bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x5a);  // same size
+  write_text(archive, bytes);
+  wipe_vm();
+  auto reset = run_counted("run", "boot-2");
+  ASSERT_EQ(reset.exit_code, 0) << reset.output;
+  EXPECT_NE(reset.output.find("warning: cache: stage libdep cannot be restored"), std::string::npos)
+      << reset.output;
+  EXPECT_NE(reset.output.find("has SHA-256"), std::string::npos) << reset.output;
+  EXPECT_NE(reset.output.find("==> libdep/install"), std::string::npos) << reset.output;
+  EXPECT_EQ(read_text(dir_ / "work/output.txt"), kExpectedOutput) << reset.output;
+}
+
+TEST_F(StageCache, ListPruneAndClear) {
+  ASSERT_EQ(run_counted("run", "boot-1").exit_code, 0);
+  EXPECT_EQ(run_ssdbuild({"cache"}, dir_.path()).exit_code, 2);  // an action is required
+  auto listed = cache("list");
+  ASSERT_EQ(listed.exit_code, 0) << listed.output;
+  EXPECT_NE(listed.output.find("2 archive(s)"), std::string::npos) << listed.output;
+  EXPECT_NE(listed.output.find("(current)"), std::string::npos) << listed.output;
+  // Another URL for the same app: the clone's definition changed, so app's key did, and
+  // a second app archive is packed.
+  ASSERT_EQ(run_shell("cp -a app app-copy", material_.path()).exit_code, 0);
+  app_repo_ = (material_ / "app-copy").string();
+  wipe_vm();  // (the clone refuses a checkout of another URL)
+  auto changed = run_counted("run", "boot-2");
+  ASSERT_EQ(changed.exit_code, 0) << changed.output;
+  EXPECT_EQ(archives().size(), 3u) << changed.output;
+  auto pruned = cache("prune", {"--keep", "1"});
+  ASSERT_EQ(pruned.exit_code, 0) << pruned.output;
+  EXPECT_NE(pruned.output.find("removed app "), std::string::npos) << pruned.output;
+  EXPECT_EQ(archives().size(), 2u);
+  auto cleared = cache("clear");
+  ASSERT_EQ(cleared.exit_code, 0) << cleared.output;
+  EXPECT_TRUE(archives().empty());
+}
+
+TEST(StageCacheKey, ChangesWithEachFactAndWithTheFingerprint) {
+  CacheKeyInputs inputs;
+  inputs.stage = "build";
+  inputs.fingerprint = "f1";
+  inputs.paths = {"/work/caffe"};
+  for (const auto& name : cache_key_fact_names()) inputs.facts.emplace_back(name, "v");
+  std::string key = stage_cache_key(inputs);
+  EXPECT_EQ(key.size(), 64u);
+  EXPECT_EQ(stage_cache_key(inputs), key);
+  for (size_t i = 0; i < inputs.facts.size(); ++i) {
+    CacheKeyInputs changed = inputs;
+    changed.facts[i].second = "w";
+    EXPECT_NE(stage_cache_key(changed), key) << inputs.facts[i].first;
+  }
+  CacheKeyInputs other = inputs;
+  other.fingerprint = "f2";
+  EXPECT_NE(stage_cache_key(other), key);
+  other = inputs;
+  other.paths = {"/elsewhere/caffe"};
+  EXPECT_NE(stage_cache_key(other), key);
+  for (const char* fact :
+       {"os.id", "os.version_id", "glibc.version", "gxx.version", "nvcc.version"}) {
+    auto& names = cache_key_fact_names();
+    EXPECT_NE(std::find(names.begin(), names.end(), fact), names.end()) << fact;
+  }
+}
+
+}  // namespace
+}  // namespace ssdbuild::testing
