@@ -46,7 +46,7 @@ top=$(mktemp -d)
 trap 'rm -rf "$top"' EXIT
 
 now() { date +%s.%N; }
-median() { sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+median() { sort -g | awk '{v[NR]=$1} END {printf "%.3f\n", (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / b}'; }
 
 # --- 1. the fixture: cold run and resumed run -------------------------------------------
@@ -115,7 +115,7 @@ for ((round = 1; round <= rounds; round++)); do
   rm -rf "$tree.moved" && mv "$tree" "$tree.moved"
   (cd "$top/tree" && SSDBUILD_BOOT_ID=restore-$round "$ssdbuild" -q run recipe.yaml --state-dir "$state") >/dev/null
   restore_times+=("$(event_seconds cache_restore)")
-  diff -r "$tree" "$tree.moved" >/dev/null || { echo "reset.sh: the restored tree differs" >&2; exit 1; }
+  diff -r --no-dereference "$tree" "$tree.moved" >/dev/null || { echo "reset.sh: the restored tree differs" >&2; exit 1; }
   rm -rf "$tree" && mv "$tree.moved" "$tree"
 
   start=$(now)

@@ -169,6 +169,121 @@ size_t find_selector(const std::vector<PlannedStep>& steps, const std::string& s
               kExitUsage);
 }
 
+// What resolving the steps of a plan shares, step after step.
+struct StepResolution {
+  const Recipe& recipe;
+  VariableScope& variables;
+  const StateStore& state;
+  std::filesystem::path workdir;
+  std::vector<EnvChange> environment;  // changes made by the `env` steps so far
+};
+
+// A step whose `when` (or its stage's) is false.
+PlannedStep switched_off(PlannedStep step, VariableScope& variables, const std::string& previous) {
+  // A step that does not run gives its outputs as "": a later step can test for that (the
+  // benchmark's weights: none means random ones).
+  for (const auto& key : find_action_type(step.definition->action_key)->output_names())
+    variables.set_step_output(step.definition->name, key, "");
+  // It does nothing, so it leaves the chain as it is: adding a switched-off step to a recipe
+  // (a new ssdbuild's built-in one, say) does not re-run what comes after it. Switching it
+  // on does, through its own definition.
+  step.fingerprint = previous;
+  step.reason = "skip: `when` is false";
+  spdlog::debug("{}: {}", step.id, step.reason);
+  return step;
+}
+
+// The step's fields with variables replaced and paths made absolute.
+void resolve_fields(PlannedStep& step, StepResolver& resolver,
+                    const std::filesystem::path& workdir) {
+  const StepDefinition& definition = *step.definition;
+  std::filesystem::path cwd = resolver.text(definition.cwd, definition.node["cwd"]);
+  step.cwd = (cwd.empty() ? workdir : workdir / cwd).lexically_normal();
+  for (const auto& [name, value] : definition.env) {
+    step.env.emplace_back(name, resolver.text(value, definition.node["env"][name]));
+  }
+  for (size_t i = 0; i < definition.creates.size(); ++i) {
+    const YAML::Node& node = definition.node["creates"].IsSequence() ? definition.node["creates"][i]
+                                                                     : definition.node["creates"];
+    std::filesystem::path path = resolver.text(definition.creates[i], node);
+    step.creates.push_back((step.cwd / path).lexically_normal().string());
+  }
+  step.check = resolver.text(definition.check, definition.node["check"]);
+  step.scope = definition.scope;
+  step.timeout = definition.timeout;
+  step.retries = definition.retries;
+  step.optional = definition.optional;
+}
+
+// One step resolved: fields, action, definition hash, and its fingerprint after `previous`.
+PlannedStep resolve_step(StepResolution& resolution, const StageDefinition& stage,
+                         const StepDefinition& definition, bool stage_enabled,
+                         const std::string& previous) {
+  const Recipe& recipe = resolution.recipe;
+  VariableScope& variables = resolution.variables;
+  const std::filesystem::path& state_folder = resolution.state.layout().folder;
+  PlannedStep step;
+  step.stage = &stage;
+  step.definition = &definition;
+  step.id = step_id(stage, definition);
+  StepResolver resolver(recipe, variables, step.id);
+  variables.take_reads();
+  step.enabled = stage_enabled && (definition.when.empty() ||
+                                   resolver.condition(definition.when, definition.when_node,
+                                                      "step `" + step.id + "`"));
+  if (!step.enabled) return switched_off(std::move(step), variables, previous);
+  resolve_fields(step, resolver, resolution.workdir);
+  // Not in the fingerprint: the cache changes how fast a step runs, not what it makes.
+  if (definition.action_key == "run" && definition.ccache.value_or(recipe.ccache)) {
+    step.compiler_cache = CompilerCacheSetting{compiler_cache_remote(state_folder)};
+  }
+  ConfigReader reader(
+      recipe.file,
+      [&](std::string_view text, const YAML::Node& node) {
+        return resolver.text(std::string(text), node);
+      },
+      ActionSettings{step.cwd, state_folder, recipe.name, resolution.environment, false,
+                     &resolution.state.pins(), step.id});
+  step.inherited_env = resolution.environment;
+  step.action = find_action_type(definition.action_key)->parse(definition.action_config, reader);
+  step.definition_hash = hash_definition(step, variables.take_reads());
+  for (const auto& change : step.action->env_changes()) resolution.environment.push_back(change);
+  for (const auto& [key, value] : step.action->outputs()) {
+    variables.set_step_output(definition.name, key, value);
+  }
+  step.fingerprint = chain(step.definition_hash, {previous});
+  return step;
+}
+
+// The indexes [first, last) that --from and --to select; checks every selector names
+// something (--only stages, --force steps) and throws Error (exit 2) if not.
+std::pair<size_t, size_t> selected_range(const Recipe& recipe, const Plan& plan,
+                                         const PlanOptions& options) {
+  for (const auto& stage : options.only) {
+    if (!recipe.find_stage(stage)) {
+      std::vector<std::string> names;
+      for (const auto& known : recipe.stages) names.push_back(known.name);
+      throw Error("--only " + stage + ": no such stage" + did_you_mean(stage, names), kExitUsage);
+    }
+  }
+  size_t first = 0, last = plan.steps.size();
+  if (!options.from.empty()) {
+    first = find_selector(plan.steps, options.from, false);
+    if (first == plan.steps.size()) no_such_step("--from", options.from, plan.steps);
+  }
+  if (!options.to.empty()) {
+    last = find_selector(plan.steps, options.to, true);
+    if (last == plan.steps.size()) no_such_step("--to", options.to, plan.steps);
+    ++last;
+  }
+  for (const auto& selector : options.force) {
+    if (find_selector(plan.steps, selector, false) == plan.steps.size()) {
+      no_such_step("--force", selector, plan.steps);
+    }
+  }
+  return {first, last};
+}
+
 // The stage's cache: its paths resolved (relative ones under the work folder) and its key.
 PlannedStageCache plan_stage_cache(const Recipe& recipe, VariableScope& variables,
                                    const StageDefinition& stage, const std::string& fingerprint,
@@ -355,13 +470,14 @@ bool selector_matches(const std::string& selector, const PlannedStep& step) {
 Plan make_plan(const Recipe& recipe, VariableScope& variables, const StateStore& state,
                const std::string& boot_id, const PlanOptions& options) {
   Plan plan;
-  const std::filesystem::path& state_folder = state.layout().folder;
-  std::string workdir_text = variables.value("workdir");
-  std::filesystem::path workdir = std::filesystem::absolute(workdir_text).lexically_normal();
-
+  StepResolution resolution{
+      recipe,
+      variables,
+      state,
+      std::filesystem::absolute(variables.value("workdir")).lexically_normal(),
+      {}};
   // Resolve every step and compute fingerprints, stage by stage in dependency order.
   std::map<std::string, std::string> stage_fingerprint;  // of its last step
-  std::vector<EnvChange> environment;                    // changes made by the `env` steps so far
   for (const StageDefinition* stage : recipe.stages_in_order()) {
     std::vector<std::string> upstream;
     for (const auto& need : stage->needs) upstream.push_back(stage_fingerprint[need]);
@@ -373,102 +489,19 @@ Plan make_plan(const Recipe& recipe, VariableScope& variables, const StateStore&
       stage_enabled = resolver.condition(stage->when, stage->when_node, owner);
     }
     for (const auto& definition : stage->steps) {
-      PlannedStep step;
-      step.stage = stage;
-      step.definition = &definition;
-      step.id = step_id(*stage, definition);
-      StepResolver resolver(recipe, variables, step.id);
-      variables.take_reads();
-      step.enabled = stage_enabled && (definition.when.empty() ||
-                                       resolver.condition(definition.when, definition.when_node,
-                                                          "step `" + step.id + "`"));
-      if (!step.enabled) {
-        // A step that does not run gives its outputs as "": a later step can test for that
-        // (the benchmark's weights: none means random ones).
-        for (const auto& key : find_action_type(definition.action_key)->output_names())
-          variables.set_step_output(definition.name, key, "");
-        // It does nothing, so it leaves the chain as it is: adding a switched-off step to a
-        // recipe (a new ssdbuild's built-in one, say) does not re-run what comes after it.
-        // Switching it on does, through its own definition.
-        step.fingerprint = previous;
-        step.reason = "skip: `when` is false";
-        spdlog::debug("{}: {}", step.id, step.reason);
-        plan.steps.push_back(std::move(step));
-        continue;
-      }
-      std::filesystem::path cwd = resolver.text(definition.cwd, definition.node["cwd"]);
-      step.cwd = (cwd.empty() ? workdir : workdir / cwd).lexically_normal();
-      for (const auto& [name, value] : definition.env) {
-        step.env.emplace_back(name, resolver.text(value, definition.node["env"][name]));
-      }
-      for (size_t i = 0; i < definition.creates.size(); ++i) {
-        const YAML::Node& node = definition.node["creates"].IsSequence()
-                                     ? definition.node["creates"][i]
-                                     : definition.node["creates"];
-        std::filesystem::path path = resolver.text(definition.creates[i], node);
-        step.creates.push_back((step.cwd / path).lexically_normal().string());
-      }
-      step.check = resolver.text(definition.check, definition.node["check"]);
-      step.scope = definition.scope;
-      step.timeout = definition.timeout;
-      step.retries = definition.retries;
-      step.optional = definition.optional;
-      // Not in the fingerprint: the cache changes how fast a step runs, not what it makes.
-      if (definition.action_key == "run" && definition.ccache.value_or(recipe.ccache)) {
-        step.compiler_cache = CompilerCacheSetting{compiler_cache_remote(state_folder)};
-      }
-      ConfigReader reader(
-          recipe.file,
-          [&](std::string_view text, const YAML::Node& node) {
-            return resolver.text(std::string(text), node);
-          },
-          ActionSettings{step.cwd, state_folder, recipe.name, environment, false, &state.pins(),
-                         step.id});
-      step.inherited_env = environment;
-      step.action =
-          find_action_type(definition.action_key)->parse(definition.action_config, reader);
-      step.definition_hash = hash_definition(step, variables.take_reads());
-      for (const auto& change : step.action->env_changes()) environment.push_back(change);
-      for (const auto& [key, value] : step.action->outputs()) {
-        variables.set_step_output(definition.name, key, value);
-      }
-      step.fingerprint = chain(step.definition_hash, {previous});
-      previous = step.fingerprint;
-      plan.steps.push_back(std::move(step));
+      plan.steps.push_back(resolve_step(resolution, *stage, definition, stage_enabled, previous));
+      previous = plan.steps.back().fingerprint;
     }
     stage_fingerprint[stage->name] = previous;
     if (stage->cache && stage_enabled) {
-      plan.caches.push_back(plan_stage_cache(recipe, variables, *stage, previous, workdir));
+      plan.caches.push_back(
+          plan_stage_cache(recipe, variables, *stage, previous, resolution.workdir));
       if (options.cache_store) {
         plan.caches.back().available = options.cache_store->find(plan.caches.back().key);
       }
     }
   }
-
-  // Selection by --only, --from and --to.
-  for (const auto& stage : options.only) {
-    if (!recipe.find_stage(stage)) {
-      std::vector<std::string> names;
-      for (const auto& known : recipe.stages) names.push_back(known.name);
-      throw Error("--only " + stage + ": no such stage" + did_you_mean(stage, names), kExitUsage);
-    }
-  }
-  size_t first = 0, last = plan.steps.size();
-  if (!options.from.empty()) {
-    first = find_selector(plan.steps, options.from, false);
-    if (first == plan.steps.size()) no_such_step("--from", options.from, plan.steps);
-  }
-  if (!options.to.empty()) {
-    last = find_selector(plan.steps, options.to, true);
-    if (last == plan.steps.size()) no_such_step("--to", options.to, plan.steps);
-    ++last;
-  }
-  for (const auto& selector : options.force) {
-    if (find_selector(plan.steps, selector, false) == plan.steps.size()) {
-      no_such_step("--force", selector, plan.steps);
-    }
-  }
-
+  auto [first, last] = selected_range(recipe, plan, options);
   decide_all(plan, state, boot_id, options, first, last);
   return plan;
 }
