@@ -78,8 +78,8 @@ TEST(FindOnPathTest, FirstExecutableInPathOrderNeitherFoldersNorPlainFiles) {
   ::chmod((dir / "c" / "tool").c_str(), 0755);
   write_text(dir / "d" / "tool", "#!/bin/sh\n");
   ::chmod((dir / "d" / "tool").c_str(), 0755);
-  std::string path = (dir / "a").string() + ":" + (dir / "b").string() + "::" +
-                     (dir / "c").string() + ":" + (dir / "d").string();
+  std::string path = (dir / "a").string() + ":" + (dir / "b").string() +
+                     "::" + (dir / "c").string() + ":" + (dir / "d").string();
   ScopedVariable scoped("PATH", path.c_str());
   EXPECT_EQ(find_on_path("tool"), (dir / "c" / "tool").string());
   EXPECT_EQ(find_on_path("no-such-tool"), "");
