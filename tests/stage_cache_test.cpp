@@ -129,6 +129,16 @@ TEST_F(StageCache, ResetRestoresEveryCachedStageAndRunsNoBuildCommand) {
   auto again = run_counted("run", "boot-2");
   EXPECT_NE(again.output.find("0 step(s) ran"), std::string::npos) << again.output;
   EXPECT_EQ(again.output.find("cache: packing"), std::string::npos) << again.output;
+
+  // A forced stage is built, never restored.
+  wipe_vm();
+  auto forced = run_counted("run", "boot-3", {"--force", "app"});
+  ASSERT_EQ(forced.exit_code, 0) << forced.output;
+  EXPECT_NE(forced.output.find("==> app/make  (run: forced)"), std::string::npos) << forced.output;
+  EXPECT_NE(forced.output.find("--- libdep/install  (restored from cache"), std::string::npos)
+      << forced.output;
+  EXPECT_FALSE(build_commands().empty());
+  EXPECT_EQ(read_text(dir_ / "work/output.txt"), kExpectedOutput);
 }
 
 TEST_F(StageCache, PlanScriptRestoresWithTarAndZstd) {
