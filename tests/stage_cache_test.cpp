@@ -227,7 +227,7 @@ TEST(StageCacheKey, ChangesWithEachFactAndWithTheFingerprint) {
   CacheKeyInputs inputs;
   inputs.stage = "build";
   inputs.fingerprint = "f1";
-  inputs.paths = {"/work/caffe"};
+  inputs.paths = {"/content/caffe"};
   for (const auto& name : cache_key_fact_names()) inputs.facts.emplace_back(name, "v");
   std::string key = stage_cache_key(inputs);
   EXPECT_EQ(key.size(), 64u);
