@@ -5,8 +5,6 @@
 #include <algorithm>
 #include <thread>
 
-#include <spdlog/spdlog.h>
-
 #include "ssdbuild/util/duration.hpp"
 #include "ssdbuild/util/paths.hpp"
 #include "ssdbuild/util/time_format.hpp"
