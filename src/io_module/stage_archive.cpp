@@ -116,7 +116,11 @@ void pack_tree(const fs::path& root, struct archive* writer, PackedArchive& pack
     std::string name = archive_entry_pathname(entry.get());
     auto type = archive_entry_filetype(entry.get());
     if (type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK) continue;  // sockets, fifos
-    archive_entry_set_pathname(entry.get(), name.c_str() + name.find_first_not_of('/'));
+    size_t relative = name.find_first_not_of('/');
+    if (relative == std::string::npos) {
+      throw Error("stage cache: refusing to pack the root folder `" + name + "`");
+    }
+    archive_entry_set_pathname(entry.get(), name.c_str() + relative);
     check_write(writer, archive_write_header(writer, entry.get()), "add " + name);
     if (type == AE_IFREG && archive_entry_size(entry.get()) > 0) {
       packed.content_bytes += copy_file_data(disk.get(), writer, name);
