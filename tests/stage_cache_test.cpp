@@ -12,10 +12,11 @@ class StageCache : public LegacyAppFixture {
  protected:
   void SetUp() override {
     LegacyAppFixture::SetUp();
-    // No alternatives and ldconfig steps here: ldconfig rewrites the system's cache file,
-    // and two tests doing that at once under `ctest -j2` can make one of them fail.
-    // fixture_build_test covers them, restored stages included.
+    // No apt, alternatives or ldconfig steps here: they read and write the system's files
+    // (ldconfig rewrites its cache), which tests running beside these under `ctest -j2`
+    // share. fixture_build_test covers them, restored stages included.
     root_ = false;
+    use_apt_ = false;
     // make and the compilers, each logging its call to build-commands.log, first on PATH.
     fs::create_directories(wrappers_.path());
     for (const char* tool : {"make", "cc", "gcc", "g++", "c++"}) {
