@@ -137,16 +137,7 @@ int Executor::execute(const Plan& plan) {
 Executor::StepResult Executor::run_step(const PlannedStep& step, const std::string& reason) {
   const StateLayout& layout = state_.layout();
   StepRecord& record = state_.record(step.id);
-  record.status = StepStatus::running;
-  record.fingerprint = step.fingerprint;
-  record.details["definition"] = step.definition_hash;
-  record.boot_id = boot_id_;
-  record.scope = step.scope == Scope::persistent ? "persistent" : "system";
-  record.started_at = format_utc(std::chrono::system_clock::now());
-  record.ended_at.clear();
-  record.exit_code.reset();
-  record.failure.clear();
-  record.runner_pid = ::getpid();
+  start_step_record(record, step, StepStatus::running, boot_id_);
   record.log = std::filesystem::relative(layout.log_file(step.id), layout.folder).string();
   state_.save();
   events_.append({{"event", "step_start"}, {"step", step.id}, {"reason", reason}});

@@ -1,13 +1,10 @@
 #include "ssdbuild/exec/stage_cache_runner.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <thread>
 
 #include "ssdbuild/util/duration.hpp"
 #include "ssdbuild/util/paths.hpp"
-#include "ssdbuild/util/time_format.hpp"
 
 namespace ssdbuild {
 
@@ -72,19 +69,10 @@ bool StageCacheRunner::take_restored(const PlannedStep& step) {
   const CacheOperation& restore = found->second;
   std::string reason = "restored from cache (" + restore.message + ")";
   StepRecord& record = state_.record(step.id);
-  auto now = std::chrono::system_clock::now();
-  record.status = StepStatus::done;
-  record.fingerprint = step.fingerprint;
-  record.details["definition"] = step.definition_hash;
+  start_step_record(record, step, StepStatus::done, boot_id_);
   record.details["restored"] = reason;
-  record.boot_id = boot_id_;
-  record.scope = step.scope == Scope::persistent ? "persistent" : "system";
-  record.started_at = format_utc(now);
-  record.ended_at = format_utc(now);
+  record.ended_at = record.started_at;
   record.duration_s = 0;
-  record.exit_code.reset();
-  record.failure.clear();
-  record.runner_pid = ::getpid();
   state_.save();
   events_.append({{"event", "step_restore"}, {"step", step.id}, {"reason", reason}});
   console_.step_skipped(step.id, reason);

@@ -1,5 +1,7 @@
 #include "ssdbuild/plan/planner.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -434,6 +436,20 @@ bool check_holds(const PlannedStep& step, const SignalWatcher* signals, LineSink
   ProcessResult result = run_process(options, output ? *output : discard, signals);
   spdlog::debug("check of {}: {}", step.id, result.describe());
   return result.ok();
+}
+
+void start_step_record(StepRecord& record, const PlannedStep& step, StepStatus status,
+                       const std::string& boot_id) {
+  record.status = status;
+  record.fingerprint = step.fingerprint;
+  record.details["definition"] = step.definition_hash;
+  record.boot_id = boot_id;
+  record.scope = step.scope == Scope::persistent ? "persistent" : "system";
+  record.started_at = format_utc(std::chrono::system_clock::now());
+  record.ended_at.clear();
+  record.exit_code.reset();
+  record.failure.clear();
+  record.runner_pid = ::getpid();
 }
 
 KeyValueList step_environment(const PlannedStep& step) {

@@ -80,6 +80,12 @@ std::vector<EnvChange> plan_env_changes(const Plan& plan);
 /// true when it exits 0. Output goes to `output`, or to the debug log when null.
 bool check_holds(const PlannedStep& step, const SignalWatcher* signals, LineSink* output = nullptr);
 
+/// Writes into `record` what a run of `step` on boot `boot_id` starts with: `status`, the
+/// fingerprint and definition, the boot, the scope, the start time and this process's pid;
+/// the last run's end, exit code and failure are cleared.
+void start_step_record(StepRecord& record, const PlannedStep& step, StepStatus status,
+                       const std::string& boot_id);
+
 /// Whether `selector` (a stage, or stage/step) names the step.
 bool selector_matches(const std::string& selector, const PlannedStep& step);
 
