@@ -152,6 +152,18 @@ std::string AptAction::fingerprint_text() const {
   return text;
 }
 
+std::unique_ptr<Action> AptAction::for_restored(
+    const std::vector<std::string>& system_packages) const {
+  if (system_packages.empty()) return nullptr;
+  Settings settings;
+  settings.update = settings_.update;
+  settings.install = system_packages;
+  settings.keep_debs = settings_.keep_debs;
+  settings.apt_dir = settings_.apt_dir;
+  settings.archives = settings_.archives;
+  return std::make_unique<AptAction>(std::move(settings));
+}
+
 std::vector<std::string> AptAction::plan_notes() const {
   std::vector<std::string> notes;
   if (settings_.enable_sources) {

@@ -7,7 +7,7 @@ namespace ssdbuild {
 nlohmann::json CacheManifest::to_json() const {
   nlohmann::json facts_json = nlohmann::json::object();
   for (const auto& [name, value] : facts) facts_json[name] = value;
-  return {{"format", kFormatVersion},
+  nlohmann::json json = {{"format", kFormatVersion},
           {"key", key},
           {"recipe", recipe},
           {"stage", stage},
@@ -20,6 +20,11 @@ nlohmann::json CacheManifest::to_json() const {
           {"sha256", sha256},
           {"created_at", created_at},
           {"pack_seconds", pack_seconds}};
+  if (system_packages) {
+    json["system_packages"] = *system_packages;
+    json["unowned_libraries"] = unowned_libraries;
+  }
+  return json;
 }
 
 CacheManifest CacheManifest::from_json(const nlohmann::json& json, const std::string& where) {
@@ -44,6 +49,11 @@ CacheManifest CacheManifest::from_json(const nlohmann::json& json, const std::st
     manifest.sha256 = json.at("sha256").get<std::string>();
     manifest.created_at = json.value("created_at", "");
     manifest.pack_seconds = json.value("pack_seconds", 0.0);
+    if (json.contains("system_packages")) {
+      manifest.system_packages = json.at("system_packages").get<std::vector<std::string>>();
+      manifest.unowned_libraries =
+          json.value("unowned_libraries", std::vector<std::string>{});
+    }
     return manifest;
   } catch (const nlohmann::json::exception& problem) {
     throw Error(where + ": a stage cache manifest with a bad field: " + problem.what() +

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "ssdbuild/actions/io_module.hpp"
+#include "ssdbuild/cache/system_packages.hpp"
 #include "ssdbuild/util/duration.hpp"
 #include "ssdbuild/util/error.hpp"
 #include "ssdbuild/util/sha256.hpp"
@@ -80,6 +81,16 @@ CacheOperation pack_stage_cache(const PlannedStageCache& cache, const CacheStore
     manifest.content_bytes = packed.content_bytes;
     manifest.entries = packed.entries;
     manifest.sha256 = packed.sha256;
+    SystemPackages system = find_system_packages(paths, [](const std::vector<std::string>& argv) {
+      return capture_output(argv, std::chrono::minutes(2));
+    });
+    if (system.known) {
+      manifest.system_packages = system.packages;
+      manifest.unowned_libraries = system.unowned;
+    } else {
+      spdlog::warn("stage cache {}: the system packages it loads are unknown ({})", cache.key,
+                   system.problem);
+    }
     manifest.created_at = format_utc(std::chrono::system_clock::now());
     manifest.pack_seconds = std::chrono::duration<double>(Clock::now() - started).count();
     store.publish(manifest, temporary);
@@ -90,7 +101,10 @@ CacheOperation pack_stage_cache(const PlannedStageCache& cache, const CacheStore
     operation.message = format_bytes(static_cast<double>(packed.archive_bytes)) + " (" +
                         format_bytes(static_cast<double>(packed.content_bytes)) + " in " +
                         std::to_string(packed.entries) + " entries) in " +
-                        format_duration(operation.took);
+                        format_duration(operation.took) +
+                        (system.known ? ", loading " + std::to_string(system.packages.size()) +
+                                            " system packages"
+                                      : "");
     return operation;
   } catch (const std::exception& problem) {
     fs::remove(temporary, error);

@@ -37,6 +37,17 @@ std::vector<std::string> missing_creates(const PlannedStep& step) {
   return missing;
 }
 
+// The first of the step's `needed_by` stages that the plan restores but the run could not:
+// it is built, so the step must do all of its work. "" when none.
+std::string unrestored_need(const Plan& plan, const PlannedStep& step,
+                            const std::optional<StageCacheRunner>& caches) {
+  for (const StageDefinition* stage : step.needed_by) {
+    const PlannedStageCache* cache = plan.cache_of(stage);
+    if (cache && cache->restore && (!caches || !caches->restored(stage))) return stage->name;
+  }
+  return "";
+}
+
 }  // namespace
 
 Executor::Executor(const Recipe& recipe, StateStore& state, const EventLog& events,
@@ -69,6 +80,8 @@ int Executor::execute(const Plan& plan) {
       return kExitInterrupted;
     }
     bool forced_now = step.enabled && step.selected && rerun.count(step.id) > 0;
+    std::string unrestored = step.serves_restored_only ? unrestored_need(plan, step, caches) : "";
+    forced_now = forced_now || !unrestored.empty();
     if (step.decision == Decision::restore && !forced_now && caches &&
         caches->take_restored(step)) {
       ++restored;
@@ -96,6 +109,14 @@ int Executor::execute(const Plan& plan) {
     const StepRecord* before = state_.find(step.id);
     bool failed_before = before != nullptr && before->status == StepStatus::failed;
     std::string reason = step.decision == Decision::skip ? rerun_reason : step.reason;
+    const Action* action = step.action_to_run();
+    if (!unrestored.empty() || action == nullptr) {
+      action = step.action.get();
+    }
+    if (!unrestored.empty()) {
+      reason = "run: stage " + unrestored + " could not be restored and is built, so all of " +
+               step.id + " runs";
+    }
     if (step.decision == Decision::restore) {
       // Its stage could not be restored: it is built, and what depends on it runs again.
       reason = step.run_reason;
@@ -104,7 +125,7 @@ int Executor::execute(const Plan& plan) {
       }
       rerun_reason = "run: " + step.id + " was built again, not restored";
     }
-    StepResult result = run_step(step, reason);
+    StepResult result = run_step(step, *action, reason);
     if (caches) caches->after_step(plan, index, result == StepResult::done);
     if (result == StepResult::done && step.optional && failed_before) {
       for (const auto& id : dependents_of(recipe_, step.id)) {
@@ -134,10 +155,12 @@ int Executor::execute(const Plan& plan) {
   return kExitOk;
 }
 
-Executor::StepResult Executor::run_step(const PlannedStep& step, const std::string& reason) {
+Executor::StepResult Executor::run_step(const PlannedStep& step, const Action& action,
+                                        const std::string& reason) {
   const StateLayout& layout = state_.layout();
   StepRecord& record = state_.record(step.id);
   start_step_record(record, step, StepStatus::running, boot_id_);
+  if (&action != step.action.get()) record.details[kServedRestoredOnly] = true;
   record.log = std::filesystem::relative(layout.log_file(step.id), layout.folder).string();
   state_.save();
   events_.append({{"event", "step_start"}, {"step", step.id}, {"reason", reason}});
@@ -145,7 +168,7 @@ Executor::StepResult Executor::run_step(const PlannedStep& step, const std::stri
 
   std::filesystem::path script = layout.script_file(step.id);
   std::filesystem::create_directories(script.parent_path());
-  write_file_atomically(script, step_script_file(step, recipe_.name));
+  write_file_atomically(script, step_script_file(step, action, recipe_.name));
   if (record.attempts == 0) {
     // A reset step keeps its log: go on numbering its attempts, so that `log --attempt N`
     // finds one section per number.
@@ -199,7 +222,7 @@ Executor::StepResult Executor::run_step(const PlannedStep& step, const std::stri
       context.pins = &state_.pins();
       ActionOutcome outcome;
       try {
-        outcome = step.action->execute(context);
+        outcome = action.execute(context);
       } catch (const std::exception& problem) {
         // An action that cannot even start (its module will not load) fails the step, named.
         outcome = ActionOutcome::failed(problem.what());

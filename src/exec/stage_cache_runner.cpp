@@ -49,6 +49,15 @@ void StageCacheRunner::restore_all(const Plan& plan) {
       continue;
     }
     console_.info("cache: stage " + cache.stage->name + " restored (" + restore.message + ")");
+    // A library no package owns (a CUDA from NVIDIA's installer) is not reinstalled by
+    // anything: say so before a restored program fails to start.
+    for (const auto& library : cache.available->unowned_libraries) {
+      std::error_code error;
+      if (!fs::exists(library, error)) {
+        console_.warning("cache: stage " + cache.stage->name + " loads " + library +
+                         ", which no package provides and which is not on this machine");
+      }
+    }
     restored_.emplace(cache.stage, restore);
     roots_[cache.stage] = restore_roots(cache.key_inputs.paths);
   }

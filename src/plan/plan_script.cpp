@@ -4,23 +4,24 @@
 
 namespace ssdbuild {
 
-std::string step_commands(const PlannedStep& step) {
+std::string step_commands(const PlannedStep& step, const Action& action) {
   std::string text = "cd " + shell_quote(step.cwd.string()) + "\n";
   text += env_changes_as_shell(step.inherited_env);
   for (const auto& [name, value] : step.env) {
     text += "export " + name + "=" + shell_quote(value) + "\n";
   }
-  std::string commands = step.action->shell_commands();
+  std::string commands = action.shell_commands();
   if (step.compiler_cache) commands = with_compiler_cache(commands, step.id, *step.compiler_cache);
   text += commands;
   if (!commands.empty() && commands.back() != '\n') text += '\n';
   return text;
 }
 
-std::string step_script_file(const PlannedStep& step, const std::string& recipe_name) {
+std::string step_script_file(const PlannedStep& step, const Action& action,
+                             const std::string& recipe_name) {
   return "#!/usr/bin/env bash\n# ssdbuild step " + step.id + " of recipe " + recipe_name +
          ": the exact script the step runs; `bash " +
-         "THIS_FILE` runs it again by hand.\nset -euo pipefail\n" + step_commands(step);
+         "THIS_FILE` runs it again by hand.\nset -euo pipefail\n" + step_commands(step, action);
 }
 
 namespace {
@@ -71,19 +72,22 @@ std::string render_plan_script(const Plan& plan, const Recipe& recipe,
       text += "\n# ===== stage " + current_stage->name + " =====\n";
     }
     text += "\n# --- " + step.id + ": " + step.reason + "\n";
-    if (step.action) {
-      for (const auto& note : step.action->plan_notes()) text += "#     " + note + "\n";
+    // For restored stages, the step may do less (only the packages they load) or nothing.
+    const Action* action = step.action_to_run() ? step.action_to_run() : step.action.get();
+    if (action) {
+      for (const auto& note : action->plan_notes()) text += "#     " + note + "\n";
     }
     bool write_code = step.enabled && (step.decision == Decision::run || include_skipped);
     if (!write_code) continue;
+    std::string commands = step_commands(step, *action);
     if (step.optional) {
       // Not `if ! (...)`: bash ignores `set -e` inside a condition, so the step would go on
       // past its first failing command.
-      text += "set +e\n(\nset -e\n" + step_commands(step) + ")\nstatus=$?\nset -e\n" +
+      text += "set +e\n(\nset -e\n" + commands + ")\nstatus=$?\nset -e\n" +
               "[ \"$status\" -eq 0 ] || echo \"optional step " + step.id +
               " failed (exit $status); going on without it\" >&2\n";
     } else {
-      text += "(\n" + step_commands(step) + ")\n";
+      text += "(\n" + commands + ")\n";
     }
   }
   return text;

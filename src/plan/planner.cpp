@@ -254,6 +254,7 @@ PlannedStep resolve_step(StepResolution& resolution, const StageDefinition& stag
     variables.set_step_output(definition.name, key, value);
   }
   step.fingerprint = chain(step.definition_hash, {previous});
+  for (const auto& name : definition.needed_by) step.needed_by.push_back(recipe.find_stage(name));
   return step;
 }
 
@@ -419,6 +420,75 @@ void decide_all(Plan& plan, const StateStore& state, const std::string& boot_id,
   }
 }
 
+// Whether a step of `stage` that makes files runs: then the stage builds, and the steps it
+// is `needed_by` do all of their work. Restored steps, skipped ones and the machine's own
+// (packages, alternatives) do not build.
+bool stage_builds(const Plan& plan, const StageDefinition* stage) {
+  return std::any_of(plan.steps.begin(), plan.steps.end(), [&](const PlannedStep& step) {
+    return step.stage == stage && step.enabled && step.decision == Decision::run &&
+           step.action->restorable();
+  });
+}
+
+// The system packages that the cached files of `stages` load, from their manifests; unset
+// when a stage is neither switched off nor cached with a known list. The list is wanted for
+// a stage that is done too: its files stay, its packages went with the VM.
+std::optional<std::vector<std::string>> packages_loaded_by(
+    const Plan& plan, const std::vector<const StageDefinition*>& stages) {
+  std::set<std::string> packages;
+  for (const StageDefinition* stage : stages) {
+    bool enabled = std::any_of(plan.steps.begin(), plan.steps.end(),
+                               [&](const auto& step) { return step.stage == stage && step.enabled; });
+    if (!enabled) continue;
+    const PlannedStageCache* cache = plan.cache_of(stage);
+    if (!cache || !cache->available || !cache->available->system_packages) return std::nullopt;
+    packages.insert(cache->available->system_packages->begin(),
+                    cache->available->system_packages->end());
+  }
+  return std::vector<std::string>(packages.begin(), packages.end());
+}
+
+std::string stage_names(const std::vector<const StageDefinition*>& stages) {
+  std::string names;
+  for (const StageDefinition* stage : stages) names += (names.empty() ? "" : ", ") + stage->name;
+  return names;
+}
+
+// A step `needed_by` stages that do not build does only what their files need (apt: the
+// packages they load; anything else: nothing). One that did only that last time runs
+// whole when one of them builds.
+void serve_restored_stages(Plan& plan, const StateStore& state) {
+  for (auto& step : plan.steps) {
+    if (!step.enabled || !step.selected || step.needed_by.empty()) continue;
+    auto builds = std::find_if(step.needed_by.begin(), step.needed_by.end(),
+                               [&](const StageDefinition* stage) { return stage_builds(plan, stage); });
+    if (builds != step.needed_by.end()) {
+      const StepRecord* record = state.find(step.id);
+      if (step.decision == Decision::skip && record &&
+          record->details.value(kServedRestoredOnly, false)) {
+        step.decision = Decision::run;
+        step.reason = "run: it did only what restored stages need last time, and " +
+                      (*builds)->name + " builds";
+      }
+      continue;
+    }
+    if (step.decision != Decision::run) continue;
+    std::optional<std::vector<std::string>> packages = packages_loaded_by(plan, step.needed_by);
+    if (!packages) continue;  // a manifest without its packages: all of the step runs
+    step.serves_restored_only = true;
+    step.for_restored = step.action->for_restored(*packages);
+    std::string stages = stage_names(step.needed_by);
+    if (step.for_restored) {
+      step.reason += "; only the " + std::to_string(packages->size()) + " packages that " +
+                     stages + " load (they are not built)";
+    } else {
+      step.decision = Decision::skip;
+      step.reason = "skip: needed only to build " + stages + ", which are not built";
+    }
+    spdlog::debug("{}: {}", step.id, step.reason);
+  }
+}
+
 }  // namespace
 
 bool check_holds(const PlannedStep& step, const SignalWatcher* signals, LineSink* output) {
@@ -450,6 +520,7 @@ void start_step_record(StepRecord& record, const PlannedStep& step, StepStatus s
   record.exit_code.reset();
   record.failure.clear();
   record.runner_pid = ::getpid();
+  record.details.erase(kServedRestoredOnly);
 }
 
 KeyValueList step_environment(const PlannedStep& step) {
@@ -519,6 +590,7 @@ Plan make_plan(const Recipe& recipe, VariableScope& variables, const StateStore&
   }
   auto [first, last] = selected_range(recipe, plan, options);
   decide_all(plan, state, boot_id, options, first, last);
+  serve_restored_stages(plan, state);
   return plan;
 }
 

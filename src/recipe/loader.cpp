@@ -25,7 +25,8 @@ const std::vector<std::string> kStageKeys = {"name",  "description", "when",
                                              "needs", "steps",       "cache"};
 const std::vector<std::string> kStepFields = {"name",    "description", "when",    "cwd",
                                               "env",     "timeout",     "retries", "optional",
-                                              "creates", "check",       "scope",   "ccache"};
+                                              "creates", "check",       "scope",   "ccache",
+                                              "needed_by"};
 
 // `env` is both a step field (variables for that step) and an action (variables for the
 // steps after it). It is the action when it holds only set/prepend/append and the step has
@@ -200,15 +201,8 @@ class RecipeValidator {
         stage.when_node = node["when"];
       }
       if (node["needs"]) {
-        const YAML::Node needs = node["needs"];
-        if (needs.IsScalar()) {
-          stage.needs.push_back(needs.Scalar());
-        } else if (needs.IsSequence()) {
-          for (const auto& need : needs) stage.needs.push_back(scalar(need, "`needs`"));
-        } else {
-          error(needs, "`needs` must be a stage name or a list of them");
-        }
-        needs_nodes_[stage.name] = needs;
+        stage.needs = name_list(node["needs"], "`needs`");
+        needs_nodes_[stage.name] = node["needs"];
       } else if (previous != nullptr && previous->name != stage.name) {
         // A stage named like the one before it is already reported as a duplicate; needing
         // itself by default would only add a confusing second error.
@@ -363,6 +357,10 @@ class RecipeValidator {
                   "`");
       }
     }
+    if (node["needed_by"]) {
+      step.needed_by_node = node["needed_by"];
+      step.needed_by = name_list(node["needed_by"], "`needed_by`");
+    }
     if (node["scope"]) {
       std::string scope = scalar(node["scope"], "`scope`");
       if (scope == "persistent") {
@@ -374,9 +372,41 @@ class RecipeValidator {
     }
   }
 
+  // A stage name, or a list of them.
+  std::vector<std::string> name_list(const YAML::Node& node, const std::string& what) {
+    if (node.IsScalar()) return {node.Scalar()};
+    std::vector<std::string> names;
+    if (!node.IsSequence()) {
+      error(node, what + " must be a stage name or a list of them");
+      return names;
+    }
+    for (const auto& name : node) names.push_back(scalar(name, what));
+    return names;
+  }
+
+  // `needed_by` names stages of the recipe other than the step's own.
+  void check_needed_by(const Recipe& recipe, const std::vector<std::string>& stage_names) {
+    for (const auto& stage : recipe.stages) {
+      for (const auto& step : stage.steps) {
+        for (const auto& name : step.needed_by) {
+          if (name == stage.name) {
+            error(step.needed_by_node, "step `" + step.name +
+                                           "`: `needed_by` names its own stage; it lists the "
+                                           "later stages that the step is needed to build");
+          } else if (!recipe.find_stage(name)) {
+            error(step.needed_by_node, "step `" + step.name + "`: `needed_by` names `" + name +
+                                           "`, which is not a stage" +
+                                           did_you_mean(name, stage_names));
+          }
+        }
+      }
+    }
+  }
+
   void check_needs(const Recipe& recipe) {
     std::vector<std::string> stage_names;
     for (const auto& stage : recipe.stages) stage_names.push_back(stage.name);
+    check_needed_by(recipe, stage_names);
     for (const auto& stage : recipe.stages) {
       for (const auto& need : stage.needs) {
         YAML::Node where = needs_nodes_.count(stage.name) ? needs_nodes_[stage.name] : YAML::Node();

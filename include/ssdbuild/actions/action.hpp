@@ -82,6 +82,15 @@ class Action {
   /// action that changes the machine (packages, alternatives, the loader's cache) says no,
   /// and runs again after its stage is restored.
   virtual bool restorable() const { return true; }
+  /// What the step does instead when it is `needed_by` stages that all come back from the
+  /// stage cache: null, nothing (the default: a compiler or a source tree serves only the
+  /// build). `system_packages` are the packages that the restored files load, from their
+  /// cache manifests.
+  virtual std::unique_ptr<Action> for_restored(
+      const std::vector<std::string>& system_packages) const {
+    (void)system_packages;
+    return nullptr;
+  }
 };
 
 /// One kind of action, known by its YAML key.

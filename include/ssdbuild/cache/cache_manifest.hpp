@@ -2,6 +2,7 @@
 // <key>.json beside <key>.tar.zst: what the archive holds, how big it is, its SHA-256, and
 // what made it. It is written after the archive, so a manifest names a complete archive.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,10 @@ struct CacheManifest {
   std::string sha256;  // of the archive file
   std::string created_at;
   double pack_seconds = 0;
+  // The system packages the archive's programs load (system_packages.hpp); unset when they
+  // could not be found, and then a restore needs the build's whole package list.
+  std::optional<std::vector<std::string>> system_packages;
+  std::vector<std::string> unowned_libraries;  // loaded, but no package's: checked on restore
 
   nlohmann::json to_json() const;
   /// Throws Error naming `where` for a manifest of another format or with missing fields.

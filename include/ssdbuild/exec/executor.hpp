@@ -36,7 +36,8 @@ class Executor {
 
  private:
   enum class StepResult { done, failed, interrupted };
-  StepResult run_step(const PlannedStep& step, const std::string& reason);
+  /// Runs `action`: the step's own, or what it does for restored stages (for_restored).
+  StepResult run_step(const PlannedStep& step, const Action& action, const std::string& reason);
   void report_failure(const PlannedStep& step, const std::string& what,
                       const std::deque<std::string>& tail);
 

@@ -8,12 +8,14 @@
 
 namespace ssdbuild {
 
-/// The step's commands with its `cd` and `export`s written out, so they do not depend on
-/// the caller's folder or environment.
-std::string step_commands(const PlannedStep& step);
+/// The commands of `action` (the step's own, or PlannedStep::for_restored) with the step's
+/// `cd` and `export`s written out, so they do not depend on the caller's folder or
+/// environment.
+std::string step_commands(const PlannedStep& step, const Action& action);
 
 /// The content of logs/<stage>/<step>.sh: a standalone script (`bash FILE` re-runs it).
-std::string step_script_file(const PlannedStep& step, const std::string& recipe_name);
+std::string step_script_file(const PlannedStep& step, const Action& action,
+                             const std::string& recipe_name);
 
 /// The whole plan: `set -euo pipefail`, then each step in order under a comment with its
 /// decision, in a subshell so that its cd and exports stay its own. Skipped steps appear

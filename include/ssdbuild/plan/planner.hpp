@@ -46,6 +46,16 @@ struct PlannedStep {
   Decision decision = Decision::skip;
   std::string reason;      // "skip: done 2h ago", "run: definition changed", ...
   std::string run_reason;  // for a restore: why it would run, if the restore fails
+  // `needed_by` resolved. When serves_restored_only, every one of those stages is restored
+  // (or done), and the step runs for_restored (null: it is skipped) instead of `action`,
+  // unless a restore fails when the run comes to it (Executor).
+  std::vector<const StageDefinition*> needed_by;
+  bool serves_restored_only = false;
+  std::unique_ptr<Action> for_restored;
+  /// The action this step runs in a plan where its needed_by stages are all restored.
+  const Action* action_to_run() const {
+    return serves_restored_only ? for_restored.get() : action.get();
+  }
 };
 
 struct PlanOptions {
@@ -79,6 +89,10 @@ std::vector<EnvChange> plan_env_changes(const Plan& plan);
 /// Runs the step's `check` as the step itself would run (bash, its folder, its env);
 /// true when it exits 0. Output goes to `output`, or to the debug log when null.
 bool check_holds(const PlannedStep& step, const SignalWatcher* signals, LineSink* output = nullptr);
+
+/// In a step record's details: true when the step ran (or was skipped as) only what its
+/// restored `needed_by` stages need, so that it runs whole when one of them builds.
+inline constexpr const char* kServedRestoredOnly = "served_restored_only";
 
 /// Writes into `record` what a run of `step` on boot `boot_id` starts with: `status`, the
 /// fingerprint and definition, the boot, the scope, the start time and this process's pid;

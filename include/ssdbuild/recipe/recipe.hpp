@@ -37,7 +37,11 @@ struct StepDefinition {
   std::string check;
   Scope scope = Scope::system;
   std::optional<bool> ccache;  // `ccache:` of a run step; unset: the recipe's
-  YAML::Node node;             // the whole step, for error locations of its fields
+  // `needed_by:` the stages the step is needed to build. When each of them comes back from
+  // the stage cache, the step does only what the restored files need (Action::for_restored).
+  std::vector<std::string> needed_by;
+  YAML::Node needed_by_node;
+  YAML::Node node;  // the whole step, for error locations of its fields
 };
 
 /// `cache: {paths: [...]}` on a stage: what the stage makes, packed into one archive in
