@@ -388,6 +388,41 @@ stages:
             "mean `fetch`?)");
 }
 
+TEST(LoadRecipeErrors, NeededByNamesLaterStagesThatExist) {
+  const char* recipe = R"(name: r
+stages:
+  - name: deps
+    steps:
+      - {name: tools, run: a, needed_by: [biuld]}
+      - {name: headers, run: b, needed_by: deps}
+      - {name: odd, run: c, needed_by: {build: true}}
+  - name: build
+    steps: [{run: b}]
+)";
+  std::vector<std::string> expected = {
+      "recipe.yaml:5:42: error: step `tools`: `needed_by` names `biuld`, which is not a stage "
+      "(did you mean `build`?)",
+      "recipe.yaml:6:44: error: step `headers`: `needed_by` names its own stage; it lists the "
+      "later stages that the step is needed to build",
+      "recipe.yaml:7:40: error: `needed_by` must be a stage name or a list of them"};
+  EXPECT_EQ(errors_of(recipe), expected);
+}
+
+TEST(LoadRecipe, NeededByKeepsItsStages) {
+  Recipe recipe = load_recipe_text(R"(name: r
+stages:
+  - name: deps
+    steps: [{name: tools, run: a, needed_by: [build, test]}]
+  - name: build
+    steps: [{run: b}]
+  - name: test
+    steps: [{run: c}]
+)",
+                                   "recipe.yaml");
+  EXPECT_EQ(recipe.stages[0].steps[0].needed_by, (std::vector<std::string>{"build", "test"}));
+  EXPECT_TRUE(recipe.stages[1].steps[0].needed_by.empty());
+}
+
 TEST(LoadRecipeErrors, AStageCannotNeedItself) {
   EXPECT_EQ(error_of("name: r\nstages:\n  - name: a\n    needs: a\n    steps: [{run: x}]\n"),
             "recipe.yaml:4:12: error: stage `a` cannot need itself");

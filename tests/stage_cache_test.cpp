@@ -229,6 +229,117 @@ TEST_F(StageCache, ListPruneAndClear) {
   EXPECT_TRUE(archives().empty());
 }
 
+// tools/packages, an apt step `needed_by: [libdep, app]`. make and the libraries the
+// programs load are installed here, so apt only asks dpkg and changes nothing.
+class StageCacheWithApt : public StageCache {
+ protected:
+  void SetUp() override {
+    StageCache::SetUp();
+    use_apt_ =
+        run_shell("dpkg-query -W -f='${Status}' make", "/").output.find("install ok installed") !=
+        std::string::npos;
+    if (!use_apt_) GTEST_SKIP() << "make is not a Debian package here";
+  }
+
+  nlohmann::json manifest_of(const std::string& stage) const {
+    std::string archive = archive_of(stage).string();
+    return nlohmann::json::parse(
+        read_text(archive.substr(0, archive.size() - std::string(".tar.zst").size()) + ".json"));
+  }
+};
+
+TEST_F(StageCacheWithApt, PackagesNeededToBuildInstallOnlyWhatRestoredProgramsLoad) {
+  auto cold = run_counted("run", "boot-1");
+  ASSERT_EQ(cold.exit_code, 0) << cold.output;
+  build_commands();
+  auto loaded = manifest_of("app").value("system_packages", std::vector<std::string>{});
+  std::string all;
+  for (const auto& package : loaded) all += package + " ";
+  EXPECT_NE(all.find("libc6"), std::string::npos) << all;  // the program is C++ using C only
+  EXPECT_NE(cold.output.find("system packages"), std::string::npos) << cold.output;
+
+  wipe_vm();
+  auto status = run_counted("status", "boot-2");
+  EXPECT_NE(status.output.find("packages that libdep, app load, since none of them builds"),
+            std::string::npos)
+      << status.output;
+  auto plan = run_counted("plan", "boot-2");
+  EXPECT_NE(plan.output.find("for p in libc6"), std::string::npos) << plan.output;
+  EXPECT_EQ(plan.output.find("for p in make;"), std::string::npos) << plan.output;
+  auto reset = run_counted("run", "boot-2");
+  ASSERT_EQ(reset.exit_code, 0) << reset.output;
+  EXPECT_NE(reset.output.find("apt: every package is installed already"), std::string::npos)
+      << reset.output;
+  EXPECT_EQ(build_commands(), std::vector<std::string>{}) << reset.output;
+  EXPECT_NE(read_text(dir_ / "state/state.json").find("\"served_restored_only\": true"),
+            std::string::npos);
+
+  // Building app again needs the whole list, even on this boot, where the step is done.
+  auto forced = run_counted("run", "boot-2", {"--force", "app"});
+  ASSERT_EQ(forced.exit_code, 0) << forced.output;
+  EXPECT_NE(forced.output.find("==> tools/packages  (run: it did only what restored stages need "
+                               "last time, and app builds)"),
+            std::string::npos)
+      << forced.output;
+  EXPECT_EQ(read_text(dir_ / "state/state.json").find("\"served_restored_only\": true"),
+            std::string::npos);
+}
+
+TEST_F(StageCacheWithApt, AStageThatCannotBeRestoredGetsTheWholeStepAfterAll) {
+  auto cold = run_counted("run", "boot-1");
+  ASSERT_EQ(cold.exit_code, 0) << cold.output;
+  fs::path archive = archive_of("app");
+  ASSERT_FALSE(archive.empty());
+  fs::resize_file(archive, fs::file_size(archive) / 2);
+  wipe_vm();
+  auto reset = run_counted("run", "boot-2");
+  ASSERT_EQ(reset.exit_code, 0) << reset.output;
+  EXPECT_NE(reset.output.find("==> tools/packages  (run: stage app could not be restored and is "
+                              "built, so all of tools/packages runs)"),
+            std::string::npos)
+      << reset.output;
+  EXPECT_EQ(read_text(dir_ / "work/output.txt"), kExpectedOutput);
+}
+
+// Any step can be `needed_by`: one that is not apt does nothing for restored stages.
+TEST_F(StageCache, AStepNeededOnlyToBuildRestoredStagesIsSkipped) {
+  write_text(dir_ / "needs.yaml", R"(name: needs
+stages:
+  - name: tools
+    steps:
+      - name: compiler
+        needed_by: [build]
+        run: echo compiler >> ${workdir}/tools.log
+  - name: build
+    cache: {paths: ["${workdir}/out"]}
+    steps:
+      - name: make
+        creates: ${workdir}/out/program
+        run: mkdir -p out && cp /bin/true out/program
+)");
+  auto run = [&](const std::string& boot, std::vector<std::string> more = {}) {
+    std::vector<std::string> arguments = {"run", "needs.yaml", "--state-dir", "state"};
+    arguments.insert(arguments.end(), more.begin(), more.end());
+    return run_ssdbuild(arguments, dir_.path(), {{"SSDBUILD_BOOT_ID", boot}});
+  };
+  auto cold = run("boot-1");
+  ASSERT_EQ(cold.exit_code, 0) << cold.output;
+  EXPECT_EQ(read_text(dir_ / "tools.log"), "compiler\n");
+  fs::remove_all(dir_ / "out");
+  fs::remove(dir_ / "tools.log");
+  auto reset = run("boot-2");
+  ASSERT_EQ(reset.exit_code, 0) << reset.output;
+  EXPECT_NE(reset.output.find("--- tools/compiler  (skip: needed only to build build, and none of "
+                              "them builds in this run)"),
+            std::string::npos)
+      << reset.output;
+  EXPECT_FALSE(fs::exists(dir_ / "tools.log"));
+  EXPECT_TRUE(fs::exists(dir_ / "out/program"));
+  auto forced = run("boot-2", {"--force", "build"});
+  ASSERT_EQ(forced.exit_code, 0) << forced.output;
+  EXPECT_EQ(read_text(dir_ / "tools.log"), "compiler\n");
+}
+
 TEST(StageCacheKey, ChangesWithEachFactAndWithTheFingerprint) {
   CacheKeyInputs inputs;
   inputs.stage = "build";

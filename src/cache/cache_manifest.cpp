@@ -8,18 +8,18 @@ nlohmann::json CacheManifest::to_json() const {
   nlohmann::json facts_json = nlohmann::json::object();
   for (const auto& [name, value] : facts) facts_json[name] = value;
   nlohmann::json json = {{"format", kFormatVersion},
-          {"key", key},
-          {"recipe", recipe},
-          {"stage", stage},
-          {"fingerprint", fingerprint},
-          {"facts", facts_json},
-          {"paths", paths},
-          {"archive_bytes", archive_bytes},
-          {"content_bytes", content_bytes},
-          {"entries", entries},
-          {"sha256", sha256},
-          {"created_at", created_at},
-          {"pack_seconds", pack_seconds}};
+                         {"key", key},
+                         {"recipe", recipe},
+                         {"stage", stage},
+                         {"fingerprint", fingerprint},
+                         {"facts", facts_json},
+                         {"paths", paths},
+                         {"archive_bytes", archive_bytes},
+                         {"content_bytes", content_bytes},
+                         {"entries", entries},
+                         {"sha256", sha256},
+                         {"created_at", created_at},
+                         {"pack_seconds", pack_seconds}};
   if (system_packages) {
     json["system_packages"] = *system_packages;
     json["unowned_libraries"] = unowned_libraries;
@@ -51,8 +51,7 @@ CacheManifest CacheManifest::from_json(const nlohmann::json& json, const std::st
     manifest.pack_seconds = json.value("pack_seconds", 0.0);
     if (json.contains("system_packages")) {
       manifest.system_packages = json.at("system_packages").get<std::vector<std::string>>();
-      manifest.unowned_libraries =
-          json.value("unowned_libraries", std::vector<std::string>{});
+      manifest.unowned_libraries = json.value("unowned_libraries", std::vector<std::string>{});
     }
     return manifest;
   } catch (const nlohmann::json::exception& problem) {

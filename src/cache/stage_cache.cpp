@@ -98,13 +98,12 @@ CacheOperation pack_stage_cache(const PlannedStageCache& cache, const CacheStore
     operation.ok = true;
     operation.bytes = packed.archive_bytes;
     operation.took = Clock::now() - started;
-    operation.message = format_bytes(static_cast<double>(packed.archive_bytes)) + " (" +
-                        format_bytes(static_cast<double>(packed.content_bytes)) + " in " +
-                        std::to_string(packed.entries) + " entries) in " +
-                        format_duration(operation.took) +
-                        (system.known ? ", loading " + std::to_string(system.packages.size()) +
-                                            " system packages"
-                                      : "");
+    operation.message =
+        format_bytes(static_cast<double>(packed.archive_bytes)) + " (" +
+        format_bytes(static_cast<double>(packed.content_bytes)) + " in " +
+        std::to_string(packed.entries) + " entries) in " + format_duration(operation.took) +
+        (system.known ? ", loading " + std::to_string(system.packages.size()) + " system packages"
+                      : "");
     return operation;
   } catch (const std::exception& problem) {
     fs::remove(temporary, error);

@@ -68,8 +68,8 @@ std::vector<fs::path> loadable_elf_files(const std::vector<fs::path>& roots) {
       consider(top);
       continue;
     }
-    for (fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied,
-                                             error),
+    for (fs::recursive_directory_iterator
+             it(root, fs::directory_options::skip_permission_denied, error),
          end;
          !error && it != end; it.increment(error)) {
       consider(*it);

@@ -437,8 +437,9 @@ std::optional<std::vector<std::string>> packages_loaded_by(
     const Plan& plan, const std::vector<const StageDefinition*>& stages) {
   std::set<std::string> packages;
   for (const StageDefinition* stage : stages) {
-    bool enabled = std::any_of(plan.steps.begin(), plan.steps.end(),
-                               [&](const auto& step) { return step.stage == stage && step.enabled; });
+    bool enabled = std::any_of(plan.steps.begin(), plan.steps.end(), [&](const auto& step) {
+      return step.stage == stage && step.enabled;
+    });
     if (!enabled) continue;
     const PlannedStageCache* cache = plan.cache_of(stage);
     if (!cache || !cache->available || !cache->available->system_packages) return std::nullopt;
@@ -460,8 +461,9 @@ std::string stage_names(const std::vector<const StageDefinition*>& stages) {
 void serve_restored_stages(Plan& plan, const StateStore& state) {
   for (auto& step : plan.steps) {
     if (!step.enabled || !step.selected || step.needed_by.empty()) continue;
-    auto builds = std::find_if(step.needed_by.begin(), step.needed_by.end(),
-                               [&](const StageDefinition* stage) { return stage_builds(plan, stage); });
+    auto builds =
+        std::find_if(step.needed_by.begin(), step.needed_by.end(),
+                     [&](const StageDefinition* stage) { return stage_builds(plan, stage); });
     if (builds != step.needed_by.end()) {
       const StepRecord* record = state.find(step.id);
       if (step.decision == Decision::skip && record &&
@@ -479,11 +481,12 @@ void serve_restored_stages(Plan& plan, const StateStore& state) {
     step.for_restored = step.action->for_restored(*packages);
     std::string stages = stage_names(step.needed_by);
     if (step.for_restored) {
-      step.reason += "; only the " + std::to_string(packages->size()) + " packages that " +
-                     stages + " load (they are not built)";
+      step.reason += "; only the " + std::to_string(packages->size()) + " packages that " + stages +
+                     " load, since none of them builds in this run";
     } else {
       step.decision = Decision::skip;
-      step.reason = "skip: needed only to build " + stages + ", which are not built";
+      step.reason =
+          "skip: needed only to build " + stages + ", and none of them builds in this run";
     }
     spdlog::debug("{}: {}", step.id, step.reason);
   }

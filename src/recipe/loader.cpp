@@ -23,10 +23,9 @@ namespace {
 const std::vector<std::string> kRecipeKeys = {"name", "description", "ccache", "vars", "stages"};
 const std::vector<std::string> kStageKeys = {"name",  "description", "when",
                                              "needs", "steps",       "cache"};
-const std::vector<std::string> kStepFields = {"name",    "description", "when",    "cwd",
-                                              "env",     "timeout",     "retries", "optional",
-                                              "creates", "check",       "scope",   "ccache",
-                                              "needed_by"};
+const std::vector<std::string> kStepFields = {
+    "name",     "description", "when",  "cwd",   "env",    "timeout",  "retries",
+    "optional", "creates",     "check", "scope", "ccache", "needed_by"};
 
 // `env` is both a step field (variables for that step) and an action (variables for the
 // steps after it). It is the action when it holds only set/prepend/append and the step has
