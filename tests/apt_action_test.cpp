@@ -289,3 +289,37 @@ TEST(AptRun, NotRootTheSourcesEditAndAptGetGoThroughSudo) {
 
 }  // namespace
 }  // namespace ssdbuild::testing
+
+namespace ssdbuild::testing {
+namespace {
+
+// After a VM reset whose stages come back from the stage cache, a step `needed_by` them
+// installs what their programs load instead of its list, keeping its own apt options.
+TEST(AptForRestored, InstallsTheLoadedPackagesInsteadOfTheList) {
+  AptAction::Settings settings;
+  settings.update = true;
+  settings.keep_debs = true;
+  settings.archives = "/state/apt-archives";
+  settings.install = {"build-essential", "libprotobuf-dev"};
+  auto light = AptAction(settings).for_restored({"libprotobuf32:amd64", "zlib1g:amd64"});
+  ASSERT_NE(light, nullptr);
+  std::string commands = light->shell_commands();
+  EXPECT_NE(commands.find("for p in libprotobuf32:amd64 zlib1g:amd64;"), std::string::npos)
+      << commands;
+  EXPECT_EQ(commands.find("build-essential"), std::string::npos) << commands;
+  EXPECT_NE(commands.find("Dir::Cache::Archives=/state/apt-archives"), std::string::npos)
+      << commands;
+}
+
+TEST(AptForRestored, IsNothingForAStepThatInstallsNothingOrWhenNothingIsLoaded) {
+  AptAction::Settings sources;
+  sources.enable_sources = true;
+  EXPECT_EQ(AptAction(sources).for_restored({"zlib1g:amd64"}), nullptr);
+  AptAction::Settings build_dep;
+  build_dep.build_dep = {"caffe"};
+  EXPECT_NE(AptAction(build_dep).for_restored({"zlib1g:amd64"}), nullptr);
+  EXPECT_EQ(AptAction(build_dep).for_restored({}), nullptr);
+}
+
+}  // namespace
+}  // namespace ssdbuild::testing

@@ -32,8 +32,8 @@ class AptAction : public Action {
   std::string shell_commands() const override;
   ActionOutcome execute(const StepContext& context) const override;
   std::vector<std::string> plan_notes() const override;
-  /// Installs `system_packages` only (nothing when empty): the libraries restored programs
-  /// load, not the headers and tools that built them.
+  /// Installs `system_packages` only: the libraries restored programs load, not the headers
+  /// and tools that built them. Nothing (null) for a step that installs nothing itself.
   std::unique_ptr<Action> for_restored(
       const std::vector<std::string>& system_packages) const override;
 
