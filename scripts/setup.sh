@@ -6,6 +6,9 @@
 #                           the default compiler with -Werror, g++-11 (what Ubuntu 22.04 has)
 #                           with ASan+UBSan, the clang-format check, and the bundle in a
 #                           minimal Debian root (tests/bundle_test.sh)
+#   scripts/setup.sh unit   install the packages, then build with the default compiler and
+#                           run the unit tests only (what tests/platform_matrix.sh runs in
+#                           each Debian root: no g++-11, clang-format or bundle there)
 #   scripts/setup.sh bundle DIR [ARCHIVE]
 #                           install the packages, build, and write a relocatable ssdbuild
 #                           into DIR (bin/ssdbuild, lib/ssdbuild/ssdbuild-io.so, and in lib/
@@ -15,8 +18,8 @@
 set -euo pipefail
 
 mode=${1:-}
-case "$mode:$#" in run:*|test:*|install:*|bundle:2|bundle:3) ;; *)
-  echo "usage: scripts/setup.sh run|install|test, or scripts/setup.sh bundle DIR [ARCHIVE]" >&2
+case "$mode:$#" in run:*|test:*|unit:*|install:*|bundle:2|bundle:3) ;; *)
+  echo "usage: scripts/setup.sh run|install|test|unit, or scripts/setup.sh bundle DIR [ARCHIVE]" >&2
   exit 2
 esac
 
@@ -28,10 +31,13 @@ build_packages=(build-essential cmake pkg-config libcli11-dev libspdlog-dev libf
   libyaml-cpp-dev nlohmann-json3-dev libgit2-dev libcurl4-openssl-dev libarchive-dev libssl-dev)
 # patchelf gives each bundled library a RUNPATH, which CMake can set only on what it builds.
 bundle_packages=(patchelf)
-# debootstrap makes the minimal Debian root that tests the bundle; Debian's keyring lets it
-# check the archive's signatures on an Ubuntu host too.
-test_packages=(libgtest-dev g++-11 clang-format python3 python3-jsonschema git curl openssl
-  bsdutils debootstrap debian-archive-keyring ccache)
+# What the unit tests run: real git, curl, openssl, python (the HTTP server and the bench
+# stand-in; jsonschema checks the records), script(1) from bsdutils, ccache.
+unit_packages=(libgtest-dev python3 python3-jsonschema git curl openssl bsdutils ccache)
+# The rest of `test`: g++-11 (Ubuntu 22.04's compiler) for the sanitized build, the format
+# check, and debootstrap for the minimal Debian root that tests the bundle (Debian's keyring
+# lets it check the archive's signatures on an Ubuntu host too).
+test_packages=("${unit_packages[@]}" g++-11 clang-format debootstrap debian-archive-keyring)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
@@ -141,9 +147,18 @@ if [ "$mode" = run ] || [ "$mode" = install ]; then
   exit 0
 fi
 
-install_packages "${build_packages[@]}" "${bundle_packages[@]}" "${test_packages[@]}"
 werror=OFF
 [ -n "${CI:-}" ] && werror=ON
+
+if [ "$mode" = unit ]; then
+  install_packages "${build_packages[@]}" "${unit_packages[@]}"
+  echo "setup.sh: build and test with $(c++ --version | head -n1)"
+  build "$top/build/unit" -DSSDBUILD_WERROR=$werror
+  (cd "$top/build/unit" && ctest --output-on-failure -j "$jobs")
+  exit 0
+fi
+
+install_packages "${build_packages[@]}" "${bundle_packages[@]}" "${test_packages[@]}"
 
 echo "setup.sh: clang-format check"
 (cd "$top" && git ls-files -co --exclude-standard '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror)
