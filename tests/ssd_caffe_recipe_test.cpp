@@ -67,9 +67,10 @@ TEST_F(SsdCaffeRecipeTest, HostCompilerIsTheNewestThatNvccAccepts) {
   program("g++-11", "echo 11.4.0\n");
   auto run = run_step("toolchain/host-compiler", {"cuda=on"});
   ASSERT_EQ(run.exit_code, 0) << run.output;
-  EXPECT_EQ(read_text(dir_ / "toolchain.mk"), "CUSTOM_CXX := g++-13\n");
-  EXPECT_NE(run.output.find("CUDA 12.4 accepts gcc up to 13; building with g++-13 (13.3.0)"),
-            std::string::npos)
+  EXPECT_EQ(read_text(dir_ / "toolchain.mk"), "CUDA_HOST_CXX := g++-13\n");
+  EXPECT_NE(
+      run.output.find("CUDA 12.4 accepts gcc up to 13; nvcc's host compiler: g++-13 (13.3.0)"),
+      std::string::npos)
       << run.output;
 }
 
@@ -79,7 +80,17 @@ TEST_F(SsdCaffeRecipeTest, TheDefaultCompilerIsKeptWhenAllowed) {
   program("g++", "echo 12\n");
   auto run = run_step("toolchain/host-compiler", {"cuda=on"});
   ASSERT_EQ(run.exit_code, 0) << run.output;
-  EXPECT_EQ(read_text(dir_ / "toolchain.mk"), "CUSTOM_CXX := g++\n");
+  EXPECT_EQ(read_text(dir_ / "toolchain.mk"), "CUDA_HOST_CXX := g++\n");
+}
+
+// CUDA 11.2 (Debian 11's nvidia-cuda-toolkit) takes gcc up to 10, Debian 11's default.
+TEST_F(SsdCaffeRecipeTest, Cuda112TakesGcc10) {
+  nvcc("11.2", "35 50 75 80 86");
+  program("g++", "echo 10\n");
+  auto run = run_step("toolchain/host-compiler", {"cuda=on"});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(read_text(dir_ / "toolchain.mk"), "CUDA_HOST_CXX := g++\n");
+  EXPECT_NE(run.output.find("CUDA 11.2 accepts gcc up to 10"), std::string::npos) << run.output;
 }
 
 TEST_F(SsdCaffeRecipeTest, ACudaOutsideTheTableIsAClearError) {
