@@ -24,9 +24,11 @@
 #                        clone are always made)
 #     --mirror URL       Debian's archive (default http://deb.debian.org/debian)
 #     --fresh            remove the kept clone, work folders and state folders first
-#     --slice            what CI runs: root, setup's unit tests and plan, for trixie
-# It needs root (debootstrap, mount, chroot) and Debian's archive. The project is cloned
-# from this checkout's HEAD: commit what is to be tested.
+#     --slice            what CI runs (scripts/setup.sh test): for trixie only, the root,
+#                        the unit stage and the plan stage
+# It needs root (debootstrap, mount, chroot) and Debian's archive; without them, --slice
+# fails when CI is set and is skipped otherwise. The project is cloned from this
+# checkout's HEAD: commit what is to be tested.
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -69,6 +71,11 @@ fail() {
   exit 1
 }
 
+unavailable() {  # unavailable WHY: CI must run the slice, a developer's machine may not
+  [ $slice = 1 ] && [ -z "${CI:-}" ] && { echo "platform_matrix: SKIPPED: $1"; exit 0; }
+  fail "$1"
+}
+
 for release in "${releases[@]}"; do
   case $release in bullseye | bookworm | trixie) ;; *) fail "unknown release $release" ;; esac
 done
@@ -80,8 +87,8 @@ if wants cpu || wants cuda; then
   [ -n "$caffe" ] && [ -n "$mobilenet" ] ||
     fail "the cpu and cuda stages need --caffe and --mobilenet (local copies of the upstream)"
 fi
-[ "$(id -u)" -eq 0 ] || fail "needs root (debootstrap, mount, chroot)"
-command -v debootstrap >/dev/null || fail "needs debootstrap (apt-get install debootstrap)"
+[ "$(id -u)" -eq 0 ] || unavailable "needs root (debootstrap, mount, chroot)"
+command -v debootstrap >/dev/null || unavailable "needs debootstrap (apt-get install debootstrap)"
 head=$(git -C "$top" rev-parse HEAD)
 [ -z "$(git -C "$top" status --porcelain --untracked-files=no)" ] ||
   echo "platform_matrix: uncommitted changes are not tested: the root gets $head"
@@ -226,7 +233,7 @@ stage_plan() {
   script=$root/matrix/plan.sh
   local binary=ssdbuild
   # The slice has no install: the unit stage's build is used.
-  [ -x "$root/usr/local/bin/ssdbuild" ] || binary=$project/build/unit/ssdbuild
+  [ -x "$root/usr/local/bin/ssdbuild" ] || binary=$project/build/release/ssdbuild
   in_root "$root" bash -c "mkdir -p /matrix/plan && cd /matrix/plan &&
     $binary plan --state-dir /matrix/plan/state --progress plain \
       --set caffe_url=/nowhere/caffe --set bench_weights_url=" >"$script"
@@ -397,7 +404,11 @@ for release in "${releases[@]}"; do
     rm -rf "${work:?}/results/$release"
     mkdir -p "$work/results/$release"
   fi
-  if ! run_stage "$release" root make_root; then matrix_rc=1; continue; fi
+  if ! run_stage "$release" root make_root; then
+    [ $slice = 1 ] && unavailable "no $release root (no network to Debian's archive?): $work/results/$release/root.log"
+    matrix_rc=1
+    continue
+  fi
   mount_system "$root"
   clone_project "$release"
   for stage in "${all_stages[@]}"; do

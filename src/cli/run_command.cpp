@@ -1,4 +1,6 @@
 // `ssdbuild run` and `ssdbuild plan` (= run --dry-run).
+#include <unistd.h>
+
 #include <iostream>
 
 #include <spdlog/spdlog.h>
