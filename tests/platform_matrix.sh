@@ -11,7 +11,8 @@
 #           python, the harness, and the CPU benchmark (random weights: no download)
 #   cuda    the release's nvcc (Debian's nvidia-cuda-toolkit from non-free, or --host-cuda),
 #           the recipe up to its configure stage with cuda=on and one architecture (the
-#           toolchain stage picks nvcc's host compiler), then `make lib` in the Caffe tree
+#           toolchain stage picks nvcc's host compiler), then in the Caffe tree one .cu and
+#           one .cpp object (the probe), then `make lib`
 # It prints one table (release, compiler, CUDA, each stage's result and wall time) and,
 # for each failed stage, the failed step with its last log lines; WORK/table.md keeps it.
 #
@@ -333,13 +334,23 @@ stage_cuda() {
     describe_failure "$release" cuda /matrix/cuda/state
     return $rc
   fi
-  local begun=$SECONDS
-  in_root "$root" bash -c "cd /matrix/cuda/caffe && make -j$jobs lib" >"$work/results/$release/cuda-make.log" 2>&1 || rc=$?
-  record "$release" cuda-make "$([ $rc -eq 0 ] && echo ok || echo FAILED)" $((SECONDS - begun))
+  # First one .cu and one .cpp object (a toolchain or flag problem shows in a minute or
+  # two, not after the hundreds of files before it), then the whole library.
+  make_in_caffe "$release" cuda-probe \
+    .build_release/cuda/src/caffe/layers/relu_layer.o .build_release/src/caffe/layers/relu_layer.o
+  make_in_caffe "$release" cuda-make lib
+}
+
+make_in_caffe() {  # make_in_caffe RELEASE NAME TARGET...: make in the CUDA Caffe tree, recorded
+  local release=$1 name=$2 rc=0 begun=$SECONDS log=$work/results/$1/$2.log
+  shift 2
+  in_root "$(root_of "$release")" bash -c "cd /matrix/cuda/caffe && make -j$jobs $*" >"$log" 2>&1 ||
+    rc=$?
+  record "$release" "$name" "$([ $rc -eq 0 ] && echo ok || echo FAILED)" $((SECONDS - begun))
   if [ $rc -ne 0 ]; then
-    { echo "make lib (exit $rc), log $work/results/$release/cuda-make.log"
-      grep -m 5 -E 'error|Error' "$work/results/$release/cuda-make.log" || true
-      tail -n 10 "$work/results/$release/cuda-make.log"; } >"$work/results/$release/cuda.failure"
+    { echo "make $* (exit $rc), log $log"
+      grep -m 5 -E 'error|Error' "$log" || true
+      tail -n 10 "$log"; } >"$work/results/$release/cuda.failure"
   fi
   return $rc
 }
@@ -372,12 +383,12 @@ cell() {  # cell RELEASE NAME: "ok 3m05s", "FAILED 0m12s", or "-"
 print_table() {
   local release dir
   {
-    echo "| release | compiler | CUDA (nvcc host compiler) | root | setup | unit | plan | cpu: deps | cpu: build | cpu: verify | cpu: harness | cpu: bench | cuda: toolchain | cuda: configure | cuda: make lib |"
-    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    echo "| release | compiler | CUDA (nvcc host compiler) | root | setup | unit | plan | cpu: deps | cpu: build | cpu: verify | cpu: harness | cpu: bench | cuda: toolchain | cuda: configure | cuda: probe | cuda: make lib |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
     for release in bullseye bookworm trixie; do
       dir=$work/results/$release
       [ -d "$dir" ] || continue
-      echo "| $release | $(cat "$dir/compiler" 2>/dev/null) | $(cat "$dir/cuda" 2>/dev/null)$([ -s "$dir/host-compiler" ] && echo " ($(cat "$dir/host-compiler"))") | $(cell "$release" root) | $(cell "$release" setup) | $(cell "$release" unit) | $(cell "$release" plan) | $(cell "$release" cpu-deps) | $(cell "$release" cpu-build) | $(cell "$release" cpu-verify) | $(cell "$release" cpu-harness) | $(cell "$release" cpu-bench) | $(cell "$release" cuda-toolchain) | $(cell "$release" cuda-configure) | $(cell "$release" cuda-make) |"
+      echo "| $release | $(cat "$dir/compiler" 2>/dev/null) | $(cat "$dir/cuda" 2>/dev/null)$([ -s "$dir/host-compiler" ] && echo " ($(cat "$dir/host-compiler"))") | $(cell "$release" root) | $(cell "$release" setup) | $(cell "$release" unit) | $(cell "$release" plan) | $(cell "$release" cpu-deps) | $(cell "$release" cpu-build) | $(cell "$release" cpu-verify) | $(cell "$release" cpu-harness) | $(cell "$release" cpu-bench) | $(cell "$release" cuda-toolchain) | $(cell "$release" cuda-configure) | $(cell "$release" cuda-probe) | $(cell "$release" cuda-make) |"
     done
     for release in bullseye bookworm trixie; do
       dir=$work/results/$release
