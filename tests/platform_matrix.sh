@@ -147,6 +147,8 @@ record() {  # record RELEASE STAGE RESULT SECONDS
   echo "$4" >"$dir/$2.seconds"
 }
 
+# A stage's function runs where `set -e` does not hold (the caller tests its status): each
+# command that must stop it says `|| return`.
 run_stage() {  # run_stage RELEASE STAGE FUNCTION: runs it, logs it, records its result
   local release=$1 stage=$2 function=$3 begun=$SECONDS dir=$work/results/$1 rc=0
   mkdir -p "$dir"
@@ -180,7 +182,7 @@ make_root() {  # made once, kept; the apt sources are written on every run
     if grep -q " $part/" /proc/self/mounts; then fail "mounts are left under $part"; fi
     rm -rf "$part"
     mkdir -p "$(dirname "$root")"
-    debootstrap --variant=minbase "$release" "$part" "$mirror"
+    debootstrap --variant=minbase "$release" "$part" "$mirror" || return
     mv "$part" "$root"
   fi
   cp /etc/resolv.conf "$root/etc/resolv.conf"
@@ -237,8 +239,8 @@ stage_plan() {
   [ -x "$root/usr/local/bin/ssdbuild" ] || binary=$project/build/release/ssdbuild
   in_root "$root" bash -c "mkdir -p /matrix/plan && cd /matrix/plan &&
     $binary plan --state-dir /matrix/plan/state --progress plain \
-      --set caffe_url=/nowhere/caffe --set bench_weights_url=" >"$script"
-  bash -n "$script"
+      --set caffe_url=/nowhere/caffe --set bench_weights_url=" >"$script" || return
+  bash -n "$script" || return
   grep -q 'make -j' "$script" || fail "the plan has no make step"
   echo "plan: $(wc -l <"$script") lines in $script"
 }
@@ -316,14 +318,14 @@ install_cuda() {  # the release's own nvcc, or the host's toolkit bound at /usr/
     return 0
   fi
   echo "deb $mirror $release $(components "$release")" >"$root/etc/apt/sources.list.d/non-free.list"
-  in_root "$root" apt-get update -q
+  in_root "$root" apt-get update -q || return
   in_root "$root" apt-get install -y -q --no-install-recommends nvidia-cuda-toolkit
 }
 
 stage_cuda() {
   local release=$1 root rc=0
   root=$(root_of "$release")
-  install_cuda "$release"
+  install_cuda "$release" || return
   # One architecture that CUDA 11.2 to 13 all build: sm_75 (T4). Up to the configure
   # stage through ssdbuild (deps, toolchain, source, configure), then the library only.
   in_root "$root" bash -c "mkdir -p /matrix/cuda && cd /matrix/cuda &&
@@ -337,7 +339,8 @@ stage_cuda() {
   # First one .cu and one .cpp object (a toolchain or flag problem shows in a minute or
   # two, not after the hundreds of files before it), then the whole library.
   make_in_caffe "$release" cuda-probe \
-    .build_release/cuda/src/caffe/layers/relu_layer.o .build_release/src/caffe/layers/relu_layer.o
+    .build_release/cuda/src/caffe/layers/relu_layer.o .build_release/src/caffe/layers/relu_layer.o ||
+    return
   make_in_caffe "$release" cuda-make lib
 }
 
