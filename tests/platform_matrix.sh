@@ -238,8 +238,7 @@ stage_plan() {
   # The slice has no install: the unit stage's build is used.
   [ -x "$root/usr/local/bin/ssdbuild" ] || binary=$project/build/release/ssdbuild
   in_root "$root" bash -c "mkdir -p /matrix/plan && cd /matrix/plan &&
-    $binary plan --state-dir /matrix/plan/state --progress plain \
-      --set caffe_url=/nowhere/caffe --set bench_weights_url=" >"$script" || return
+    $binary plan --state-dir /matrix/plan/state" >"$script" || return
   bash -n "$script" || return
   grep -q 'make -j' "$script" || fail "the plan has no make step"
   echo "plan: $(wc -l <"$script") lines in $script"
