@@ -215,7 +215,9 @@ stage_setup() { in_root "$(root_of "$1")" bash -c "cd $project && scripts/setup.
 
 stage_unit() { in_root "$(root_of "$1")" bash -c "cd $project && scripts/setup.sh unit"; }
 
-# The default recipe's settings for this matrix: local upstream copies, no download.
+# The default recipe is run from the clone's recipes/ssd-caffe.yaml, the file that the
+# installed binary embeds: the same text, and the clone's even when only some stages ran.
+# Its settings for this matrix: local upstream copies, no download.
 recipe_settings() {
   local mobilenet_commit
   mobilenet_commit=$(git -C "$mobilenet" rev-parse HEAD)
@@ -301,7 +303,7 @@ stage_cpu() {
   local release=$1 rc=0
   # shellcheck disable=SC2046
   in_root "$(root_of "$release")" bash -c "mkdir -p /matrix/cpu && cd /matrix/cpu &&
-    ssdbuild run --state-dir /matrix/cpu/state --progress plain $(recipe_settings) \
+    ssdbuild run $project/recipes/ssd-caffe.yaml --state-dir /matrix/cpu/state --progress plain $(recipe_settings) \
       --set cuda=off --set bench_devices=cpu --set bench_iterations=20" || rc=$?
   recipe_stage_times "$release" cpu /matrix/cpu/state cpu-
   [ $rc -eq 0 ] || describe_failure "$release" cpu /matrix/cpu/state
@@ -328,7 +330,7 @@ stage_cuda() {
   # One architecture that CUDA 11.2 to 13 all build: sm_75 (T4). Up to the configure
   # stage through ssdbuild (deps, toolchain, source, configure), then the library only.
   in_root "$root" bash -c "mkdir -p /matrix/cuda && cd /matrix/cuda &&
-    ssdbuild run --state-dir /matrix/cuda/state --progress plain $(recipe_settings) \
+    ssdbuild run $project/recipes/ssd-caffe.yaml --state-dir /matrix/cuda/state --progress plain $(recipe_settings) \
       --set cuda=on --set cuda_arches=75 --to configure/nvcc-launcher" || rc=$?
   recipe_stage_times "$release" cuda /matrix/cuda/state cuda-
   if [ $rc -ne 0 ]; then
