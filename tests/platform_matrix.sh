@@ -25,6 +25,7 @@
 #                        clone are always made)
 #     --mirror URL       Debian's archive (default http://deb.debian.org/debian)
 #     --fresh            remove the kept clone, work folders and state folders first
+#     --table            print WORK's table again (from its kept results) and run nothing
 #     --slice            what CI runs (scripts/setup.sh test): for trixie only, the root,
 #                        the unit stage and the plan stage
 # It needs root (debootstrap, mount, chroot) and Debian's archive; without them, --slice
@@ -35,7 +36,7 @@ set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 all_stages=(setup unit plan cpu cuda)
 mirror=http://deb.debian.org/debian
-caffe="" mobilenet="" host_cuda="" stages="" fresh=0 slice=0
+caffe="" mobilenet="" host_cuda="" stages="" fresh=0 slice=0 table_only=0
 releases=()
 
 usage() {
@@ -52,6 +53,7 @@ while [ $# -gt 0 ]; do
     --mirror) mirror=$2; shift 2 ;;
     --fresh) fresh=1; shift ;;
     --slice) slice=1; shift ;;
+    --table) table_only=1; shift ;;
     -h | --help) usage ;;
     -*) echo "platform_matrix: unknown option $1" >&2; usage ;;
     *) releases+=("$1"); shift ;;
@@ -84,11 +86,11 @@ for stage in "${wanted_stages[@]}"; do
   [[ " ${all_stages[*]} " == *" $stage "* ]] || fail "unknown stage $stage (${all_stages[*]})"
 done
 wants() { [[ " ${wanted_stages[*]} " == *" $1 "* ]]; }
-if wants cpu || wants cuda; then
+if [ $table_only = 0 ] && { wants cpu || wants cuda; }; then
   [ -n "$caffe" ] && [ -n "$mobilenet" ] ||
     fail "the cpu and cuda stages need --caffe and --mobilenet (local copies of the upstream)"
 fi
-[ "$(id -u)" -eq 0 ] || unavailable "needs root (debootstrap, mount, chroot)"
+[ $table_only = 1 ] || [ "$(id -u)" -eq 0 ] || unavailable "needs root (debootstrap, mount, chroot)"
 command -v debootstrap >/dev/null || unavailable "needs debootstrap (apt-get install debootstrap)"
 head=$(git -C "$top" rev-parse HEAD)
 [ -z "$(git -C "$top" status --porcelain --untracked-files=no)" ] ||
@@ -409,6 +411,10 @@ print_table() {
   cat "$work/table.md"
 }
 
+if [ $table_only = 1 ]; then
+  print_table
+  exit 0
+fi
 matrix_rc=0
 for release in "${releases[@]}"; do
   root=$(root_of "$release")
