@@ -252,7 +252,9 @@ stage_plan() {
 describe_failure() {  # describe_failure RELEASE STAGE STATE
   local release=$1 stage=$2 state=$3 root
   root=$(root_of "$release")
-  ssdbuild_in "$release" status --state-dir "$state" --json >"$work/results/$release/$stage.status.json" || return 0
+  # shellcheck disable=SC2046
+  ssdbuild_in "$release" status $project/recipes/ssd-caffe.yaml --state-dir "$state" --json \
+    $(recipe_settings) $(stage_settings "$stage") >"$work/results/$release/$stage.status.json" || return 0
   python3 - "$work/results/$release/$stage.status.json" "$root" \
     >"$work/results/$release/$stage.failure" <<'EOF'
 import json, sys
@@ -273,7 +275,9 @@ EOF
 recipe_stage_times() {  # recipe_stage_times RELEASE STAGE STATE PREFIX
   local release=$1 stage=$2 state=$3 prefix=$4 json
   json=$work/results/$release/$stage.status.json
-  ssdbuild_in "$release" status --state-dir "$state" --json >"$json" || return 0
+  # shellcheck disable=SC2046
+  ssdbuild_in "$release" status $project/recipes/ssd-caffe.yaml --state-dir "$state" --json \
+    $(recipe_settings) $(stage_settings "$stage") >"$json" || return 0
   python3 - "$json" "$work/results/$release" "$prefix" <<'EOF'
 import json, sys
 status, out, prefix = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3]
@@ -294,6 +298,13 @@ for name, entry in stages.items():
 EOF
 }
 
+stage_settings() {  # the --set options of the cpu or the cuda stage, for run and status alike
+  case $1 in
+    cpu) echo --set cuda=off --set bench_devices=cpu --set bench_iterations=20 ;;
+    cuda) echo --set cuda=on --set cuda_arches=75 ;;
+  esac
+}
+
 bind_upstream() {
   local root
   root=$(root_of "$1")
@@ -306,7 +317,7 @@ stage_cpu() {
   # shellcheck disable=SC2046
   in_root "$(root_of "$release")" bash -c "mkdir -p /matrix/cpu && cd /matrix/cpu &&
     ssdbuild run $project/recipes/ssd-caffe.yaml --state-dir /matrix/cpu/state --progress plain $(recipe_settings) \
-      --set cuda=off --set bench_devices=cpu --set bench_iterations=20" || rc=$?
+      $(stage_settings cpu)" || rc=$?
   recipe_stage_times "$release" cpu /matrix/cpu/state cpu-
   [ $rc -eq 0 ] || describe_failure "$release" cpu /matrix/cpu/state
   return $rc
@@ -333,7 +344,7 @@ stage_cuda() {
   # stage through ssdbuild (deps, toolchain, source, configure), then the library only.
   in_root "$root" bash -c "mkdir -p /matrix/cuda && cd /matrix/cuda &&
     ssdbuild run $project/recipes/ssd-caffe.yaml --state-dir /matrix/cuda/state --progress plain $(recipe_settings) \
-      --set cuda=on --set cuda_arches=75 --to configure/nvcc-launcher" || rc=$?
+      $(stage_settings cuda) --to configure/nvcc-launcher" || rc=$?
   recipe_stage_times "$release" cuda /matrix/cuda/state cuda-
   if [ $rc -ne 0 ]; then
     describe_failure "$release" cuda /matrix/cuda/state
@@ -342,7 +353,7 @@ stage_cuda() {
   # First one .cu and one .cpp object (a toolchain or flag problem shows in a minute or
   # two, not after the hundreds of files before it), then the whole library.
   make_in_caffe "$release" cuda-probe \
-    .build_release/src/caffe/layers/relu_layer.o .build_release/cuda/src/caffe/layers/relu_layer.o ||
+    proto .build_release/src/caffe/layers/relu_layer.o .build_release/cuda/src/caffe/layers/relu_layer.o ||
     return
   make_in_caffe "$release" cuda-make lib
 }
