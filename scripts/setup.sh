@@ -34,8 +34,8 @@ build_packages=(build-essential cmake pkg-config libcli11-dev libspdlog-dev libf
 bundle_packages=(patchelf)
 # What the unit tests run: real git, curl, openssl, python (the HTTP server and the bench
 # stand-in; jsonschema checks the records), script(1) from bsdutils, ccache, zstd (a plan
-# script restores the stage cache with it).
-unit_packages=(libgtest-dev python3 python3-jsonschema git curl openssl bsdutils ccache zstd)
+# script restores the stage cache with it), zip (the extract tests make .zip archives).
+unit_packages=(libgtest-dev python3 python3-jsonschema git curl openssl bsdutils ccache zstd zip)
 # The rest of `test`: g++-11 (Ubuntu 22.04's compiler) for the sanitized build, the format
 # check, and debootstrap for the minimal Debian root that tests the bundle (Debian's keyring
 # lets it check the archive's signatures on an Ubuntu host too).
