@@ -4,9 +4,8 @@
 #   scripts/setup.sh run    install the packages, build, install ssdbuild, run `ssdbuild run`
 #   scripts/setup.sh test   install the packages, then build and run the whole test suite:
 #                           the default compiler with -Werror, g++-11 (what Ubuntu 22.04 has)
-#                           with ASan+UBSan, the clang-format check, the bundle in a
-#                           minimal Debian root (tests/bundle_test.sh), and the unit tests
-#                           and a plan in a Debian 13 root (tests/platform_matrix.sh --slice)
+#                           with ASan+UBSan, the clang-format check, and the bundle in a
+#                           minimal Debian root (tests/bundle_test.sh)
 #   scripts/setup.sh unit   install the packages, then build with the default compiler and
 #                           run the unit tests only (what tests/platform_matrix.sh runs in
 #                           each Debian root: no g++-11, clang-format or bundle there)
@@ -177,12 +176,6 @@ build "$top/build/test" -DSSDBUILD_WERROR=$werror -DSSDBUILD_RELOCATABLE=ON
 echo "setup.sh: the relocatable bundle in a minimal Debian root"
 write_bundle "$top/build/test" "$top/build/test-bundle/ssdbuild"
 "$top/tests/bundle_test.sh" "$top/build/test-bundle/ssdbuild" "$top/build/test-bundle"
-
-# The platform matrix's slice (tests/platform_matrix.sh --slice): ssdbuild built with
-# Debian 13's compiler and libraries, its unit tests, and the default recipe's plan, in a
-# debootstrapped root. The whole matrix (Debian 11 to 13, Caffe, CUDA) is run by hand.
-echo "setup.sh: the unit tests and the plan in a Debian 13 root"
-"$top/tests/platform_matrix.sh" --slice "$top/build/platform-slice"
 
 echo "setup.sh: build and test with g++-11, ASan and UBSan"
 build "$top/build/test-sanitize" -DCMAKE_CXX_COMPILER=g++-11 -DCMAKE_BUILD_TYPE=Debug \

@@ -120,7 +120,7 @@ bind() {  # bind SOURCE TARGET [ro]
   if [ "${3:-}" = ro ]; then mount -o remount,bind,ro "$2"; fi
 }
 
-mount_system() {  # mount_system ROOT: /proc, /sys, /dev (read-only) and a /dev/shm of its own
+mount_system() {  # mount_system ROOT: /proc, /sys, /dev and /dev/pts (read-only), a /dev/shm of its own
   local root=$1
   mkdir -p "$root/proc"
   if mountpoint -q "$root/proc"; then umount -l "$root/proc"; fi
@@ -129,6 +129,8 @@ mount_system() {  # mount_system ROOT: /proc, /sys, /dev (read-only) and a /dev/
   # Read-only binds: a stray `rm -rf` of WORK cannot reach the host's /dev or /sys.
   bind /sys "$root/sys" ro
   bind /dev "$root/dev" ro
+  # script(1) in the unit tests opens a pseudo-terminal: the bind above has no /dev/pts.
+  bind /dev/pts "$root/dev/pts" ro
   mount -t tmpfs -o size=256m shm "$root/dev/shm"
   mounted+=("$root/dev/shm")
 }
