@@ -23,7 +23,8 @@
 #                        of releases whose archive has none (bookworm)
 #     --stages LIST      the stages to run, comma-separated (default: all; the root and the
 #                        clone are always made)
-#     --mirror URL       Debian's archive (default http://deb.debian.org/debian)
+#     --mirror URL       Debian's archive (default: debootstrap's own default, which the
+#                        root's apt sources then use)
 #     --fresh            remove the kept clone, work folders and state folders first
 #     --table            print WORK's table again (from its kept results) and run nothing
 #     --slice            what CI runs (scripts/setup.sh test): for trixie only, the root,
@@ -35,7 +36,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 all_stages=(setup unit plan cpu cuda)
-mirror=http://deb.debian.org/debian
+mirror=""
 caffe="" mobilenet="" host_cuda="" stages="" fresh=0 slice=0 table_only=0
 releases=()
 
@@ -177,6 +178,14 @@ components() {  # the archive's components with non-free (nvidia-cuda-toolkit) i
   case $1 in bullseye) echo "main contrib non-free" ;; *) echo "main contrib non-free non-free-firmware" ;; esac
 }
 
+archive_of() {  # archive_of ROOT: --mirror, else the archive that the root's sources.list names
+  local archive=$mirror
+  # Without --mirror, the one debootstrap chose (and make_root kept).
+  [ -n "$archive" ] || archive=$(awk '$1 == "deb" { print $2; exit }' "$1/etc/apt/sources.list")
+  [ -n "$archive" ] || { echo "no archive in $1/etc/apt/sources.list: give --mirror" >&2; return 1; }
+  echo "$archive"
+}
+
 make_root() {  # made once, kept; the apt sources are written on every run
   local release=$1 root part
   root=$(root_of "$release")
@@ -186,9 +195,11 @@ make_root() {  # made once, kept; the apt sources are written on every run
     if grep -q " $part/" /proc/self/mounts; then fail "mounts are left under $part"; fi
     rm -rf "$part"
     mkdir -p "$(dirname "$root")"
-    debootstrap --variant=minbase "$release" "$part" "$mirror" || return
+    debootstrap --variant=minbase "$release" "$part" ${mirror:+"$mirror"} || return
     mv "$part" "$root"
   fi
+  local mirror
+  mirror=$(archive_of "$root") || return
   cp /etc/resolv.conf "$root/etc/resolv.conf"
   # main only, as a user's machine has by default; non-free comes with the cuda stage.
   echo "deb $mirror $release main" >"$root/etc/apt/sources.list"
@@ -333,6 +344,8 @@ install_cuda() {  # the release's own nvcc, or the host's toolkit bound at /usr/
     bind "$host_cuda" "$root/usr/local/cuda" ro
     return 0
   fi
+  local mirror
+  mirror=$(archive_of "$root") || return
   echo "deb $mirror $release $(components "$release")" >"$root/etc/apt/sources.list.d/non-free.list"
   in_root "$root" apt-get update -q || return
   in_root "$root" apt-get install -y -q --no-install-recommends nvidia-cuda-toolkit
