@@ -7,6 +7,9 @@
 //   {"type":"pass","index":I,"ms":T}  one timed forward pass
 //   {"type":"detection", ...}         with --image: one detection of the sample image
 //   {"type":"skip","reason":R}        the device cannot run here (exit code 77)
+//   {"type":"compare", ...}           with --compare-with: one output blob against another
+//                                     build's (max abs difference relative to the blob's scale)
+//   {"type":"layer_time", ...}        with --layer-times: one layer's median time alone
 // Exit codes: 0 done, 2 bad arguments or input, 77 device not available here.
 //
 // Build (the recipe does this):
@@ -15,6 +18,7 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -55,6 +59,9 @@ constexpr int kExitSkip = 77;
 
 struct Options {
   std::string model, weights, device = "cpu", image, save_weights, save_input;
+  std::string save_outputs, compare_with;
+  double tolerance = 1e-4;
+  bool layer_times = false;
   int device_id = 0, warmup = 5, iterations = 50, batch = 1;
   unsigned seed = 1;
 };
@@ -110,6 +117,14 @@ int to_int(const std::string& flag, const std::string& value, int low) {
   return static_cast<int>(parsed);
 }
 
+double to_positive_double(const std::string& flag, const std::string& value) {
+  char* end = nullptr;
+  double parsed = std::strtod(value.c_str(), &end);
+  if (value.empty() || *end != '\0' || !(parsed > 0) || !std::isfinite(parsed))
+    fail(flag + " wants a positive number, not `" + value + "`");
+  return parsed;
+}
+
 Options parse(int argc, char** argv) {
   Options options;
   for (int i = 1; i < argc; ++i) {
@@ -118,7 +133,11 @@ Options parse(int argc, char** argv) {
       std::cout << "usage: mobilenet_ssd_bench --model PROTOTXT [--weights CAFFEMODEL]\n"
                    "  [--device cpu|gpu] [--device-id N] [--warmup W] [--iterations N]\n"
                    "  [--batch B] [--seed S] [--image JPG] [--save-weights FILE]\n"
-                   "  [--save-input FILE]   (the input as raw float32, for a pycaffe check)\n";
+                   "  [--save-input FILE]   (the input as raw float32, for a pycaffe check)\n"
+                   "  [--save-outputs FILE] (the output blobs after the timed passes)\n"
+                   "  [--compare-with FILE] [--tolerance T]  (against another build's\n"
+                   "                        --save-outputs: max abs difference / blob scale <= T)\n"
+                   "  [--layer-times yes]   (each layer's median time, run alone)\n";
       std::exit(0);
     }
     if (i + 1 >= argc) fail(flag + " needs a value (see --help)");
@@ -145,6 +164,14 @@ Options parse(int argc, char** argv) {
       options.save_weights = value;
     else if (flag == "--save-input")
       options.save_input = value;
+    else if (flag == "--save-outputs")
+      options.save_outputs = value;
+    else if (flag == "--compare-with")
+      options.compare_with = value;
+    else if (flag == "--tolerance")
+      options.tolerance = to_positive_double(flag, value);
+    else if (flag == "--layer-times")
+      options.layer_times = value == "yes" || value == "true" || value == "1";
     else
       fail("unknown option " + flag + " (see --help)");
   }
@@ -155,6 +182,9 @@ Options parse(int argc, char** argv) {
   if (!model) fail("cannot read the model " + options.model);
   if (!options.weights.empty() && !std::ifstream(options.weights))
     fail("cannot read the weights " + options.weights);
+  if (!options.compare_with.empty() && !std::ifstream(options.compare_with))
+    fail("cannot read the reference outputs " + options.compare_with +
+         " (write them with --save-outputs from the reference build)");
   return options;
 }
 
@@ -304,6 +334,114 @@ void print_detections(caffe::Net<float>& net, const Options& options) {
 #endif
 }
 
+// The blobs compared between builds: the net's raw predictions, and with trained weights
+// the detections too (with random weights their order hangs on near-equal noise scores).
+std::vector<std::string> compared_blobs(const caffe::Net<float>& net, bool trained) {
+  std::vector<std::string> names;
+  for (const char* name : {"mbox_loc", "mbox_conf_flatten"})
+    if (net.has_blob(name)) names.push_back(name);
+  if (trained && net.has_blob("detection_out")) names.push_back("detection_out");
+  if (names.empty()) {
+    // Another model: its outputs.
+    for (int index : net.output_blob_indices()) names.push_back(net.blob_names()[index]);
+  }
+  return names;
+}
+
+// The output file: a line "ssdbuild-outputs/1", then per blob a line "NAME COUNT" and COUNT
+// float32 values, raw.
+constexpr const char* kOutputsFormat = "ssdbuild-outputs/1";
+
+void save_outputs(const caffe::Net<float>& net, const std::vector<std::string>& names,
+                  const std::string& file) {
+  std::string temporary = file + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary);
+    out << kOutputsFormat << "\n";
+    for (const auto& name : names) {
+      const caffe::Blob<float>& blob = *net.blob_by_name(name);
+      out << name << " " << blob.count() << "\n";
+      out.write(reinterpret_cast<const char*>(blob.cpu_data()),
+                static_cast<std::streamsize>(blob.count() * sizeof(float)));
+    }
+    if (!out) fail("cannot write " + temporary);
+  }
+  if (std::rename(temporary.c_str(), file.c_str()) != 0)
+    fail("cannot rename " + temporary + " to " + file + ": " + std::strerror(errno));
+}
+
+// Each blob of the reference file against this net's; returns whether all are within the
+// tolerance. The scale is the reference blob's largest magnitude (1 when it is all zeros).
+bool compare_outputs(const caffe::Net<float>& net, const Options& options) {
+  std::ifstream in(options.compare_with, std::ios::binary);
+  std::string line;
+  if (!std::getline(in, line) || line != kOutputsFormat)
+    fail(options.compare_with + " is not a --save-outputs file (" + kOutputsFormat + ")");
+  bool all_ok = true;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string name;
+    long long count = -1;
+    if (!(fields >> name >> count) || count < 0)
+      fail(options.compare_with + ": malformed blob line `" + line + "`");
+    std::vector<float> reference(static_cast<size_t>(count));
+    in.read(reinterpret_cast<char*>(reference.data()),
+            static_cast<std::streamsize>(count * sizeof(float)));
+    if (!in) fail(options.compare_with + ": blob " + name + " is cut short");
+    if (!net.has_blob(name)) fail("the reference has blob " + name + ", this net has none");
+    const caffe::Blob<float>& blob = *net.blob_by_name(name);
+    if (blob.count() != count)
+      fail("blob " + name + " has " + std::to_string(blob.count()) + " values, the reference " +
+           std::to_string(count) + " (another model or batch?)");
+    double scale = 0, difference = 0;
+    const float* data = blob.cpu_data();
+    for (long long i = 0; i < count; ++i) {
+      scale = std::max(scale, std::fabs(static_cast<double>(reference[i])));
+      double d = std::fabs(static_cast<double>(data[i]) - reference[i]);
+      if (!(d <= difference)) difference = d;  // NaN counts as a difference
+    }
+    if (scale == 0) scale = 1;
+    double relative = difference / scale;
+    bool ok = relative <= options.tolerance;
+    all_ok = all_ok && ok;
+    std::ostringstream out;
+    out.precision(9);
+    out << "{\"type\":\"compare\",\"blob\":" << json_string(name) << ",\"count\":" << count
+        << ",\"max_abs_diff\":" << difference << ",\"scale\":" << scale
+        << ",\"relative\":" << relative << ",\"tolerance\":" << options.tolerance
+        << ",\"ok\":" << (ok ? "true" : "false") << "}";
+    emit(out.str());
+  }
+  return all_ok;
+}
+
+// Each layer alone (ForwardFromTo(i, i)), 20 times after the timed passes, synchronised:
+// where the time of a pass goes. The sum is above a pass's time on the GPU, where a pass
+// overlaps launches with work.
+void print_layer_times(caffe::Net<float>& net, bool gpu) {
+  const int repeats = 20;
+  for (size_t i = 0; i < net.layers().size(); ++i) {
+    std::vector<double> times;
+    for (int r = 0; r < repeats; ++r) {
+      synchronize(gpu);
+      auto start = std::chrono::steady_clock::now();
+      net.ForwardFromTo(static_cast<int>(i), static_cast<int>(i));
+      synchronize(gpu);
+      times.push_back(
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+              .count());
+    }
+    std::sort(times.begin(), times.end());
+    std::ostringstream line;
+    line.precision(4);
+    line << std::fixed << "{\"type\":\"layer_time\",\"layer\":"
+         << json_string(net.layer_names()[i])
+         << ",\"layer_type\":" << json_string(net.layers()[i]->type())
+         << ",\"ms\":" << times[times.size() / 2] << "}";
+    emit(line.str());
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -374,6 +512,14 @@ int main(int argc, char** argv) {
     line << std::fixed << "{\"type\":\"pass\",\"index\":" << i << ",\"ms\":" << ms << "}";
     emit(line.str());
   }
+  // The outputs of the last timed pass, before the sample image replaces the input.
+  const std::vector<std::string> blobs = compared_blobs(net, !options.weights.empty());
+  if (!options.save_outputs.empty()) save_outputs(net, blobs, options.save_outputs);
+  bool equal = options.compare_with.empty() || compare_outputs(net, options);
+  if (options.layer_times) print_layer_times(net, gpu);
   if (!options.image.empty()) print_detections(net, options);
+  if (!equal)
+    std::cerr << "mobilenet_ssd_bench: the outputs differ from " << options.compare_with
+              << " by more than " << options.tolerance << " of a blob's scale" << std::endl;
   return 0;
 }

@@ -61,6 +61,12 @@ std::vector<std::string> BenchAction::harness_argv(const std::string& device,
                                    std::to_string(settings_.batch),
                                    "--seed",
                                    std::to_string(settings_.seed)};
+  if (!settings_.save_outputs.empty())
+    argv.insert(argv.end(),
+                {"--save-outputs", outputs_file(settings_.save_outputs, device).string()});
+  if (!settings_.compare_with.empty())
+    argv.insert(argv.end(),
+                {"--compare-with", outputs_file(settings_.compare_with, device).string()});
   if (with_weights && have_weights()) {
     argv.insert(argv.end(), {"--weights", settings_.weights.string()});
     // One detection on the sample image, once, with the CPU run: it shows the weights work.
@@ -70,10 +76,19 @@ std::vector<std::string> BenchAction::harness_argv(const std::string& device,
   return argv;
 }
 
+fs::path BenchAction::outputs_file(const fs::path& folder, const std::string& device) {
+  return folder / (device + ".outputs");
+}
+
 std::string BenchAction::fingerprint_text() const {
   std::string text = "bench\n" + settings_.harness.string() + "\n" + settings_.model.string() +
                      "\n" + settings_.weights.string() + "\n" + settings_.image.string() + "\n" +
                      settings_.results.string() + "\n";
+  // Only when set, so that the fingerprints of existing bench steps stay as they were.
+  if (settings_.variant != "stock" || !settings_.save_outputs.empty() ||
+      !settings_.compare_with.empty())
+    text += settings_.variant + "\n" + settings_.save_outputs.string() + "\n" +
+            settings_.compare_with.string() + "\n";
   for (const auto& device : settings_.devices) text += device + ",";
   text +=
       fmt::format("\n{} {} {} {} {} {}", settings_.warmup, settings_.iterations, settings_.batch,
@@ -87,9 +102,14 @@ std::vector<std::string> BenchAction::plan_notes() const {
       : settings_.weights.empty()
           ? "random weights (no `weights` given)"
           : "random weights unless " + settings_.weights.string() + " exists by then";
-  return {fmt::format("bench: {} on {}; {} warm-up and {} timed passes, batch {}; {}",
-                      settings_.model.filename().string(), shell_words(settings_.devices),
-                      settings_.warmup, settings_.iterations, settings_.batch, weights)};
+  std::vector<std::string> notes = {
+      fmt::format("bench: {} on {}; {} warm-up and {} timed passes, batch {}; {}; {} build",
+                  settings_.model.filename().string(), shell_words(settings_.devices),
+                  settings_.warmup, settings_.iterations, settings_.batch, weights,
+                  settings_.variant)};
+  if (!settings_.compare_with.empty())
+    notes.push_back("bench: outputs compared with " + settings_.compare_with.string());
+  return notes;
 }
 
 // By hand: each device's harness output into a file (exit 77: the device cannot run
@@ -98,6 +118,8 @@ std::vector<std::string> BenchAction::plan_notes() const {
 // it runs: an earlier step of the same script may download them.
 std::string BenchAction::shell_commands() const {
   std::string commands = "raw=$(mktemp -d)\nweights=()\n";
+  if (!settings_.save_outputs.empty())
+    commands += "mkdir -p " + shell_quote(settings_.save_outputs.string()) + "\n";
   if (!settings_.weights.empty()) {
     std::string file = shell_quote(settings_.weights.string());
     commands += "if [ -f " + file + " ]; then weights=(--weights " + file + "); fi\n";
@@ -108,6 +130,7 @@ std::string BenchAction::shell_commands() const {
       " --warmup " + std::to_string(settings_.warmup) + " --iterations " +
       std::to_string(settings_.iterations);
   if (settings_.require_gpu) record += " --require-gpu";
+  if (settings_.variant != "stock") record += " --variant " + shell_quote(settings_.variant);
   record += " --recipe " + shell_quote(settings_.recipe) + " --step " + shell_quote(settings_.step);
   for (const auto& device : settings_.devices) {
     std::string file = "\"$raw/" + device + ".out\"";
@@ -125,6 +148,22 @@ std::string BenchAction::shell_commands() const {
 }
 
 ActionOutcome BenchAction::execute(const StepContext& context) const {
+  for (const auto& device : settings_.devices) {
+    std::error_code error;
+    fs::path reference = outputs_file(settings_.compare_with, device);
+    if (!settings_.compare_with.empty() && !fs::is_regular_file(reference, error))
+      return ActionOutcome::failed(
+          "bench: no reference outputs " + reference.string() + " to compare the " + device +
+          " run with: run the reference build's bench step first (it keeps its outputs in its "
+          "save_outputs folder), or leave compare_with empty");
+  }
+  if (!settings_.save_outputs.empty()) {
+    std::error_code error;
+    fs::create_directories(settings_.save_outputs, error);
+    if (error)
+      return ActionOutcome::failed("bench: cannot create " + settings_.save_outputs.string() +
+                                   ": " + error.message());
+  }
   std::vector<HarnessOutput> outputs;
   for (const auto& device : settings_.devices) {
     HarnessOutput harness;
@@ -164,6 +203,7 @@ ActionOutcome BenchAction::execute(const StepContext& context) const {
   settings.fingerprint = context.fingerprint;
   settings.model = settings_.model.string();
   settings.weights_file = have_weights() ? settings_.weights.string() : "";
+  settings.variant = settings_.variant;
   settings.batch = settings_.batch;
   settings.warmup = settings_.warmup;
   settings.iterations = settings_.iterations;
@@ -185,7 +225,8 @@ std::unique_ptr<Action> BenchActionType::parse(const YAML::Node& config,
                                                const ConfigReader& reader) const {
   reader.expect_map(config, "`bench`",
                     {"harness", "model", "weights", "image", "devices", "warmup", "iterations",
-                     "batch", "seed", "device_id", "require_gpu", "results"},
+                     "batch", "seed", "device_id", "require_gpu", "results", "variant",
+                     "save_outputs", "compare_with"},
                     {"harness", "model"});
   BenchAction::Settings settings;
   settings.harness = reader.path(config["harness"], "`harness`");
@@ -193,6 +234,18 @@ std::unique_ptr<Action> BenchActionType::parse(const YAML::Node& config,
   if (config["weights"] && !reader.string(config["weights"], "`weights`").empty())
     settings.weights = reader.path(config["weights"], "`weights`");
   if (config["image"]) settings.image = reader.path(config["image"], "`image`");
+  if (config["variant"]) {
+    settings.variant = reader.string(config["variant"], "`variant`");
+    bool unresolved = settings.variant.find("${") != std::string::npos;  // validation: a var
+    if (settings.variant != "stock" && settings.variant != "fast" && !unresolved)
+      reader.fail(config["variant"], "`variant` is stock or fast, not `" + settings.variant +
+                                         "`" + did_you_mean(settings.variant, {"stock", "fast"}));
+  }
+  for (auto [key, field] : {std::pair{"save_outputs", &settings.save_outputs},
+                            std::pair{"compare_with", &settings.compare_with}}) {
+    if (config[key] && !reader.string(config[key], std::string("`") + key + "`").empty())
+      *field = reader.path(config[key], std::string("`") + key + "`");
+  }
   if (config["devices"]) {
     // A list, or words in one string ("cpu gpu"), so that a var can hold them.
     settings.devices.clear();

@@ -167,6 +167,8 @@ int run_cli(int argc, char** argv) {
   record->add_option("--iterations", record_arguments.iterations, "Timed passes");
   record->add_option("--recipe", record_arguments.recipe, "Recipe name, for the record");
   record->add_option("--step", record_arguments.step, "Step id, for the record");
+  record->add_option("--variant", record_arguments.variant, "The build: stock or fast")
+      ->check(CLI::IsMember({"stock", "fast"}));
   record->add_flag("--require-gpu", record_arguments.require_gpu,
                    "Fail (after recording) when the GPU run was skipped");
   record->add_option("outputs", record_arguments.outputs, "DEVICE=FILE, e.g. cpu=cpu.out")

@@ -75,6 +75,7 @@ int record_bench_command(const RecordBenchArguments& arguments) {
   settings.step = arguments.step;
   settings.model = arguments.model;
   settings.weights_file = arguments.weights;
+  settings.variant = arguments.variant;
   settings.batch = arguments.batch;
   settings.warmup = arguments.warmup;
   settings.iterations = arguments.iterations;

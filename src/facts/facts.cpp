@@ -51,6 +51,9 @@ const FactName kFacts[] = {
     {"gpu.memory_mb", "gpu"},
     {"gpu.driver", "gpu"},
     {"python3.version", "python"},
+    {"cudnn.version", "cudnn"},
+    {"cudnn.include_dir", "cudnn"},
+    {"cudnn.lib_dir", "cudnn"},
     {"glibc.version", "glibc"},
     {"colab", "platform"},
     {"drive.mounted", "platform"},
@@ -93,6 +96,17 @@ std::string installed_versions(const std::string& prefix) {
   std::string list;
   for (int version : versions) list += (list.empty() ? "" : " ") + std::to_string(version);
   return list;
+}
+
+// The first of `folders` that holds libcudnn.so or libcudnn.so.MAJOR, or "".
+std::string cudnn_library_folder(const std::vector<std::string>& folders, const std::string& major) {
+  std::error_code error;
+  for (const auto& folder : folders) {
+    if (std::filesystem::exists(folder + "/libcudnn.so", error) ||
+        std::filesystem::exists(folder + "/libcudnn.so." + major, error))
+      return std::filesystem::path(folder).lexically_normal().string();
+  }
+  return "";
 }
 
 }  // namespace
@@ -216,6 +230,8 @@ void Facts::probe_group(const std::string& group) {
     auto python =
         capture_output({"python3", "-c", "import platform; print(platform.python_version())"});
     if (python.started && python.exit_code == 0) set("python3.version", first_line(python.output));
+  } else if (group == "cudnn") {
+    probe_cudnn();
   } else if (group == "glibc") {
     set("glibc.version", gnu_get_libc_version());
   } else if (group == "platform") {
@@ -238,6 +254,54 @@ void Facts::probe_group(const std::string& group) {
       set("boot_id", std::string(trim(id)));
     }
   }
+}
+
+// cuDNN where a build can use it: a cudnn_version.h (the system's, CUDA's, or in python3's
+// nvidia-cudnn package, which is how PyTorch ships it) and its library beside it.
+void Facts::probe_cudnn() {
+  struct utsname names {};
+  ::uname(&names);
+  const std::string multiarch = std::string(names.machine) + "-linux-gnu";
+  std::vector<std::string> include_dirs = sources_.cudnn_include_dirs;
+  if (include_dirs.empty()) {
+    include_dirs = {"/usr/local/cuda/include", "/usr/include", "/usr/include/" + multiarch};
+    if (sources_.cudnn_from_python) {
+      auto python = capture_output(
+          {"python3", "-c",
+           "import nvidia.cudnn, os; print(os.path.join(list(nvidia.cudnn.__path__)[0], "
+           "'include'))"});
+      if (python.started && python.exit_code == 0) include_dirs.push_back(first_line(python.output));
+    }
+  }
+  for (const auto& include_dir : include_dirs) {
+    std::ifstream header(include_dir + "/cudnn_version.h");
+    if (!header) continue;
+    std::string text((std::istreambuf_iterator<char>(header)), std::istreambuf_iterator<char>());
+    std::string version = parse_cudnn_version(text);
+    if (version.empty()) continue;
+    std::string lib_dir = cudnn_library_folder(
+        {include_dir + "/../lib", include_dir + "/../lib64", "/usr/lib/" + multiarch,
+         "/usr/local/cuda/lib64"},
+        version.substr(0, version.find('.')));
+    if (lib_dir.empty()) continue;  // headers without the library build nothing
+    set("cudnn.version", version);
+    set("cudnn.include_dir", std::filesystem::path(include_dir).lexically_normal().string());
+    set("cudnn.lib_dir", lib_dir);
+    return;
+  }
+}
+
+std::string parse_cudnn_version(std::string_view header) {
+  static const std::regex define(R"(#define\s+CUDNN_(MAJOR|MINOR|PATCHLEVEL)\s+([0-9]+))");
+  std::string text(header), major, minor, patch;
+  for (std::sregex_iterator it(text.begin(), text.end(), define), end; it != end; ++it) {
+    std::string key = (*it)[1].str(), value = (*it)[2].str();
+    if (key == "MAJOR" && major.empty()) major = value;
+    if (key == "MINOR" && minor.empty()) minor = value;
+    if (key == "PATCHLEVEL" && patch.empty()) patch = value;
+  }
+  if (major.empty() || minor.empty()) return "";
+  return major + "." + minor + (patch.empty() ? "" : "." + patch);
 }
 
 nlohmann::json parse_nvidia_smi(std::string_view csv) {

@@ -71,6 +71,7 @@ nlohmann::json make_bench_record(const BenchSettings& settings,
       {"schema", kBenchSchema},
       {"time", format_utc(settings.time)},
       {"recipe", settings.recipe},
+      {"variant", settings.variant},
       {"step", settings.step},
       {"fingerprint", settings.fingerprint},
       {"model", settings.model},
@@ -97,6 +98,11 @@ nlohmann::json make_bench_record(const BenchSettings& settings,
                                      {"summary", summary_json(summary, settings.batch)},
                                      {"times_ms", device.times_ms},
                                      {"detections", device.detections}};
+    if (!device.comparisons.empty()) {
+      bool ok = std::all_of(device.comparisons.begin(), device.comparisons.end(),
+                            [](const nlohmann::json& blob) { return blob.value("ok", false); });
+      device_records[device.device]["comparison"] = {{"ok", ok}, {"blobs", device.comparisons}};
+    }
     // What the harness knows best about the build and the weights goes up to the record.
     if (device.header.contains("caffe_commit"))
       environment["caffe_commit"] = device.header["caffe_commit"];
@@ -190,6 +196,14 @@ BenchRun record_bench_run(const BenchSettings& settings, const std::vector<Harne
   run.record = make_bench_record(settings, devices, machine_environment(facts));
   run.files = write_bench_record(folder, run.record);
   for (const auto& device : devices) {
+    for (const auto& blob : device.comparisons) {
+      if (!blob.value("ok", false) && run.failure.empty())
+        run.failure = fmt::format(
+            "the {} outputs differ from the reference build's: blob {} by {:.3g} of its scale "
+            "(tolerance {:.3g}); the record has every blob's figures",
+            device.device, blob.value("blob", "?"), blob.value("relative", 0.0),
+            blob.value("tolerance", 0.0));
+    }
     if (device.device == "gpu" && device.skip_reason && require_gpu) {
       run.failure = "the GPU run was skipped (" + *device.skip_reason +
                     ") and the step has `require_gpu: true`; run it on a machine with a CUDA "

@@ -28,6 +28,16 @@ bool HarnessOutput::add_line(std::string_view line) {
   } else if (type == "detection") {
     value.erase("type");
     detections.push_back(value);
+  } else if (type == "compare") {
+    if (!value["blob"].is_string() || !value["ok"].is_boolean() ||
+        !value["max_abs_diff"].is_number() || !value["relative"].is_number()) {
+      throw Error("the " + device +
+                  " harness printed a compare line without blob, max_abs_diff, relative and "
+                  "ok: " +
+                  std::string(text));
+    }
+    value.erase("type");
+    comparisons.push_back(value);
   } else if (type == "skip") {
     skip_reason = value.value("reason", std::string("the harness gave no reason"));
   } else {

@@ -26,6 +26,7 @@ struct ReportArguments {
 
 struct RecordBenchArguments {
   std::string results, model, weights, recipe, step;
+  std::string variant = "stock";
   int batch = 1, warmup = 0, iterations = 0;
   bool require_gpu = false;
   std::vector<std::string> outputs;  // DEVICE=FILE

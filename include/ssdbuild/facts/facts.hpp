@@ -20,6 +20,10 @@ struct FactSources {
   std::string drive_mount = "/content/drive/MyDrive";
   std::string meminfo = "/proc/meminfo";
   std::string cpuinfo = "/proc/cpuinfo";
+  /// Folders searched for cudnn_version.h; empty: CUDA's, the system's, then python3's
+  /// nvidia-cudnn package (when cudnn_from_python).
+  std::vector<std::string> cudnn_include_dirs;
+  bool cudnn_from_python = true;
 };
 
 class Facts {
@@ -39,6 +43,7 @@ class Facts {
 
  private:
   void probe_group(const std::string& group);
+  void probe_cudnn();
   void set(const std::string& name, std::string value) { values_[name] = std::move(value); }
 
   FactSources sources_;
@@ -51,6 +56,9 @@ class Facts {
 /// Parses `nvidia-smi --query-gpu=name,compute_cap,memory.total,driver_version
 /// --format=csv,noheader,nounits` output into a list of GPU objects.
 nlohmann::json parse_nvidia_smi(std::string_view csv);
+
+/// "9.19.0" from a cudnn_version.h (CUDNN_MAJOR, CUDNN_MINOR, CUDNN_PATCHLEVEL); "" if absent.
+std::string parse_cudnn_version(std::string_view header);
 
 /// "13.0" from `nvcc --version` output ("... release 13.0, V13.0.48"); "" if absent.
 std::string parse_nvcc_version(std::string_view output);

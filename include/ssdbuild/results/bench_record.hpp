@@ -22,6 +22,7 @@ constexpr const char* kBenchSchema = "ssdbuild-bench/1";
 struct BenchSettings {
   std::string recipe, step, fingerprint;
   std::string model, weights_file;  // weights_file: "" for random weights
+  std::string variant = "stock";    // the build: stock or fast (caffe_variant)
   int batch = 1, warmup = 0, iterations = 0;
   SystemTime time;
 };
@@ -48,7 +49,8 @@ RecordFiles write_bench_record(const std::filesystem::path& folder, const nlohma
 struct BenchRun {
   nlohmann::json record;
   RecordFiles files;
-  std::string failure;  // why the step still fails: the GPU was skipped but required
+  std::string failure;  // why the step still fails: the GPU was skipped but required, or
+                        // the outputs differ from the reference build's
 };
 
 /// Makes the record of a run (the machine probed here for its environment) and writes it

@@ -1,7 +1,7 @@
 #pragma once
 // What a benchmark harness printed for one device. The harness protocol (documented in
 // docs/bench-results.md and recipes/mobilenet_ssd_bench.cpp) is one JSON object per line
-// with a "type": header, pass, detection or skip; every other line (the library's own
+// with a "type": header, pass, detection, compare or skip; every other line (the library's own
 // logging) is left alone.
 #include <optional>
 #include <string>
@@ -20,6 +20,7 @@ struct HarnessOutput {
   nlohmann::json header = nlohmann::json::object();  // the header line, {} when none came
   std::vector<double> times_ms;                      // the pass lines, in order
   nlohmann::json detections = nlohmann::json::array();
+  nlohmann::json comparisons = nlohmann::json::array();  // compare lines (--compare-with)
   std::optional<std::string> skip_reason;  // a skip line came
 
   /// Takes one output line; returns whether it was a harness line. Throws Error for a
