@@ -275,5 +275,61 @@ TEST_F(BenchAction, BadSettingsAreRecipeErrorsWithTheirPlace) {
   EXPECT_NE(typo.output.find("did you mean `iterations`?"), std::string::npos) << typo.output;
 }
 
+TEST_F(BenchAction, VariantAndTheComparisonWithAReferenceBuildGoIntoTheRecord) {
+  fs::create_directories(dir_ / "stock");
+  write_text(dir_ / "stock/cpu.outputs", "reference");
+  write_text(dir_ / "stock/gpu.outputs", "reference");
+  write_recipe("          variant: fast\n          save_outputs: " + (dir_ / "fast").string() +
+               "\n          compare_with: " + (dir_ / "stock").string() + "\n");
+  auto result = run();
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  nlohmann::json record = only_record();
+  EXPECT_EQ(record["variant"], "fast");
+  for (const char* device : {"cpu", "gpu"}) {
+    const nlohmann::json& comparison = record["devices"][device]["comparison"];
+    EXPECT_TRUE(comparison["ok"].get<bool>()) << comparison;
+    ASSERT_EQ(comparison["blobs"].size(), 2u);
+    EXPECT_EQ(comparison["blobs"][0]["blob"], "mbox_loc");
+    EXPECT_TRUE(fs::exists(dir_ / "fast" / (std::string(device) + ".outputs"))) << device;
+  }
+  expect_valid_against_schema(records().back());
+}
+
+TEST_F(BenchAction, OutputsBeyondTheToleranceFailTheStepAfterTheRecordIsWritten) {
+  fs::create_directories(dir_ / "stock");
+  write_text(dir_ / "stock/cpu.outputs", "reference");
+  write_text(dir_ / "stock/gpu.outputs", "reference");
+  write_recipe("          variant: fast\n          compare_with: " + (dir_ / "stock").string() +
+               "\n");
+  auto result = run({{"STAND_IN_DIFFER", "gpu"}});
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("the gpu outputs differ from the reference build's: blob mbox_loc"),
+            std::string::npos)
+      << result.output;
+  nlohmann::json record = only_record();
+  EXPECT_FALSE(record["devices"]["gpu"]["comparison"]["ok"].get<bool>());
+  EXPECT_TRUE(record["devices"]["cpu"]["comparison"]["ok"].get<bool>());
+}
+
+TEST_F(BenchAction, AMissingReferenceFailsBeforeAnyHarnessRuns) {
+  write_recipe("          compare_with: " + (dir_ / "nowhere").string() + "\n");
+  auto result = run();
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("no reference outputs " + (dir_ / "nowhere/cpu.outputs").string()),
+            std::string::npos)
+      << result.output;
+  EXPECT_TRUE(records().empty());
+}
+
+TEST_F(BenchAction, RecordsWithoutAVariantAreStockAndABadVariantIsARecipeError) {
+  ASSERT_EQ(run().exit_code, 0);
+  EXPECT_EQ(only_record()["variant"], "stock");
+  write_recipe("          variant: quick\n");
+  auto bad = run_ssdbuild({"validate", "recipe.yaml"}, dir_.path());
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_NE(bad.output.find("`variant` is stock or fast, not `quick`"), std::string::npos)
+      << bad.output;
+}
+
 }  // namespace
 }  // namespace ssdbuild::testing

@@ -20,9 +20,9 @@ namespace {
 
 using caffe_fast::DepthwiseShape;
 
-DepthwiseShape make_shape(int num, int channels, int height, int width, int kernel_h,
-                          int kernel_w, int stride_h, int stride_w, int pad_h, int pad_w,
-                          int dilation_h = 1, int dilation_w = 1) {
+DepthwiseShape make_shape(int num, int channels, int height, int width, int kernel_h, int kernel_w,
+                          int stride_h, int stride_w, int pad_h, int pad_w, int dilation_h = 1,
+                          int dilation_w = 1) {
   DepthwiseShape s;
   s.num = num;
   s.channels = channels;
@@ -109,8 +109,8 @@ std::vector<float> depthwise_on_gpu(const DepthwiseShape& s, const std::vector<f
   }
   EXPECT_EQ(0, caffe_fast::depthwise_forward_gpu<float>(s, in_d, weight_d, bias_d, out_d));
   std::vector<float> out(out_count);
-  EXPECT_EQ(cudaSuccess, cudaMemcpy(out.data(), out_d, out_count * sizeof(float),
-                                    cudaMemcpyDeviceToHost));
+  EXPECT_EQ(cudaSuccess,
+            cudaMemcpy(out.data(), out_d, out_count * sizeof(float), cudaMemcpyDeviceToHost));
   cudaFree(in_d);
   cudaFree(weight_d);
   cudaFree(bias_d);
@@ -131,8 +131,8 @@ void expect_depthwise_matches_grouped(const DepthwiseShape& s, bool with_bias) {
   std::vector<float> expected =
       grouped_convolution(s, s.channels, s.channels, in, weight, with_bias ? &bias : nullptr);
   std::vector<float> out(out_count, 12345.0f);  // every value must be written
-  caffe_fast::depthwise_forward_cpu(s, in.data(), weight.data(),
-                                    with_bias ? bias.data() : nullptr, out.data());
+  caffe_fast::depthwise_forward_cpu(s, in.data(), weight.data(), with_bias ? bias.data() : nullptr,
+                                    out.data());
   EXPECT_LE(relative_difference(out, expected), 1e-6);
 #ifdef CAFFE_FAST_TEST_GPU
   std::vector<float> gpu =
@@ -160,9 +160,9 @@ TEST(CaffeFastDepthwise, MatchesGroupedConvolutionWithOddSizesStridesAndDilation
 TEST(CaffeFastDepthwise, AppliesOnlyToConvolutionsWithOneChannelPerGroup) {
   DepthwiseShape s = make_shape(1, 32, 19, 19, 3, 3, 1, 1, 1, 1);
   EXPECT_TRUE(caffe_fast::depthwise_applies(32, 32, 32, s));
-  EXPECT_FALSE(caffe_fast::depthwise_applies(1, 32, 32, s));   // an ordinary convolution
-  EXPECT_FALSE(caffe_fast::depthwise_applies(16, 32, 32, s));  // two channels per group
-  EXPECT_FALSE(caffe_fast::depthwise_applies(32, 32, 64, s));  // a channel multiplier of 2
+  EXPECT_FALSE(caffe_fast::depthwise_applies(1, 32, 32, s));         // an ordinary convolution
+  EXPECT_FALSE(caffe_fast::depthwise_applies(16, 32, 32, s));        // two channels per group
+  EXPECT_FALSE(caffe_fast::depthwise_applies(32, 32, 64, s));        // a channel multiplier of 2
   DepthwiseShape empty = make_shape(1, 32, 2, 2, 5, 5, 1, 1, 0, 0);  // no output pixel
   EXPECT_FALSE(caffe_fast::depthwise_applies(32, 32, 32, empty));
 }
@@ -216,9 +216,8 @@ TEST(CaffeFastBatchNorm, MatchesTheStockLayersArithmetic) {
     cudaMemcpy(data, in.data(), in.size() * sizeof(float), cudaMemcpyHostToDevice);
     cudaMemcpy(mean_d, mean.data(), channels * sizeof(float), cudaMemcpyHostToDevice);
     cudaMemcpy(variance_d, variance.data(), channels * sizeof(float), cudaMemcpyHostToDevice);
-    EXPECT_EQ(0, caffe_fast::batch_norm_inference_gpu<float>(num, channels, spatial, mean_d,
-                                                             variance_d, factor, 1e-5f, data,
-                                                             data));
+    EXPECT_EQ(0, caffe_fast::batch_norm_inference_gpu<float>(
+                     num, channels, spatial, mean_d, variance_d, factor, 1e-5f, data, data));
     std::vector<float> gpu(in.size());
     cudaMemcpy(gpu.data(), data, in.size() * sizeof(float), cudaMemcpyDeviceToHost);
     EXPECT_LE(relative_difference(gpu, expected), 1e-6);

@@ -13,6 +13,7 @@
 namespace ssdbuild {
 namespace {
 
+namespace fs = std::filesystem;
 using testing::TempDir;
 using testing::write_text;
 
@@ -64,6 +65,15 @@ TEST(ParseNvccVersion, IsEmptyWithoutARelease) {
   EXPECT_EQ(parse_nvcc_version("bash: nvcc: command not found\n"), "");
 }
 
+TEST(ParseCudnnVersion, ReadsMajorMinorAndPatchLevelFromCudnnVersionH) {
+  EXPECT_EQ(parse_cudnn_version(
+                "#define CUDNN_MAJOR 9\n#define CUDNN_MINOR 19\n"
+                "#define CUDNN_PATCHLEVEL 0\n#define CUDNN_VERSION (CUDNN_MAJOR * 10000)\n"),
+            "9.19.0");
+  EXPECT_EQ(parse_cudnn_version("#define CUDNN_MAJOR  8\n#define CUDNN_MINOR 9\n"), "8.9");
+  EXPECT_EQ(parse_cudnn_version("/* no defines */"), "");
+}
+
 TEST(FactNames, AreKnownAndListedOnce) {
   const auto& names = Facts::names();
   EXPECT_EQ(names.front(), "os.id");
@@ -107,6 +117,20 @@ class FactsTest : public ::testing::Test {
   FactSources sources_;
   std::optional<std::string> saved_boot_id_;
 };
+
+TEST_F(FactsTest, CudnnIsItsHeadersVersionAndTheLibraryFolderBesideIt) {
+  fs::create_directories(dir_ / "cudnn/include");
+  fs::create_directories(dir_ / "cudnn/lib");
+  write_text(dir_ / "cudnn/include/cudnn_version.h",
+             "#define CUDNN_MAJOR 9\n#define CUDNN_MINOR 19\n#define CUDNN_PATCHLEVEL 0\n");
+  sources_.cudnn_include_dirs = {(dir_ / "nothing-here").string(),
+                                 (dir_ / "cudnn/include").string()};
+  write_text(dir_ / "cudnn/lib/libcudnn.so.9", "");
+  Facts facts(sources_);
+  EXPECT_EQ(facts.get("cudnn.version"), "9.19.0");
+  EXPECT_EQ(facts.get("cudnn.include_dir"), (dir_ / "cudnn/include").string());
+  EXPECT_EQ(facts.get("cudnn.lib_dir"), (dir_ / "cudnn/lib").string());
+}
 
 TEST_F(FactsTest, ReadsTheOsFromOsReleaseWithoutQuotes) {
   write_text(dir_ / "os-release",

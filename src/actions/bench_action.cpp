@@ -102,11 +102,10 @@ std::vector<std::string> BenchAction::plan_notes() const {
       : settings_.weights.empty()
           ? "random weights (no `weights` given)"
           : "random weights unless " + settings_.weights.string() + " exists by then";
-  std::vector<std::string> notes = {
-      fmt::format("bench: {} on {}; {} warm-up and {} timed passes, batch {}; {}; {} build",
-                  settings_.model.filename().string(), shell_words(settings_.devices),
-                  settings_.warmup, settings_.iterations, settings_.batch, weights,
-                  settings_.variant)};
+  std::vector<std::string> notes = {fmt::format(
+      "bench: {} on {}; {} warm-up and {} timed passes, batch {}; {}; {} build",
+      settings_.model.filename().string(), shell_words(settings_.devices), settings_.warmup,
+      settings_.iterations, settings_.batch, weights, settings_.variant)};
   if (!settings_.compare_with.empty())
     notes.push_back("bench: outputs compared with " + settings_.compare_with.string());
   return notes;
@@ -223,11 +222,11 @@ ActionOutcome BenchAction::execute(const StepContext& context) const {
 
 std::unique_ptr<Action> BenchActionType::parse(const YAML::Node& config,
                                                const ConfigReader& reader) const {
-  reader.expect_map(config, "`bench`",
-                    {"harness", "model", "weights", "image", "devices", "warmup", "iterations",
-                     "batch", "seed", "device_id", "require_gpu", "results", "variant",
-                     "save_outputs", "compare_with"},
-                    {"harness", "model"});
+  reader.expect_map(
+      config, "`bench`",
+      {"harness", "model", "weights", "image", "devices", "warmup", "iterations", "batch", "seed",
+       "device_id", "require_gpu", "results", "variant", "save_outputs", "compare_with"},
+      {"harness", "model"});
   BenchAction::Settings settings;
   settings.harness = reader.path(config["harness"], "`harness`");
   settings.model = reader.path(config["model"], "`model`");
@@ -238,8 +237,8 @@ std::unique_ptr<Action> BenchActionType::parse(const YAML::Node& config,
     settings.variant = reader.string(config["variant"], "`variant`");
     bool unresolved = settings.variant.find("${") != std::string::npos;  // validation: a var
     if (settings.variant != "stock" && settings.variant != "fast" && !unresolved)
-      reader.fail(config["variant"], "`variant` is stock or fast, not `" + settings.variant +
-                                         "`" + did_you_mean(settings.variant, {"stock", "fast"}));
+      reader.fail(config["variant"], "`variant` is stock or fast, not `" + settings.variant + "`" +
+                                         did_you_mean(settings.variant, {"stock", "fast"}));
   }
   for (auto [key, field] : {std::pair{"save_outputs", &settings.save_outputs},
                             std::pair{"compare_with", &settings.compare_with}}) {

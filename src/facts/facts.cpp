@@ -99,7 +99,8 @@ std::string installed_versions(const std::string& prefix) {
 }
 
 // The first of `folders` that holds libcudnn.so or libcudnn.so.MAJOR, or "".
-std::string cudnn_library_folder(const std::vector<std::string>& folders, const std::string& major) {
+std::string cudnn_library_folder(const std::vector<std::string>& folders,
+                                 const std::string& major) {
   std::error_code error;
   for (const auto& folder : folders) {
     if (std::filesystem::exists(folder + "/libcudnn.so", error) ||
@@ -270,7 +271,8 @@ void Facts::probe_cudnn() {
           {"python3", "-c",
            "import nvidia.cudnn, os; print(os.path.join(list(nvidia.cudnn.__path__)[0], "
            "'include'))"});
-      if (python.started && python.exit_code == 0) include_dirs.push_back(first_line(python.output));
+      if (python.started && python.exit_code == 0)
+        include_dirs.push_back(first_line(python.output));
     }
   }
   for (const auto& include_dir : include_dirs) {
@@ -279,10 +281,9 @@ void Facts::probe_cudnn() {
     std::string text((std::istreambuf_iterator<char>(header)), std::istreambuf_iterator<char>());
     std::string version = parse_cudnn_version(text);
     if (version.empty()) continue;
-    std::string lib_dir = cudnn_library_folder(
-        {include_dir + "/../lib", include_dir + "/../lib64", "/usr/lib/" + multiarch,
-         "/usr/local/cuda/lib64"},
-        version.substr(0, version.find('.')));
+    std::string lib_dir = cudnn_library_folder({include_dir + "/../lib", include_dir + "/../lib64",
+                                                "/usr/lib/" + multiarch, "/usr/local/cuda/lib64"},
+                                               version.substr(0, version.find('.')));
     if (lib_dir.empty()) continue;  // headers without the library build nothing
     set("cudnn.version", version);
     set("cudnn.include_dir", std::filesystem::path(include_dir).lexically_normal().string());

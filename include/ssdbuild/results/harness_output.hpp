@@ -21,7 +21,7 @@ struct HarnessOutput {
   std::vector<double> times_ms;                      // the pass lines, in order
   nlohmann::json detections = nlohmann::json::array();
   nlohmann::json comparisons = nlohmann::json::array();  // compare lines (--compare-with)
-  std::optional<std::string> skip_reason;  // a skip line came
+  std::optional<std::string> skip_reason;                // a skip line came
 
   /// Takes one output line; returns whether it was a harness line. Throws Error for a
   /// harness line that breaks the protocol (a pass without a positive "ms", say).
