@@ -39,7 +39,8 @@ inline cudnnConvolutionFwdAlgo_t cudnn_forward_algorithm(
 #else
   cudnnConvolutionFwdAlgo_t algo;
   CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm(handle, bottom, filter, conv, top,
-      CUDNN_CONVOLUTION_FWD_SPECIFY_WORKSPACE_LIMIT, limit, &algo));
+                                                  CUDNN_CONVOLUTION_FWD_SPECIFY_WORKSPACE_LIMIT,
+                                                  limit, &algo));
   return algo;
 #endif
 }
@@ -50,14 +51,15 @@ inline cudnnConvolutionBwdFilterAlgo_t cudnn_backward_filter_algorithm(
 #if CUDNN_VERSION_MIN(7, 0, 0)
   cudnnConvolutionBwdFilterAlgoPerf_t ranked[CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT];
   int returned = 0;
-  CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
-      handle, bottom, top, conv, filter, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &returned,
-      ranked));
+  CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(handle, bottom, top, conv, filter,
+                                                            CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT,
+                                                            &returned, ranked));
   return first_fitting(ranked, returned, limit, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_0);
 #else
   cudnnConvolutionBwdFilterAlgo_t algo;
-  CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm(handle, bottom, top, conv, filter,
-      CUDNN_CONVOLUTION_BWD_FILTER_SPECIFY_WORKSPACE_LIMIT, limit, &algo));
+  CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm(
+      handle, bottom, top, conv, filter, CUDNN_CONVOLUTION_BWD_FILTER_SPECIFY_WORKSPACE_LIMIT,
+      limit, &algo));
   return algo;
 #endif
 }
@@ -69,13 +71,13 @@ inline cudnnConvolutionBwdDataAlgo_t cudnn_backward_data_algorithm(
   cudnnConvolutionBwdDataAlgoPerf_t ranked[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
   int returned = 0;
   CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(
-      handle, filter, top, conv, bottom, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &returned,
-      ranked));
+      handle, filter, top, conv, bottom, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &returned, ranked));
   return first_fitting(ranked, returned, limit, CUDNN_CONVOLUTION_BWD_DATA_ALGO_0);
 #else
   cudnnConvolutionBwdDataAlgo_t algo;
-  CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm(handle, filter, top, conv, bottom,
-      CUDNN_CONVOLUTION_BWD_DATA_SPECIFY_WORKSPACE_LIMIT, limit, &algo));
+  CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm(
+      handle, filter, top, conv, bottom, CUDNN_CONVOLUTION_BWD_DATA_SPECIFY_WORKSPACE_LIMIT, limit,
+      &algo));
   return algo;
 #endif
 }

@@ -21,8 +21,12 @@ struct DepthwiseShape {
   int kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1;
   int pad_h = 0, pad_w = 0, dilation_h = 1, dilation_w = 1;
 
-  int out_h() const { return (height + 2 * pad_h - (dilation_h * (kernel_h - 1) + 1)) / stride_h + 1; }
-  int out_w() const { return (width + 2 * pad_w - (dilation_w * (kernel_w - 1) + 1)) / stride_w + 1; }
+  int out_h() const {
+    return (height + 2 * pad_h - (dilation_h * (kernel_h - 1) + 1)) / stride_h + 1;
+  }
+  int out_w() const {
+    return (width + 2 * pad_w - (dilation_w * (kernel_w - 1) + 1)) / stride_w + 1;
+  }
 };
 
 // Whether the direct kernels handle this convolution: a depthwise one (group == input
@@ -31,8 +35,8 @@ inline bool depthwise_applies(int group, int input_channels, int output_channels
                               const DepthwiseShape& shape) {
   return group == input_channels && group == output_channels && shape.channels == group &&
          shape.num > 0 && shape.kernel_h > 0 && shape.kernel_w > 0 && shape.stride_h > 0 &&
-         shape.stride_w > 0 && shape.dilation_h > 0 && shape.dilation_w > 0 &&
-         shape.pad_h >= 0 && shape.pad_w >= 0 && shape.out_h() > 0 && shape.out_w() > 0;
+         shape.stride_w > 0 && shape.dilation_h > 0 && shape.dilation_w > 0 && shape.pad_h >= 0 &&
+         shape.pad_w >= 0 && shape.out_h() > 0 && shape.out_w() > 0;
 }
 
 // The output columns [*first, *last) whose input column ow * stride + offset lies inside
@@ -48,8 +52,8 @@ inline void valid_columns(int offset, int stride, int width, int out_w, int* fir
 // weight * input, padding read as zero. The inner loop runs along an output row, so that
 // the compiler vectorises it for stride 1.
 template <typename Dtype>
-void depthwise_plane_cpu(const DepthwiseShape& s, const Dtype* in, const Dtype* weight,
-                         Dtype bias, Dtype* out) {
+void depthwise_plane_cpu(const DepthwiseShape& s, const Dtype* in, const Dtype* weight, Dtype bias,
+                         Dtype* out) {
   const int out_h = s.out_h(), out_w = s.out_w();
   for (int i = 0; i < out_h * out_w; ++i) out[i] = bias;
   for (int kh = 0; kh < s.kernel_h; ++kh) {
@@ -100,7 +104,7 @@ void batch_norm_inference_cpu(int num, int channels, int spatial, const Dtype* m
                               Dtype* out) {
   const int planes = num * channels;
 #if defined(_OPENMP)
-#pragma omp parallel for schedule(static) if (static_cast<long>(planes) * spatial >= 65536)
+#pragma omp parallel for schedule(static) if (static_cast <long>(planes) * spatial >= 65536)
 #endif
   for (int p = 0; p < planes; ++p) {
     const int c = p % channels;

@@ -30,8 +30,7 @@ inline int conv_size(const google::protobuf::RepeatedField<google::protobuf::uin
 inline bool depthwise_shape(const ConvolutionParameter& p, const std::vector<int>& bottom,
                             caffe_fast::DepthwiseShape* s) {
   if (bottom.size() != 4 || p.axis() != 1 || p.force_nd_im2col()) return false;
-  if (p.kernel_size_size() > 2 || p.stride_size() > 2 || p.pad_size() > 2 ||
-      p.dilation_size() > 2)
+  if (p.kernel_size_size() > 2 || p.stride_size() > 2 || p.pad_size() > 2 || p.dilation_size() > 2)
     return false;
   s->num = bottom[0];
   s->channels = bottom[1];

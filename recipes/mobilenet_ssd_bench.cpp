@@ -434,8 +434,7 @@ void print_layer_times(caffe::Net<float>& net, bool gpu) {
     std::sort(times.begin(), times.end());
     std::ostringstream line;
     line.precision(4);
-    line << std::fixed << "{\"type\":\"layer_time\",\"layer\":"
-         << json_string(net.layer_names()[i])
+    line << std::fixed << "{\"type\":\"layer_time\",\"layer\":" << json_string(net.layer_names()[i])
          << ",\"layer_type\":" << json_string(net.layers()[i]->type())
          << ",\"ms\":" << times[times.size() / 2] << "}";
     emit(line.str());
