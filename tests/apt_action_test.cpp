@@ -83,6 +83,13 @@ TEST(AptInstall, MissingPackagesAreFoundWithDpkg) {
   EXPECT_TRUE(missing_packages({"bash", "coreutils"}).empty());
   EXPECT_EQ(missing_packages({"bash=0.0-not-this", "no-such-package-ssdbuild"}),
             (std::vector<std::string>{"bash=0.0-not-this", "no-such-package-ssdbuild"}));
+  // A stage cache manifest names packages with their architecture, as dpkg-query -S does;
+  // one query answers for all of them, the unknown one among them.
+  std::string arch(trim(run_shell("dpkg --print-architecture", "/").output));
+  std::string installed_version(trim(run_shell("dpkg-query -W -f='${Version}' bash", "/").output));
+  EXPECT_EQ(missing_packages({"libc6:" + arch, "no-such-package-ssdbuild:" + arch,
+                              "bash=" + installed_version, "coreutils"}),
+            std::vector<std::string>{"no-such-package-ssdbuild:" + arch});
 }
 
 TEST(AptInstall, RecipeErrorForAMalformedPackageName) {

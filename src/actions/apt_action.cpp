@@ -1,5 +1,7 @@
 #include "ssdbuild/actions/apt_action.hpp"
 
+#include <map>
+
 #include <unistd.h>
 
 #include <regex>
@@ -98,13 +100,39 @@ std::vector<std::string> enable_source_packages(const fs::path& apt_dir, bool wr
   return changed;
 }
 
+namespace {
+
+// dpkg's view of the packages it knows among `names`, by "name" and by "name:arch", as
+// "STATUS VERSION". One dpkg-query for all of them: a restored stage's list has hundreds.
+std::map<std::string, std::string> dpkg_status(const std::vector<std::string>& names) {
+  std::vector<std::string> argv = {"dpkg-query", "-W",
+                                   "-f=${Package}\t${Architecture}\t${Status} ${Version}\n"};
+  argv.insert(argv.end(), names.begin(), names.end());
+  // Exit 1 when one name is unknown to dpkg; the others' lines are there.
+  std::map<std::string, std::string> status;
+  for (const auto& line : split_lines(capture_output(argv).output)) {
+    size_t tab = line.find('\t'), second = line.find('\t', tab + 1);
+    if (tab == std::string::npos || second == std::string::npos) continue;
+    std::string name = line.substr(0, tab);
+    std::string value(trim(line.substr(second + 1)));
+    status[name] = value;
+    status[name + ":" + line.substr(tab + 1, second - tab - 1)] = value;
+  }
+  return status;
+}
+
+}  // namespace
+
 std::vector<std::string> missing_packages(const std::vector<std::string>& wanted) {
+  std::vector<std::string> names;
+  for (const auto& spec : wanted) names.push_back(package_name(spec));
+  std::map<std::string, std::string> status =
+      wanted.empty() ? std::map<std::string, std::string>{} : dpkg_status(names);
   std::vector<std::string> missing;
   for (const auto& spec : wanted) {
-    auto query =
-        capture_output({"dpkg-query", "-W", "-f=${Status} ${Version}\n", package_name(spec)});
-    std::string line(trim(query.output));
-    bool installed = query.exit_code == 0 && starts_with(line, "install ok installed");
+    auto found = status.find(package_name(spec));
+    std::string line = found == status.end() ? "" : found->second;
+    bool installed = starts_with(line, "install ok installed");
     size_t equals = spec.find('=');
     if (installed && equals != std::string::npos) {
       installed = line.substr(line.rfind(' ') + 1) == spec.substr(equals + 1);
