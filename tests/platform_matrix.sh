@@ -198,15 +198,17 @@ make_root() {  # made once, kept; the apt sources are written on every run
     debootstrap --variant=minbase "$release" "$part" ${mirror:+"$mirror"} || return
     mv "$part" "$root"
   fi
-  local mirror
-  mirror=$(archive_of "$root") || return
+  # Not named `mirror`: a local of that name would hide --mirror from archive_of (and,
+  # unset, stop it under `set -u`).
+  local archive
+  archive=$(archive_of "$root") || return
   cp /etc/resolv.conf "$root/etc/resolv.conf"
   # main only, as a user's machine has by default; non-free comes with the cuda stage.
-  echo "deb $mirror $release main" >"$root/etc/apt/sources.list"
+  echo "deb $archive $release main" >"$root/etc/apt/sources.list"
   if [ "$release" = bullseye ]; then
     # Debian 11 has no CLI11 package. CLI11 is header-only: Debian 12's libcli11-dev is
     # taken, and nothing else from Debian 12 (priority -1 for the rest).
-    echo "deb $mirror bookworm main" >"$root/etc/apt/sources.list.d/cli11-from-bookworm.list"
+    echo "deb $archive bookworm main" >"$root/etc/apt/sources.list.d/cli11-from-bookworm.list"
     printf '%s\n' "Package: *" "Pin: release n=bookworm" "Pin-Priority: -1" "" \
       "Package: libcli11-dev" "Pin: release n=bookworm" "Pin-Priority: 500" \
       >"$root/etc/apt/preferences.d/cli11-from-bookworm"
@@ -344,9 +346,9 @@ install_cuda() {  # the release's own nvcc, or the host's toolkit bound at /usr/
     bind "$host_cuda" "$root/usr/local/cuda" ro
     return 0
   fi
-  local mirror
-  mirror=$(archive_of "$root") || return
-  echo "deb $mirror $release $(components "$release")" >"$root/etc/apt/sources.list.d/non-free.list"
+  local archive
+  archive=$(archive_of "$root") || return
+  echo "deb $archive $release $(components "$release")" >"$root/etc/apt/sources.list.d/non-free.list"
   in_root "$root" apt-get update -q || return
   in_root "$root" apt-get install -y -q --no-install-recommends nvidia-cuda-toolkit
 }
