@@ -119,6 +119,9 @@ TEST(CcacheEnvironmentTest, TooOldForRemoteStorageGetsTheLocalCacheAndSaysSo) {
   EXPECT_NE(change_of(environment, "CCACHE_DIR"), nullptr);
   ASSERT_EQ(environment.notes.size(), 1u);
   EXPECT_NE(environment.notes[0].find("before 4.4 has no remote storage"), std::string::npos);
+  // No stats_log before 4.4 either (Debian 11's 4.2): unset, not an empty log.
+  EXPECT_EQ(change_of(environment, "CCACHE_STATSLOG"), nullptr);
+  EXPECT_TRUE(unsets(environment, "CCACHE_STATSLOG"));
 }
 
 TEST(CcacheEnvironmentTest, AStateFolderWithASpaceCannotBeTheRemoteStorage) {
@@ -253,6 +256,11 @@ TEST(CcacheStatsTest, FourFiveCountsSecondaryStorageHitsAsRemote) {
       "# /src/a.cpp\ndirect_cache_hit\nprimary_storage_miss\nsecondary_storage_hit\n");
   EXPECT_EQ(stats.hits, 1);
   EXPECT_EQ(stats.remote_hits, 1);
+}
+
+TEST(CcacheStatsTest, NoStatsLogIsNotNoCalls) {
+  EXPECT_EQ(describe_no_ccache_stats_log(),
+            "ccache: no hit and miss counts (ccache before 4.4 keeps no stats log)");
 }
 
 TEST(CcacheStatsTest, NoCallsSaysSo) {

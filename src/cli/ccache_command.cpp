@@ -88,6 +88,11 @@ int ccache_env_command(const CcacheEnvArguments& arguments) {
 }
 
 int ccache_stats_command(const std::string& stats_log) {
+  // ccache-env unsets CCACHE_STATSLOG for a ccache without stats_log (before 4.4).
+  if (stats_log.empty()) {
+    std::cout << describe_no_ccache_stats_log() << "\n";
+    return kExitOk;
+  }
   std::error_code error;
   std::string text = fs::exists(stats_log, error) ? read_file(stats_log) : "";
   std::cout << describe_ccache_stats(parse_ccache_stats_log(text)) << "\n";

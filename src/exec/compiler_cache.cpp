@@ -104,6 +104,12 @@ CcacheEnvironment ccache_environment(const CcacheVersion& version,
   if (key == RemoteStorageKey::unsupported) {
     environment.unset.insert(environment.unset.end(),
                              {"CCACHE_SECONDARY_STORAGE", "CCACHE_REMOTE_STORAGE"});
+    // stats_log came with 4.4 too: an older ccache writes no record, and an empty log would
+    // read as "no cacheable compiler calls" (Debian 11's 4.2 in the platform matrix).
+    // Unset, ccache-stats is given no log and says that there are no counts.
+    std::erase_if(environment.changes,
+                  [](const EnvChange& change) { return change.name == "CCACHE_STATSLOG"; });
+    environment.unset.push_back("CCACHE_STATSLOG");
     environment.notes.push_back(local + "; ccache before 4.4 has no remote storage, so hits do " +
                                 "not survive a VM reset (install ccache 4.4 or later)");
     return environment;
@@ -217,6 +223,10 @@ CcacheStats parse_ccache_stats_log(std::string_view text) {
   }
   close_record();
   return stats;
+}
+
+std::string describe_no_ccache_stats_log() {
+  return "ccache: no hit and miss counts (ccache before 4.4 keeps no stats log)";
 }
 
 std::string describe_ccache_stats(const CcacheStats& stats) {

@@ -99,6 +99,9 @@ CcacheStats parse_ccache_stats_log(std::string_view text);
 /// "ccache: 19 hits (19 from the remote storage), 1 miss: 95 % hits; 2 calls not cacheable"
 std::string describe_ccache_stats(const CcacheStats& stats);
 
+/// The stats line when the step has no stats log (CCACHE_STATSLOG unset: ccache before 4.4).
+std::string describe_no_ccache_stats_log();
+
 /// `commands` (a step's commands, run under `set -euo pipefail`) wrapped for ccache: the
 /// environment from `ssdbuild ccache-env`, the commands in a subshell, then the stats line
 /// from `ssdbuild ccache-stats`, whether they succeeded or not, and their exit status.
