@@ -274,7 +274,7 @@ TEST(CcacheStatsTest, NoCallsSaysSo) {
 
 TEST(WithCompilerCacheTest, EnvironmentFromTheBinaryThenTheCommandsThenTheStatsAndTheStatus) {
   std::string text =
-      with_compiler_cache("make -j8 all", "build/caffe", CompilerCacheSetting{"/state/ccache"});
+      with_compiler_cache("make -j8 all", "build/caffe", CompilerCacheSetting{"/state/ccache", ""});
   size_t env = text.find(" ccache-env --remote /state/ccache --step build/caffe)\n");
   size_t commands = text.find("set -e\nmake -j8 all\n)\n");
   size_t stats = text.find(" ccache-stats \"$CCACHE_STATSLOG\" || true\n");

@@ -24,6 +24,7 @@ nlohmann::json CacheManifest::to_json() const {
     json["system_packages"] = *system_packages;
     json["unowned_libraries"] = unowned_libraries;
   }
+  if (!uploaded_to.empty()) json["uploaded_to"] = uploaded_to;
   return json;
 }
 
@@ -53,6 +54,7 @@ CacheManifest CacheManifest::from_json(const nlohmann::json& json, const std::st
       manifest.system_packages = json.at("system_packages").get<std::vector<std::string>>();
       manifest.unowned_libraries = json.value("unowned_libraries", std::vector<std::string>{});
     }
+    manifest.uploaded_to = json.value("uploaded_to", std::vector<std::string>{});
     return manifest;
   } catch (const nlohmann::json::exception& problem) {
     throw Error(where + ": a stage cache manifest with a bad field: " + problem.what() +

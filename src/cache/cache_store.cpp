@@ -87,6 +87,16 @@ void CacheStore::publish(const CacheManifest& manifest, const fs::path& temporar
   write_file_atomically(manifest_path(manifest.key), manifest.to_json().dump(2) + "\n");
 }
 
+void CacheStore::record_upload(const std::string& key, const std::string& url) const {
+  std::string why;
+  std::optional<CacheManifest> manifest = read_manifest(manifest_path(key), &why);
+  if (!manifest) throw Error(why);
+  auto& urls = manifest->uploaded_to;
+  if (std::find(urls.begin(), urls.end(), url) != urls.end()) return;
+  urls.push_back(url);
+  write_file_atomically(manifest_path(key), manifest->to_json().dump(2) + "\n");
+}
+
 void CacheStore::remove(const std::string& key) const {
   std::error_code error;
   fs::remove(manifest_path(key), error);

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include "ssdbuild/cache/remote_cache_store.hpp"
 #include "ssdbuild/cli/commands.hpp"
 #include "ssdbuild/recipe/diagnostic.hpp"
 
@@ -38,6 +39,9 @@ void add_session_options(CLI::App* command, SessionArguments& arguments, bool re
                       "MyDrive/ssdbuild/<recipe> when Google Drive is mounted, else "
                       "./.ssdbuild/<recipe>)");
   command->add_option("--set", arguments.sets, "Override a recipe var: --set NAME=VALUE");
+  command->add_option("--cache-url", arguments.cache_url,
+                      "A shared HTTP(S) store for the stage cache and ccache (default: "
+                      "$SSDBUILD_CACHE_URL, else the recipe's var cache_url)");
 }
 
 void add_run_options(CLI::App* command, RunArguments& arguments) {
@@ -56,7 +60,10 @@ void configure_logging(bool verbose, int argc, char** argv) {
   spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::warn);
   if (verbose) {
     std::string command_line;
-    for (int i = 0; i < argc; ++i) command_line += std::string(i ? " " : "") + argv[i];
+    // A --cache-url may carry user:password@: never logged.
+    for (int i = 0; i < argc; ++i) {
+      command_line += std::string(i ? " " : "") + url_without_credentials(argv[i]);
+    }
     spdlog::debug("argv: {}", command_line);
     spdlog::debug("ssdbuild {}", SSDBUILD_VERSION);
   }
@@ -175,12 +182,14 @@ int run_cli(int argc, char** argv) {
       ->required();
 
   CacheArguments cache_arguments;
-  auto* cache = app.add_subcommand("cache", "List or remove the stage cache's archives");
+  auto* cache =
+      app.add_subcommand("cache", "List, remove or upload the stage cache's archives");
   cache->require_subcommand(1);
   for (const auto& [action, text] : std::vector<std::pair<std::string, std::string>>{
            {"list", "List the archives (size, stage, when packed; the ones the next run uses)"},
            {"prune", "Keep the newest --keep N archives of each stage (default 1)"},
-           {"clear", "Remove every archive"}}) {
+           {"clear", "Remove every archive"},
+           {"push", "Upload the archives that the shared store (--cache-url) does not have"}}) {
     auto* command = cache->add_subcommand(action, text);
     add_session_options(command, cache_arguments.session, true);
     if (action == "prune") command->add_option("--keep", cache_arguments.keep, "Archives kept");
@@ -195,6 +204,8 @@ int run_cli(int argc, char** argv) {
   ccache_env->add_option("--remote", ccache_env_arguments.remote, "ccache's remote storage folder")
       ->required();
   ccache_env->add_option("--step", ccache_env_arguments.step, "stage/step")->required();
+  ccache_env->add_option("--http", ccache_env_arguments.http,
+                         "The shared store's ccache URL (credentials: $SSDBUILD_CACHE_HEADER)");
   std::string ccache_stats_log;
   auto* ccache_stats = app.add_subcommand(
       "ccache-stats", "Print a step's ccache hits and misses from its stats log");

@@ -6,6 +6,7 @@
 #include "ssdbuild/cli/commands.hpp"
 #include "ssdbuild/exec/compiler_cache.hpp"
 #include "ssdbuild/util/atomic_file.hpp"
+#include "ssdbuild/util/environment_settings.hpp"
 #include "ssdbuild/util/error.hpp"
 #include "ssdbuild/util/paths.hpp"
 
@@ -69,8 +70,11 @@ void write_environment(const CcacheEnvArguments& arguments) {
   // This attempt's calls only.
   std::error_code error;
   fs::remove(folders.stats_log(arguments.step), error);
+  // The credentials come from the environment, never from the script that calls this.
+  CcacheHttpStorage http{arguments.http,
+                         setting_value(EnvironmentSetting::cache_header).value_or("")};
   CcacheEnvironment environment =
-      ccache_environment(*version, folders, arguments.remote, arguments.step, ccache);
+      ccache_environment(*version, folders, arguments.remote, arguments.step, ccache, http);
   for (const auto& note : environment.notes) output.on_line(note);
   std::cout << ccache_environment_as_shell(environment) << std::flush;
 }

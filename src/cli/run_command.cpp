@@ -32,9 +32,17 @@ std::chrono::milliseconds milliseconds_from_environment(EnvironmentSetting setti
 int run_command(const RunArguments& arguments, Console& console) {
   auto session = open_session(arguments.session);
   StateStore state(session->layout);
-  CacheStore cache_store = CacheStore::in_state_folder(session->layout.folder);
+  // The script goes to stdout: warnings about the store go to stderr, as the console's do.
+  CacheStores cache_stores = open_cache_stores(*session, [&](const std::string& text) {
+    if (arguments.dry_run) {
+      std::cerr << "warning: " << text << "\n";
+    } else {
+      console.warning(text);
+    }
+  });
   PlanOptions plan_options = arguments.plan;
-  plan_options.cache_store = &cache_store;
+  plan_options.cache_stores = &cache_stores;
+  plan_options.compiler_cache_url = compiler_cache_url(cache_stores);
 
   if (arguments.dry_run) {
     // On stderr: stdout is the script.
@@ -87,7 +95,7 @@ int run_command(const RunArguments& arguments, Console& console) {
   options.kill_grace =
       milliseconds_from_environment(EnvironmentSetting::kill_grace_ms, options.kill_grace);
   options.lock = &lock;
-  options.cache_store = &cache_store;
+  options.cache_stores = &cache_stores;
   Executor executor(session->recipe, state, events, console, signals, session->boot_id, options);
   int exit_code = executor.execute(plan);
   events.append({{"event", "run_end"}, {"exit_code", exit_code}});

@@ -35,7 +35,33 @@ std::string normal_folder(const std::string& folder) {
   return text;
 }
 
+// --cache-url, else $SSDBUILD_CACHE_URL, else the recipe's var `cache_url`: the command line
+// before the machine's environment before the recipe, as for the state folder.
+std::string resolve_cache_url(const SessionArguments& arguments, VariableScope& variables) {
+  if (!arguments.cache_url.empty()) return arguments.cache_url;
+  if (auto url = setting_value(EnvironmentSetting::cache_url)) return *url;
+  std::vector<std::string> names = variables.var_names();
+  if (std::find(names.begin(), names.end(), "cache_url") == names.end()) return "";
+  std::string url = variables.value("cache_url");
+  variables.take_reads();  // not a step's read
+  return url;
+}
+
 }  // namespace
+
+CacheStores open_cache_stores(const Session& session, RemoteCacheStore::Warn warn) {
+  CacheStores stores{CacheStore::in_state_folder(session.layout.folder), std::nullopt};
+  if (!session.cache_url.empty()) {
+    stores.remote.emplace(session.cache_url,
+                          setting_value(EnvironmentSetting::cache_header).value_or(""),
+                          std::move(warn));
+  }
+  return stores;
+}
+
+std::string compiler_cache_url(const CacheStores& stores) {
+  return stores.remote ? stores.remote->shown_url() + "/ccache" : "";
+}
 
 std::unique_ptr<Session> open_session(const SessionArguments& arguments) {
   auto session = std::make_unique<Session>();
@@ -121,6 +147,7 @@ std::unique_ptr<Session> open_session(const SessionArguments& arguments) {
                              "recipe built there by hand, or go back with --set workdir=" +
                              shell_quote(recorded) + ")");
   }
+  session->cache_url = resolve_cache_url(arguments, *session->variables);
   if (spdlog::should_log(spdlog::level::debug)) {
     // A bug report made with --verbose carries its own context.
     nlohmann::json facts = session->facts.to_json();
@@ -128,9 +155,16 @@ std::unique_ptr<Session> open_session(const SessionArguments& arguments) {
       spdlog::debug("fact {} = {}", name, value.dump());
     }
     for (char** entry = environ; *entry != nullptr; ++entry) {
-      if (starts_with(*entry, "SSDBUILD_") || starts_with(*entry, "COLAB_") ||
-          starts_with(*entry, "PATH=") || starts_with(*entry, "CUDA")) {
-        spdlog::debug("env {}", *entry);
+      std::string_view text(*entry);
+      if (starts_with(text, setting_name(EnvironmentSetting::cache_header) + std::string("="))) {
+        spdlog::debug("env {}=(set; not shown)", setting_name(EnvironmentSetting::cache_header));
+      } else if (starts_with(text, setting_name(EnvironmentSetting::cache_url) +
+                                       std::string("="))) {
+        spdlog::debug("env {}={}", setting_name(EnvironmentSetting::cache_url),
+                      url_without_credentials(std::string(text.substr(text.find('=') + 1))));
+      } else if (starts_with(text, "SSDBUILD_") || starts_with(text, "COLAB_") ||
+                 starts_with(text, "PATH=") || starts_with(text, "CUDA")) {
+        spdlog::debug("env {}", text);
       }
     }
   }

@@ -31,13 +31,27 @@ std::string decision_name(Decision decision) {
   }
 }
 
-// Per cached stage: what the next run does with it, and the archive's size.
-std::string cache_line(const PlannedStageCache& cache) {
+std::string source_name(const PlannedStageCache& cache) {
+  if (!cache.available) return "build";
+  return cache.source == CacheSource::remote ? "remote" : "local";
+}
+
+// Per cached stage: what the next run does with it, where the archive comes from, its size,
+// and whether the remote store has it.
+std::string cache_line(const PlannedStageCache& cache, const CacheStores& stores) {
   std::string line = "cache " + cache.stage->name + ": ";
-  if (cache.restore) return line + "restore (" + format_bytes(cache.available->archive_bytes) + ")";
-  if (cache.available) {
-    return line + "archived (" + format_bytes(cache.available->archive_bytes) + "), not needed";
+  std::string size =
+      cache.available ? format_bytes(static_cast<double>(cache.available->archive_bytes)) : "";
+  std::string upload = cache.available && cache.source == CacheSource::local &&
+                               !stores.uploaded(*cache.available)
+                           ? "; not uploaded to " + stores.remote->shown_url() +
+                                 " (`ssdbuild cache push` uploads it)"
+                           : "";
+  if (cache.restore && cache.source == CacheSource::remote) {
+    return line + "restore from " + cache.remote_url + " (" + size + ")";
   }
+  if (cache.restore) return line + "restore from the state folder (" + size + ")" + upload;
+  if (cache.available) return line + "archived (" + size + "), not needed" + upload;
   return line + "no archive for this key yet (" + cache.key.substr(0, 12) +
          "); packed after the stage runs";
 }
@@ -55,9 +69,16 @@ int status_command(const SessionArguments& arguments, bool json, Console& consol
   }
   StateStore state(session->layout);
   state.load();
-  CacheStore cache_store = CacheStore::in_state_folder(session->layout.folder);
+  CacheStores stores = open_cache_stores(*session, [&](const std::string& text) {
+    if (json) {
+      std::cerr << "warning: " << text << "\n";
+    } else {
+      console.warning(text);
+    }
+  });
   PlanOptions options;
-  options.cache_store = &cache_store;
+  options.cache_stores = &stores;
+  options.compiler_cache_url = compiler_cache_url(stores);
   Plan plan = make_plan(session->recipe, *session->variables, state, session->boot_id, options);
 
   std::map<std::string, int> counts;
@@ -92,7 +113,13 @@ int status_command(const SessionArguments& arguments, bool json, Console& consol
          {"key", cache.key},
          {"next", cache.restore ? "restore" : (cache.available ? "keep" : "pack")},
          {"archive_bytes",
-          cache.available ? nlohmann::json(cache.available->archive_bytes) : nlohmann::json()}});
+          cache.available ? nlohmann::json(cache.available->archive_bytes) : nlohmann::json()},
+         {"source", source_name(cache)},
+         {"url", cache.remote_url.empty() ? nlohmann::json() : nlohmann::json(cache.remote_url)},
+         {"uploaded", stores.remote && cache.available
+                          ? nlohmann::json(cache.source == CacheSource::remote ||
+                                           stores.uploaded(*cache.available))
+                          : nlohmann::json()}});
   }
   if (json) {
     nlohmann::json document = {{"format", 1},
@@ -103,6 +130,8 @@ int status_command(const SessionArguments& arguments, bool json, Console& consol
                                {"boot_id", session->boot_id},
                                {"steps", steps},
                                {"caches", caches},
+                               {"cache_url", stores.remote ? nlohmann::json(stores.remote->shown_url())
+                                                           : nlohmann::json()},
                                {"summary",
                                 {{"steps", plan.steps.size()},
                                  {"done", counts["done"]},
@@ -137,7 +166,7 @@ int status_command(const SessionArguments& arguments, bool json, Console& consol
             : "-",
         reason);
   }
-  for (const auto& cache : plan.caches) std::cout << cache_line(cache) << "\n";
+  for (const auto& cache : plan.caches) std::cout << cache_line(cache, stores) << "\n";
   std::cout << fmt::format(
       "{} steps: {} done, {} failed, {} interrupted, {} pending; next run: {} "
       "to run, {}{} to skip\n",

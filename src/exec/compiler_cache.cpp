@@ -32,7 +32,79 @@ std::string ssdbuild_executable() {
   return error ? "ssdbuild" : binary.string();
 }
 
+// RFC 4648 base64, for the user:password of an `Authorization: Basic` header; "" when
+// `text` is not base64.
+std::string base64_decode(std::string_view text) {
+  static const std::string alphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  unsigned buffer = 0;
+  int bits = 0;
+  for (char c : text) {
+    if (c == '=') break;
+    size_t value = alphabet.find(c);
+    if (value == std::string::npos) return "";
+    buffer = (buffer << 6) | static_cast<unsigned>(value);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((buffer >> bits) & 0xff);
+    }
+  }
+  return out;
+}
+
+// Characters that would end an entry of ccache's storage list, or its URL's authority.
+bool storage_safe(std::string_view text) {
+  return text.find_first_of(" \t|@/") == std::string_view::npos;
+}
+
 }  // namespace
+
+std::string ccache_http_storage(const CcacheVersion& version, const CcacheHttpStorage& http,
+                                std::string* why) {
+  auto refuse = [&](std::string text) {
+    if (why) *why = std::move(text);
+    return std::string();
+  };
+  if (http.url.empty()) return refuse("");
+  // ccache's http backend speaks plain HTTP only.
+  if (!starts_with(http.url, "http://")) {
+    return refuse("ccache's http storage does not speak https, so " + http.url + " is not used");
+  }
+  if (http.url.find_first_of(" \t|") != std::string::npos) {
+    return refuse(http.url + " holds a space or `|`, which ccache's storage setting cannot hold");
+  }
+  if (http.header.empty()) return http.url;
+  std::string_view header = http.header;
+  size_t colon = header.find(':');
+  std::string name(trim(header.substr(0, colon)));
+  std::string value(trim(header.substr(colon + 1)));
+  std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+  size_t space = value.find(' ');
+  std::string scheme = value.substr(0, space);
+  std::transform(scheme.begin(), scheme.end(), scheme.begin(), ::tolower);
+  std::string secret = space == std::string::npos ? "" : std::string(trim(value.substr(space)));
+  std::string unusable = "ccache sends only `Authorization: Bearer` or `Basic` credentials";
+  if (name != "authorization" || secret.empty()) return refuse(unusable);
+  if (scheme == "bearer") {
+    if (remote_storage_key(version) != RemoteStorageKey::remote_storage) {
+      return refuse("ccache " + version.text() + " takes no bearer token (4.7 and later do)");
+    }
+    if (!storage_safe(secret)) return refuse("the bearer token holds a character ccache cannot take");
+    return http.url + "|bearer-token=" + secret;
+  }
+  if (scheme == "basic") {
+    std::string credentials = base64_decode(secret);
+    size_t split = credentials.find(':');
+    if (split == std::string::npos || !storage_safe(credentials.substr(0, split)) ||
+        credentials.substr(split + 1).find_first_of(" \t|@/") != std::string::npos) {
+      return refuse("the Basic credentials hold a character ccache's URL cannot take");
+    }
+    return "http://" + credentials + "@" + http.url.substr(std::string("http://").size());
+  }
+  return refuse(unusable);
+}
 
 fs::path compiler_cache_remote(const fs::path& state_folder) {
   return state_folder / "ccache";
@@ -84,7 +156,8 @@ CompilerCacheFolders local_compiler_cache_folders() {
 
 CcacheEnvironment ccache_environment(const CcacheVersion& version,
                                      const CompilerCacheFolders& folders, const fs::path& remote,
-                                     const std::string& step_id, const fs::path& ccache_binary) {
+                                     const std::string& step_id, const fs::path& ccache_binary,
+                                     const CcacheHttpStorage& http) {
   CcacheEnvironment environment;
   environment.unset = kBlockingSettings;
   using Mode = EnvChange::Mode;
@@ -131,9 +204,20 @@ CcacheEnvironment ccache_environment(const CcacheVersion& version,
   }
   // Read on every local miss, written on every miss (not read-only): after a reset, the
   // empty local cache fills from the state folder.
-  environment.changes.push_back({variable, "file:" + remote.string(), Mode::set});
-  environment.notes.push_back(local + ", remote storage file:" + remote.string() + " (" + name +
-                              ")");
+  std::string why;
+  std::string shared = ccache_http_storage(version, http, &why);
+  // ccache tries the list in order: the state folder first, then the shared store.
+  environment.changes.push_back(
+      {variable, "file:" + remote.string() + (shared.empty() ? "" : " " + shared), Mode::set});
+  std::string shared_note;
+  if (!shared.empty()) {
+    shared_note = " and " + http.url +
+                  (http.header.empty() ? "" : " (with the credentials of SSDBUILD_CACHE_HEADER)");
+  } else if (!why.empty()) {
+    shared_note = "; not the shared store: " + why;
+  }
+  environment.notes.push_back(local + ", remote storage file:" + remote.string() + shared_note +
+                              " (" + name + ")");
   return environment;
 }
 
@@ -251,7 +335,9 @@ std::string with_compiler_cache(const std::string& commands, const std::string& 
   std::string text =
       "# ccache: compilers through ccache; remote storage " + setting.remote.string() + "\n";
   text += "ccache_env=$(" + ssdbuild + " ccache-env --remote " +
-          shell_quote(setting.remote.string()) + " --step " + shell_quote(step_id) + ")\n";
+          shell_quote(setting.remote.string()) +
+          (setting.http_url.empty() ? "" : " --http " + shell_quote(setting.http_url)) +
+          " --step " + shell_quote(step_id) + ")\n";
   text += "eval \"$ccache_env\"\n";
   // A subshell, so that the stats line comes after a failing command too.
   text += "set +e\n(\nset -e\n" + commands;

@@ -68,8 +68,8 @@ int Executor::execute(const Plan& plan) {
   std::set<std::string> rerun;  // after an optional step that failed before succeeds
   std::string rerun_reason;
   std::optional<StageCacheRunner> caches;
-  if (options_.cache_store != nullptr) {
-    caches.emplace(*options_.cache_store, state_, events_, console_, signals_, boot_id_,
+  if (options_.cache_stores != nullptr) {
+    caches.emplace(*options_.cache_stores, state_, events_, console_, signals_, boot_id_,
                    recipe_.name);
     caches->restore_all(plan);
   }

@@ -4,7 +4,9 @@
 #include <thread>
 
 #include "ssdbuild/util/duration.hpp"
+#include "ssdbuild/util/error.hpp"
 #include "ssdbuild/util/paths.hpp"
+#include "ssdbuild/util/strings.hpp"
 
 namespace ssdbuild {
 
@@ -31,9 +33,33 @@ bool is_last_of_stage(const Plan& plan, size_t index) {
 
 }  // namespace
 
+bool StageCacheRunner::download(const PlannedStageCache& cache) {
+  RemoteCacheStore& remote = *stores_.remote;
+  std::string url = remote.shown_archive_url(*cache.available);
+  console_.info("cache: downloading stage " + cache.stage->name + " from " + url + " (" +
+                format_bytes(static_cast<double>(cache.available->archive_bytes)) + ")");
+  auto started = std::chrono::steady_clock::now();
+  std::string problem = remote.fetch(*cache.available, store_, &signals_);
+  std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+  events_.append({{"event", "cache_download"},
+                  {"stage", cache.stage->name},
+                  {"key", cache.key},
+                  {"url", url},
+                  {"ok", problem.empty()},
+                  {"message", problem},
+                  {"bytes", cache.available->archive_bytes},
+                  {"duration_s", took.count()}});
+  if (!problem.empty()) {
+    console_.warning("cache: stage " + cache.stage->name + " cannot be downloaded: " + problem +
+                     "; it is built here");
+  }
+  return problem.empty();
+}
+
 void StageCacheRunner::restore_all(const Plan& plan) {
   for (const auto& cache : plan.caches) {
     if (!cache.restore || signals_.received() != 0) continue;
+    if (cache.source == CacheSource::remote && !download(cache)) continue;
     console_.info("cache: restoring stage " + cache.stage->name + " from " +
                   store_.archive_path(cache.key).string());
     CacheOperation restore = restore_stage_cache(cache, store_);
@@ -106,7 +132,7 @@ void StageCacheRunner::after_step(const Plan& plan, size_t index, bool ran) {
   if (!is_last_of_stage(plan, index) || !ran_.count(step.stage)) return;
   const PlannedStageCache* cache = plan.cache_of(step.stage);
   if (cache == nullptr || !stage_done(plan, step.stage) || signals_.received() != 0) return;
-  if (store_.find(cache->key)) return;  // another run, or another machine, made it already
+  if (store_.find(cache->key)) return;  // another run made it already
   console_.info("cache: packing stage " + step.stage->name + " into " + store_.folder().string());
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   CacheOperation pack = pack_stage_cache(*cache, store_, recipe_name_, threads);
@@ -119,10 +145,45 @@ void StageCacheRunner::after_step(const Plan& plan, size_t index, bool ran) {
                   {"duration_s", pack.took.count()}});
   if (pack.ok) {
     console_.info("cache: stage " + step.stage->name + " saved: " + pack.message);
+    upload(*cache);
   } else {
     console_.warning("cache: stage " + step.stage->name + " could not be saved: " + pack.message +
                      " (the build is fine; after a VM reset this stage runs again)");
   }
+}
+
+void StageCacheRunner::upload(const PlannedStageCache& cache) {
+  if (!stores_.remote || signals_.received() != 0) return;
+  RemoteCacheStore& remote = *stores_.remote;
+  std::optional<CacheManifest> manifest = store_.find(cache.key);
+  if (!manifest) return;
+  console_.info("cache: uploading stage " + cache.stage->name + " to " + remote.shown_url());
+  auto started = std::chrono::steady_clock::now();
+  RemoteCacheStore::Upload upload =
+      remote.upload(*manifest, store_.archive_path(cache.key), store_.folder(), &signals_);
+  std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+  bool ok = upload.result != RemoteCacheStore::UploadResult::failed;
+  events_.append({{"event", "cache_upload"},
+                  {"stage", cache.stage->name},
+                  {"key", cache.key},
+                  {"url", remote.shown_url()},
+                  {"ok", ok},
+                  {"message", upload.message},
+                  {"duration_s", took.count()}});
+  if (!ok) {
+    console_.warning("cache: stage " + cache.stage->name + " was not uploaded: " +
+                     upload.message + " (the build is fine; `ssdbuild cache push` tries again)");
+    return;
+  }
+  try {
+    store_.record_upload(cache.key, remote.shown_url());
+  } catch (const Error& problem) {
+    console_.warning("cache: " + std::string(problem.what()));
+  }
+  console_.info(upload.result == RemoteCacheStore::UploadResult::uploaded
+                    ? "cache: stage " + cache.stage->name + " uploaded in " + format_duration(took)
+                    : "cache: stage " + cache.stage->name + " is on " + remote.shown_url() +
+                          " already (another machine uploaded it first)");
 }
 
 }  // namespace ssdbuild

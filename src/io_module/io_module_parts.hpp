@@ -9,5 +9,6 @@ DownloadAttempt download_once(const std::string& url, const std::filesystem::pat
 ActionOutcome check_out(const GitAction::Settings& settings, const StepContext& context);
 size_t extract_archive_entries(const std::filesystem::path& archive,
                                const std::filesystem::path& into, int strip);
+HttpResponse http_transfer(const HttpRequest& request);
 
 }  // namespace ssdbuild

@@ -8,6 +8,7 @@ extern "C" __attribute__((visibility("default"))) const ssdbuild::IoModule* ssdb
                                             ssdbuild::check_out,
                                             ssdbuild::extract_archive_entries,
                                             ssdbuild::pack_stage_archive,
-                                            ssdbuild::restore_stage_archive};
+                                            ssdbuild::restore_stage_archive,
+                                            ssdbuild::http_transfer};
   return &module;
 }

@@ -26,6 +26,22 @@ std::string step_script_file(const PlannedStep& step, const Action& action,
 
 namespace {
 
+// An archive on the remote store: downloaded to a temporary file with curl, checked, restored
+// and removed. The credentials stay in the environment: curl reads the header from a pipe
+// (`-H @file`), so that it is in neither this script nor curl's command line.
+std::string remote_restore_commands(const PlannedStageCache& cache) {
+  std::string text = "archive=$(mktemp)\n";
+  text += "if [ -n \"${SSDBUILD_CACHE_HEADER:-}\" ]; then\n";
+  text += "  curl -fsSL --retry 2 -H @<(printf '%s\\n' \"$SSDBUILD_CACHE_HEADER\") -o \"$archive\" " +
+          shell_quote(cache.remote_url) + "\n";
+  text += "else\n  curl -fsSL --retry 2 -o \"$archive\" " + shell_quote(cache.remote_url) + "\nfi\n";
+  text += "printf '%s  %s\\n' " + shell_quote(cache.available->sha256) +
+          " \"$archive\" | sha256sum --check --quiet\n";
+  text += "zstd -dc -- \"$archive\" | tar -x -p -f - -C /\n";
+  text += "rm -f -- \"$archive\"\n";
+  return text;
+}
+
 // Restores come first, as in a run (see exec/stage_cache_runner.hpp), with plain tools.
 std::string restore_commands(const Plan& plan, const std::filesystem::path& state_folder) {
   std::string text;
@@ -37,11 +53,16 @@ std::string restore_commands(const Plan& plan, const std::filesystem::path& stat
           "\n# ===== stage cache: restored before any step runs, so that the steps before "
           "these stages find their work done =====\n";
     }
-    std::string archive = shell_quote(store.archive_path(cache.key).string());
     text += "# stage " + cache.stage->name + ": " +
             format_bytes(static_cast<double>(cache.available->archive_bytes)) + ", " +
             std::to_string(cache.available->entries) + " entries, packed " +
-            cache.available->created_at + "\n";
+            cache.available->created_at +
+            (cache.source == CacheSource::remote ? ", from the remote store" : "") + "\n";
+    if (cache.source == CacheSource::remote) {
+      text += remote_restore_commands(cache);
+      continue;
+    }
+    std::string archive = shell_quote(store.archive_path(cache.key).string());
     text += "echo " +
             shell_quote(cache.available->sha256 + "  " + store.archive_path(cache.key).string()) +
             " | sha256sum --check --quiet\n";

@@ -178,6 +178,7 @@ struct StepResolution {
   const StateStore& state;
   std::filesystem::path workdir;
   std::vector<EnvChange> environment;  // changes made by the `env` steps so far
+  std::string compiler_cache_url;      // PlanOptions::compiler_cache_url
 };
 
 // A step whose `when` (or its stage's) is false.
@@ -237,7 +238,8 @@ PlannedStep resolve_step(StepResolution& resolution, const StageDefinition& stag
   resolve_fields(step, resolver, resolution.workdir);
   // Not in the fingerprint: the cache changes how fast a step runs, not what it makes.
   if (definition.action_key == "run" && definition.ccache.value_or(recipe.ccache)) {
-    step.compiler_cache = CompilerCacheSetting{compiler_cache_remote(state_folder)};
+    step.compiler_cache =
+        CompilerCacheSetting{compiler_cache_remote(state_folder), resolution.compiler_cache_url};
   }
   ConfigReader reader(
       recipe.file,
@@ -313,9 +315,11 @@ PlannedStageCache plan_stage_cache(const Recipe& recipe, VariableScope& variable
 
 // A stage comes back from its cache instead of running when its archive is there, some of
 // its steps would run, it is selected whole, and nothing in it is forced.
+// The remote store is asked only here, for a stage that would run: a run with nothing to
+// do makes no request.
 bool restore_instead(std::vector<PlannedStep>& steps, size_t begin, size_t end,
-                     PlannedStageCache& cache, bool forced) {
-  if (!cache.available || forced) return false;
+                     PlannedStageCache& cache, bool forced, CacheStores* stores) {
+  if (forced || stores == nullptr) return false;
   bool any_runs = false;
   for (size_t i = begin; i < end; ++i) {
     const PlannedStep& step = steps[i];
@@ -324,7 +328,20 @@ bool restore_instead(std::vector<PlannedStep>& steps, size_t begin, size_t end,
         any_runs || (step.enabled && step.decision == Decision::run && step.action->restorable());
   }
   if (!any_runs) return false;
+  if (!cache.available && stores->remote) {
+    std::string problem;
+    if (auto manifest = stores->remote->find(cache.key, &problem)) {
+      cache.available = std::move(*manifest);
+      cache.source = CacheSource::remote;
+      cache.remote_url = stores->remote->shown_archive_url(*cache.available);
+    } else if (!problem.empty() && !stores->remote->given_up()) {
+      stores->remote->warn("cache: " + problem + "; stage " + cache.stage->name +
+                           " is built here");
+    }
+  }
+  if (!cache.available) return false;
   std::string size = format_bytes(static_cast<double>(cache.available->archive_bytes));
+  if (cache.source == CacheSource::remote) size += ", downloaded from " + stores->remote->shown_url();
   for (size_t i = begin; i < end; ++i) {
     PlannedStep& step = steps[i];
     if (!step.enabled || step.decision != Decision::run || !step.action->restorable()) continue;
@@ -399,7 +416,8 @@ std::string decide_stage(Plan& plan, size_t begin, size_t end, const StateStore&
     // A restored stage is what its steps would make again: nothing after it needs to run
     // for its sake.
     if (cache.stage == plan.steps[begin].stage &&
-        restore_instead(plan.steps, begin, end, cache, forced_any)) {
+        restore_instead(plan.steps, begin, end, cache, forced_any,
+                        selection.options.cache_stores)) {
       return inherited;
     }
   }
@@ -565,7 +583,8 @@ Plan make_plan(const Recipe& recipe, VariableScope& variables, const StateStore&
       variables,
       state,
       std::filesystem::absolute(variables.value("workdir")).lexically_normal(),
-      {}};
+      {},
+      options.compiler_cache_url};
   // Resolve every step and compute fingerprints, stage by stage in dependency order.
   std::map<std::string, std::string> stage_fingerprint;  // of its last step
   for (const StageDefinition* stage : recipe.stages_in_order()) {
@@ -586,8 +605,8 @@ Plan make_plan(const Recipe& recipe, VariableScope& variables, const StateStore&
     if (stage->cache && stage_enabled) {
       plan.caches.push_back(
           plan_stage_cache(recipe, variables, *stage, previous, resolution.workdir));
-      if (options.cache_store) {
-        plan.caches.back().available = options.cache_store->find(plan.caches.back().key);
+      if (options.cache_stores) {
+        plan.caches.back().available = options.cache_stores->local.find(plan.caches.back().key);
       }
     }
   }

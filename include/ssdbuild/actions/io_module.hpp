@@ -9,6 +9,7 @@
 
 #include "ssdbuild/actions/action.hpp"
 #include "ssdbuild/actions/git_action.hpp"
+#include "ssdbuild/cache/http_transfer.hpp"
 #include "ssdbuild/cache/stage_archive.hpp"
 
 namespace ssdbuild {
@@ -37,6 +38,8 @@ struct IoModule {
                                       const std::filesystem::path& archive, int threads);
   std::uint64_t (*restore_stage_archive)(const std::filesystem::path& archive,
                                          const std::vector<std::filesystem::path>& roots);
+  /// See http_transfer.hpp: one request of the remote stage cache.
+  HttpResponse (*http_transfer)(const HttpRequest& request);
 };
 
 /// The module's file name, and the C symbol that returns its IoModule.

@@ -31,6 +31,9 @@ struct CacheManifest {
   // could not be found, and then a restore needs the build's whole package list.
   std::optional<std::vector<std::string>> system_packages;
   std::vector<std::string> unowned_libraries;  // loaded, but no package's: checked on restore
+  // The remote stores (URLs without credentials) known to hold this archive: uploaded there,
+  // or fetched from there. Only in the state folder's copy; `status` shows what is missing.
+  std::vector<std::string> uploaded_to;
 
   nlohmann::json to_json() const;
   /// Throws Error naming `where` for a manifest of another format or with missing fields.

@@ -37,6 +37,10 @@ class CacheStore {
   /// a manifest always names a whole archive.
   void publish(const CacheManifest& manifest, const std::filesystem::path& temporary_archive) const;
 
+  /// Adds `url` to the manifest's uploaded_to (rewritten atomically). Throws Error when the
+  /// manifest cannot be read or written.
+  void record_upload(const std::string& key, const std::string& url) const;
+
   /// Removes the manifest first, then the archive, so that no reader finds one without the
   /// other. Missing files are fine.
   void remove(const std::string& key) const;

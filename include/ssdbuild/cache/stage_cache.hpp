@@ -11,6 +11,7 @@
 #include "ssdbuild/cache/cache_key.hpp"
 #include "ssdbuild/cache/cache_manifest.hpp"
 #include "ssdbuild/cache/cache_store.hpp"
+#include "ssdbuild/cache/cache_stores.hpp"
 #include "ssdbuild/recipe/recipe.hpp"
 
 namespace ssdbuild {
@@ -19,7 +20,9 @@ struct PlannedStageCache {
   const StageDefinition* stage = nullptr;
   CacheKeyInputs key_inputs;  // key_inputs.paths: absolute, may hold globs
   std::string key;
-  std::optional<CacheManifest> available;  // in the store when planned
+  std::optional<CacheManifest> available;  // in a store when planned
+  CacheSource source = CacheSource::local;  // where `available` is
+  std::string remote_url;  // source remote: the archive's URL, without credentials
   bool restore = false;                    // the planner restores it instead of running it
 };
 

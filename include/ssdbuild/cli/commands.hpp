@@ -34,12 +34,13 @@ struct RecordBenchArguments {
 
 struct CcacheEnvArguments {
   std::filesystem::path remote;  // the remote storage: <state folder>/ccache
+  std::string http;              // and the shared store's: <cache_url>/ccache, no credentials
   std::string step;              // stage/step, which names its stats log
 };
 
 struct CacheArguments {
   SessionArguments session;
-  std::string action;  // list, prune or clear
+  std::string action;  // list, prune, clear or push
   size_t keep = 1;     // prune: archives kept per recipe and stage, newest first
 };
 

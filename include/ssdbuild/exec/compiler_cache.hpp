@@ -22,6 +22,7 @@ namespace ssdbuild {
 /// A step's compiler cache, resolved when the plan is made.
 struct CompilerCacheSetting {
   std::filesystem::path remote;  // <state folder>/ccache: ccache's remote storage
+  std::string http_url;          // the shared store's ccache folder, no credentials; or ""
 };
 
 /// The folder in the state folder that holds ccache's remote storage.
@@ -65,11 +66,23 @@ struct CcacheEnvironment {
   std::vector<EnvChange> changes;  // the links first on PATH, CCACHE_DIR, the remote, ...
   std::vector<std::string> notes;  // lines for the step's output
 };
+/// The shared store as ccache's `http:` remote storage, beside the state folder's `file:`.
+struct CcacheHttpStorage {
+  std::string url;     // <cache_url>/ccache without credentials; "" for none
+  std::string header;  // $SSDBUILD_CACHE_HEADER: `Authorization: Bearer T` or `... Basic B64`
+};
 CcacheEnvironment ccache_environment(const CcacheVersion& version,
                                      const CompilerCacheFolders& folders,
                                      const std::filesystem::path& remote,
                                      const std::string& step_id,
-                                     const std::filesystem::path& ccache_binary);
+                                     const std::filesystem::path& ccache_binary,
+                                     const CcacheHttpStorage& http = {});
+
+/// The entry of ccache's storage list for `http` on `version` ("http://h/ccache|bearer-token=T",
+/// or with user:password@ from Basic credentials), or "" when ccache cannot use it; `why`
+/// then says why, without the credentials.
+std::string ccache_http_storage(const CcacheVersion& version, const CcacheHttpStorage& http,
+                                std::string* why);
 
 /// `unset` and `export` lines for bash that apply `environment`.
 std::string ccache_environment_as_shell(const CcacheEnvironment& environment);

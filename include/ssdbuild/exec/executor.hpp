@@ -6,7 +6,7 @@
 #include <deque>
 #include <string>
 
-#include "ssdbuild/cache/cache_store.hpp"
+#include "ssdbuild/cache/cache_stores.hpp"
 #include "ssdbuild/exec/console.hpp"
 #include "ssdbuild/exec/signals.hpp"
 #include "ssdbuild/plan/planner.hpp"
@@ -22,7 +22,7 @@ struct ExecutorOptions {
   std::chrono::milliseconds retry_backoff{5000};  // doubles with each retry, up to a minute
   std::chrono::milliseconds kill_grace{10000};
   const RunLock* lock = nullptr;  // checked between steps: a run whose lock was taken stops
-  const CacheStore* cache_store = nullptr;  // the stage cache; null: none restored or packed
+  CacheStores* cache_stores = nullptr;  // the stage cache; null: none restored or packed
 };
 
 class Executor {

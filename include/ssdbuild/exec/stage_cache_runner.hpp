@@ -7,7 +7,7 @@
 #include <set>
 #include <string>
 
-#include "ssdbuild/cache/cache_store.hpp"
+#include "ssdbuild/cache/cache_stores.hpp"
 #include "ssdbuild/exec/console.hpp"
 #include "ssdbuild/exec/signals.hpp"
 #include "ssdbuild/plan/planner.hpp"
@@ -18,10 +18,11 @@ namespace ssdbuild {
 
 class StageCacheRunner {
  public:
-  StageCacheRunner(const CacheStore& store, StateStore& state, const EventLog& events,
+  StageCacheRunner(CacheStores& stores, StateStore& state, const EventLog& events,
                    Console& console, const SignalWatcher& signals, std::string boot_id,
                    std::string recipe_name)
-      : store_(store),
+      : stores_(stores),
+        store_(stores.local),
         state_(state),
         events_(events),
         console_(console),
@@ -29,8 +30,9 @@ class StageCacheRunner {
         boot_id_(std::move(boot_id)),
         recipe_name_(std::move(recipe_name)) {}
 
-  /// Restores the stages the plan restores. A stage whose archive is missing, corrupt or
-  /// refused is left to run (it is not restored()), with a warning.
+  /// Restores the stages the plan restores, downloading first those on the remote store (the
+  /// state folder keeps them). A stage whose archive is missing, corrupt, refused, or cannot
+  /// be downloaded is left to run (it is not restored()), with a warning.
   void restore_all(const Plan& plan);
 
   /// Whether `stage` came back from the cache in this run.
@@ -44,12 +46,17 @@ class StageCacheRunner {
 
   /// Called after the plan's step `index` was handled: when it is the last step of a
   /// cached stage, a step of that stage ran in this run, and all of them are done, packs
-  /// the stage. A failed pack is a warning: the build is fine, only the cache is not.
+  /// the stage, then uploads it to the remote store. A failed pack or upload is a warning:
+  /// the build is fine, only the cache is not (`ssdbuild cache push` retries an upload).
   void after_step(const Plan& plan, size_t index, bool ran);
 
  private:
   bool stage_done(const Plan& plan, const StageDefinition* stage) const;
+  /// Downloads a remote archive into the state folder; false (with a warning) when it fails.
+  bool download(const PlannedStageCache& cache);
+  void upload(const PlannedStageCache& cache);
 
+  CacheStores& stores_;
   const CacheStore& store_;
   StateStore& state_;
   const EventLog& events_;

@@ -64,7 +64,10 @@ struct PlanOptions {
   std::string to;
   std::vector<std::string> force;           // stage or stage/step
   bool run_checks = true;                   // `check` commands run when all else says skip
-  const CacheStore* cache_store = nullptr;  // null: no stage is restored
+  CacheStores* cache_stores = nullptr;  // null: no stage is restored
+  // A ccache step's remote storage on the same store (http only; none when ""). Without
+  // credentials: `ssdbuild ccache-env` reads them from SSDBUILD_CACHE_HEADER.
+  std::string compiler_cache_url;
 };
 
 struct Plan {

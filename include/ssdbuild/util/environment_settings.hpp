@@ -18,6 +18,8 @@ enum class EnvironmentSetting {
   kill_grace_ms,      // SSDBUILD_KILL_GRACE_MS
   io_module,          // SSDBUILD_IO_MODULE
   ccache_dir,         // SSDBUILD_CCACHE_DIR
+  cache_url,          // SSDBUILD_CACHE_URL
+  cache_header,       // SSDBUILD_CACHE_HEADER
   xdg_cache_home,     // XDG_CACHE_HOME
   home,               // HOME
   no_color,           // NO_COLOR
