@@ -33,8 +33,10 @@ build_packages=(build-essential cmake pkg-config libcli11-dev libspdlog-dev libf
 bundle_packages=(patchelf)
 # What the unit tests run: real git, curl, openssl, python (the HTTP server and the bench
 # stand-in; jsonschema checks the records), script(1) from bsdutils, ccache, zstd (a plan
-# script restores the stage cache with it), zip (the extract tests make .zip archives).
-unit_packages=(libgtest-dev python3 python3-jsonschema git curl openssl bsdutils ccache zstd zip)
+# script restores the stage cache with it), zip (the extract tests make .zip archives),
+# nginx (its WebDAV module, built in on Debian and Ubuntu, is the shared stage cache's store).
+unit_packages=(libgtest-dev python3 python3-jsonschema git curl openssl bsdutils ccache zstd zip
+  nginx)
 # The rest of `test`: g++-11 (Ubuntu 22.04's compiler) for the sanitized build, the format
 # check, and debootstrap for the minimal Debian root that tests the bundle (Debian's keyring
 # lets it check the archive's signatures on an Ubuntu host too).

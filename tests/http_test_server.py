@@ -10,7 +10,11 @@ Range support, and misbehaves on purpose by path prefix:
   /redirect/NAME      302 to /file/NAME
   /slow/NAME          sends NAME 1 KiB every 0.1 s
   /chunked/NAME       sends NAME in ten chunks 0.2 s apart, with no Content-Length
-  /log                the requests seen so far, one per line: "PATH RANGE"
+  /log                the requests seen so far, one per line: "PATH RANGE" for a GET,
+                      "METHOD PATH" for the others
+  /store/NAME         a store, as a WebDAV server is one: GET, HEAD, and PUT (which writes
+                      NAME under the folder, making its folders)
+  /flakystore/NAME    the same, but the first request of each method and path gets 500
 
 With `--tls CERT KEY` after the folder, it speaks HTTPS with that certificate.
 
@@ -46,6 +50,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if len(parts) < 3:
             return self.send_bytes(404, b"no\n")
         kind, name = parts[1], parts[2]
+        if kind in ("store", "flakystore"):
+            path = self.store_path()
+            if path is None:
+                return
+            if not os.path.isfile(path):
+                return self.send_bytes(404, b"not found\n")
+            return self.send_bytes(200, open(path, "rb").read())
         path = os.path.join(ROOT, name)
         if not os.path.isfile(path):
             return self.send_bytes(404, b"not found\n")
@@ -107,6 +118,44 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("Accept-Ranges", "bytes")
         self.end_headers()
         self.wfile.write(data[start:])
+
+    def store_path(self):
+        """The file of a /store/ or /flakystore/ path; None (after a 500) for a first try."""
+        parts = self.path.split("/", 2)
+        with lock:
+            key = self.command + " " + self.path
+            count = seen.get(key, 0)
+            seen[key] = count + 1
+        if parts[1] == "flakystore" and count == 0:
+            self.send_bytes(500, b"try again\n")
+            return None
+        return os.path.join(ROOT, parts[2])
+
+    def do_HEAD(self):
+        with lock:
+            log.append("HEAD %s" % self.path)
+        path = self.store_path()
+        if path is None:
+            return
+        if not os.path.isfile(path):
+            return self.send_bytes(404, b"")
+        self.send_response(200)
+        self.send_header("Content-Length", str(os.path.getsize(path)))
+        self.end_headers()
+
+    def do_PUT(self):
+        with lock:
+            log.append("PUT %s" % self.path)
+        length = int(self.headers.get("Content-Length", "0"))
+        data = self.rfile.read(length)
+        path = self.store_path()
+        if path is None:
+            return
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path + ".part", "wb") as part:
+            part.write(data)
+        os.replace(path + ".part", path)
+        self.send_bytes(201, b"")
 
     def send_bytes(self, code, body):
         self.send_response(code)

@@ -5,7 +5,8 @@
 namespace ssdbuild {
 
 std::optional<FoundArchive> CacheStores::find(const std::string& key) {
-  if (auto manifest = local.find(key)) return FoundArchive{std::move(*manifest), CacheSource::local};
+  if (auto manifest = local.find(key))
+    return FoundArchive{std::move(*manifest), CacheSource::local};
   if (!remote) return std::nullopt;
   std::string problem;
   if (auto manifest = remote->find(key, &problem)) {

@@ -95,7 +95,7 @@ std::string RemoteCacheStore::describe(const HttpResponse& response,
 HttpResponse RemoteCacheStore::send(HttpRequest request, const std::string& shown_url) {
   if (given_up_) {
     HttpResponse response;
-    response.message = "not asked again in this run (" + given_up_reason_ + ")";
+    response.message = "not asked again in this run (given up earlier)";
     return response;
   }
   request.header = header_;
@@ -113,8 +113,8 @@ HttpResponse RemoteCacheStore::send(HttpRequest request, const std::string& show
     given_up_ = true;
     given_up_reason_ = describe(response, shown_url);
     if (warn_) {
-      warn_("cache: the remote store " + shown_ + " is given up for this run: " +
-            given_up_reason_ + "; stages build here instead");
+      warn_("cache: the remote store " + shown_ + " is given up for this run: " + given_up_reason_ +
+            "; stages build here instead");
     }
   }
   return response;
@@ -168,8 +168,8 @@ std::string RemoteCacheStore::fetch(const CacheManifest& manifest, const CacheSt
     problem = shown + " has " + std::to_string(response.bytes) + " bytes, its manifest says " +
               std::to_string(manifest.archive_bytes) + " (truncated; not used)";
   } else if (response.sha256 != manifest.sha256) {
-    problem = shown + " has SHA-256 " + response.sha256 + ", its manifest says " +
-              manifest.sha256 + " (corrupt on the store; not used)";
+    problem = shown + " has SHA-256 " + response.sha256 + ", its manifest says " + manifest.sha256 +
+              " (corrupt on the store; not used)";
   }
   if (!problem.empty()) {
     fs::remove(temporary, error);

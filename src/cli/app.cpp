@@ -182,8 +182,7 @@ int run_cli(int argc, char** argv) {
       ->required();
 
   CacheArguments cache_arguments;
-  auto* cache =
-      app.add_subcommand("cache", "List, remove or upload the stage cache's archives");
+  auto* cache = app.add_subcommand("cache", "List, remove or upload the stage cache's archives");
   cache->require_subcommand(1);
   for (const auto& [action, text] : std::vector<std::pair<std::string, std::string>>{
            {"list", "List the archives (size, stage, when packed; the ones the next run uses)"},

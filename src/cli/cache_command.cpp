@@ -53,9 +53,10 @@ int list_archives(Session& session, const CacheStore& store) {
 // Unlike a run, a failure here fails the command: uploading is all it is asked to do.
 int push_archives(CacheStores& stores, Console& console) {
   if (!stores.remote) {
-    throw Error("cache push: no shared store; give one with --cache-url, SSDBUILD_CACHE_URL or "
-                "the recipe's var cache_url",
-                kExitUsage);
+    throw Error(
+        "cache push: no shared store; give one with --cache-url, SSDBUILD_CACHE_URL or "
+        "the recipe's var cache_url",
+        kExitUsage);
   }
   RemoteCacheStore& remote = *stores.remote;
   int failed = 0, uploaded = 0, there = 0;
@@ -65,8 +66,8 @@ int push_archives(CacheStores& stores, Console& console) {
       continue;
     }
     std::string name = manifest.stage + " " + manifest.key.substr(0, 12);
-    RemoteCacheStore::Upload upload = remote.upload(
-        manifest, stores.local.archive_path(manifest.key), stores.local.folder());
+    RemoteCacheStore::Upload upload =
+        remote.upload(manifest, stores.local.archive_path(manifest.key), stores.local.folder());
     if (upload.result == RemoteCacheStore::UploadResult::failed) {
       console.warning("cache push: " + name + " not uploaded: " + upload.message);
       ++failed;

@@ -158,8 +158,8 @@ std::unique_ptr<Session> open_session(const SessionArguments& arguments) {
       std::string_view text(*entry);
       if (starts_with(text, setting_name(EnvironmentSetting::cache_header) + std::string("="))) {
         spdlog::debug("env {}=(set; not shown)", setting_name(EnvironmentSetting::cache_header));
-      } else if (starts_with(text, setting_name(EnvironmentSetting::cache_url) +
-                                       std::string("="))) {
+      } else if (starts_with(text,
+                             setting_name(EnvironmentSetting::cache_url) + std::string("="))) {
         spdlog::debug("env {}={}", setting_name(EnvironmentSetting::cache_url),
                       url_without_credentials(std::string(text.substr(text.find('=') + 1))));
       } else if (starts_with(text, "SSDBUILD_") || starts_with(text, "COLAB_") ||

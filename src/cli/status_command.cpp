@@ -42,15 +42,15 @@ std::string cache_line(const PlannedStageCache& cache, const CacheStores& stores
   std::string line = "cache " + cache.stage->name + ": ";
   std::string size =
       cache.available ? format_bytes(static_cast<double>(cache.available->archive_bytes)) : "";
-  std::string upload = cache.available && cache.source == CacheSource::local &&
-                               !stores.uploaded(*cache.available)
-                           ? "; not uploaded to " + stores.remote->shown_url() +
-                                 " (`ssdbuild cache push` uploads it)"
-                           : "";
+  std::string upload =
+      cache.available && cache.source == CacheSource::local && !stores.uploaded(*cache.available)
+          ? "; not uploaded to " + stores.remote->shown_url() +
+                " (`ssdbuild cache push` uploads it)"
+          : "";
   if (cache.restore && cache.source == CacheSource::remote) {
     return line + "restore from " + cache.remote_url + " (" + size + ")";
   }
-  if (cache.restore) return line + "restore from the state folder (" + size + ")" + upload;
+  if (cache.restore) return line + "restore (" + size + ")" + upload;
   if (cache.available) return line + "archived (" + size + "), not needed" + upload;
   return line + "no archive for this key yet (" + cache.key.substr(0, 12) +
          "); packed after the stage runs";
@@ -122,26 +122,27 @@ int status_command(const SessionArguments& arguments, bool json, Console& consol
                           : nlohmann::json()}});
   }
   if (json) {
-    nlohmann::json document = {{"format", 1},
-                               {"recipe", session->recipe.name},
-                               {"recipe_file", session->recipe.file},
-                               {"state_dir", session->layout.folder.string()},
-                               {"workdir", session->workdir},
-                               {"boot_id", session->boot_id},
-                               {"steps", steps},
-                               {"caches", caches},
-                               {"cache_url", stores.remote ? nlohmann::json(stores.remote->shown_url())
-                                                           : nlohmann::json()},
-                               {"summary",
-                                {{"steps", plan.steps.size()},
-                                 {"done", counts["done"]},
-                                 {"failed", counts["failed"]},
-                                 {"interrupted", counts["interrupted"]},
-                                 {"running", counts["running"]},
-                                 {"pending", counts["pending"]},
-                                 {"to_run", to_run},
-                                 {"to_restore", to_restore},
-                                 {"to_skip", plan.steps.size() - to_run - to_restore}}}};
+    nlohmann::json document = {
+        {"format", 1},
+        {"recipe", session->recipe.name},
+        {"recipe_file", session->recipe.file},
+        {"state_dir", session->layout.folder.string()},
+        {"workdir", session->workdir},
+        {"boot_id", session->boot_id},
+        {"steps", steps},
+        {"caches", caches},
+        {"cache_url",
+         stores.remote ? nlohmann::json(stores.remote->shown_url()) : nlohmann::json()},
+        {"summary",
+         {{"steps", plan.steps.size()},
+          {"done", counts["done"]},
+          {"failed", counts["failed"]},
+          {"interrupted", counts["interrupted"]},
+          {"running", counts["running"]},
+          {"pending", counts["pending"]},
+          {"to_run", to_run},
+          {"to_restore", to_restore},
+          {"to_skip", plan.steps.size() - to_run - to_restore}}}};
     std::cout << document.dump(2) << "\n";
     return kExitOk;
   }

@@ -91,7 +91,8 @@ std::string ccache_http_storage(const CcacheVersion& version, const CcacheHttpSt
     if (remote_storage_key(version) != RemoteStorageKey::remote_storage) {
       return refuse("ccache " + version.text() + " takes no bearer token (4.7 and later do)");
     }
-    if (!storage_safe(secret)) return refuse("the bearer token holds a character ccache cannot take");
+    if (!storage_safe(secret))
+      return refuse("the bearer token holds a character ccache cannot take");
     return http.url + "|bearer-token=" + secret;
   }
   if (scheme == "basic") {

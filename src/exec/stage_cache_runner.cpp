@@ -157,6 +157,12 @@ void StageCacheRunner::upload(const PlannedStageCache& cache) {
   RemoteCacheStore& remote = *stores_.remote;
   std::optional<CacheManifest> manifest = store_.find(cache.key);
   if (!manifest) return;
+  if (remote.given_up()) {
+    // The store's one warning said why already.
+    console_.info("cache: stage " + cache.stage->name + " not uploaded (the store was given up " +
+                  "in this run; `ssdbuild cache push` uploads it later)");
+    return;
+  }
   console_.info("cache: uploading stage " + cache.stage->name + " to " + remote.shown_url());
   auto started = std::chrono::steady_clock::now();
   RemoteCacheStore::Upload upload =
@@ -171,8 +177,8 @@ void StageCacheRunner::upload(const PlannedStageCache& cache) {
                   {"message", upload.message},
                   {"duration_s", took.count()}});
   if (!ok) {
-    console_.warning("cache: stage " + cache.stage->name + " was not uploaded: " +
-                     upload.message + " (the build is fine; `ssdbuild cache push` tries again)");
+    console_.warning("cache: stage " + cache.stage->name + " was not uploaded: " + upload.message +
+                     " (the build is fine; `ssdbuild cache push` tries again)");
     return;
   }
   try {

@@ -32,9 +32,11 @@ namespace {
 std::string remote_restore_commands(const PlannedStageCache& cache) {
   std::string text = "archive=$(mktemp)\n";
   text += "if [ -n \"${SSDBUILD_CACHE_HEADER:-}\" ]; then\n";
-  text += "  curl -fsSL --retry 2 -H @<(printf '%s\\n' \"$SSDBUILD_CACHE_HEADER\") -o \"$archive\" " +
-          shell_quote(cache.remote_url) + "\n";
-  text += "else\n  curl -fsSL --retry 2 -o \"$archive\" " + shell_quote(cache.remote_url) + "\nfi\n";
+  text +=
+      "  curl -fsSL --retry 2 -H @<(printf '%s\\n' \"$SSDBUILD_CACHE_HEADER\") -o \"$archive\" " +
+      shell_quote(cache.remote_url) + "\n";
+  text +=
+      "else\n  curl -fsSL --retry 2 -o \"$archive\" " + shell_quote(cache.remote_url) + "\nfi\n";
   text += "printf '%s  %s\\n' " + shell_quote(cache.available->sha256) +
           " \"$archive\" | sha256sum --check --quiet\n";
   text += "zstd -dc -- \"$archive\" | tar -x -p -f - -C /\n";

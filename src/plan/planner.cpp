@@ -335,13 +335,13 @@ bool restore_instead(std::vector<PlannedStep>& steps, size_t begin, size_t end,
       cache.source = CacheSource::remote;
       cache.remote_url = stores->remote->shown_archive_url(*cache.available);
     } else if (!problem.empty() && !stores->remote->given_up()) {
-      stores->remote->warn("cache: " + problem + "; stage " + cache.stage->name +
-                           " is built here");
+      stores->remote->warn("cache: " + problem + "; stage " + cache.stage->name + " is built here");
     }
   }
   if (!cache.available) return false;
   std::string size = format_bytes(static_cast<double>(cache.available->archive_bytes));
-  if (cache.source == CacheSource::remote) size += ", downloaded from " + stores->remote->shown_url();
+  if (cache.source == CacheSource::remote)
+    size += ", downloaded from " + stores->remote->shown_url();
   for (size_t i = begin; i < end; ++i) {
     PlannedStep& step = steps[i];
     if (!step.enabled || step.decision != Decision::run || !step.action->restorable()) continue;
@@ -579,12 +579,9 @@ Plan make_plan(const Recipe& recipe, VariableScope& variables, const StateStore&
                const std::string& boot_id, const PlanOptions& options) {
   Plan plan;
   StepResolution resolution{
-      recipe,
-      variables,
-      state,
-      std::filesystem::absolute(variables.value("workdir")).lexically_normal(),
-      {},
-      options.compiler_cache_url};
+      recipe, variables,
+      state,  std::filesystem::absolute(variables.value("workdir")).lexically_normal(),
+      {},     options.compiler_cache_url};
   // Resolve every step and compute fingerprints, stage by stage in dependency order.
   std::map<std::string, std::string> stage_fingerprint;  // of its last step
   for (const StageDefinition* stage : recipe.stages_in_order()) {

@@ -36,8 +36,8 @@ enum class HttpOutcome {
 
 struct HttpResponse {
   HttpOutcome outcome = HttpOutcome::permanent;
-  long status = 0;      // when answered
-  std::string message;  // curl's text when not answered; never the header
+  long status = 0;          // when answered
+  std::string message;      // curl's text when not answered; never the header
   std::uint64_t bytes = 0;  // GET: the body's size as written
   std::string sha256;       // GET: of the body as written
   bool ok() const { return outcome == HttpOutcome::answered && status >= 200 && status < 300; }

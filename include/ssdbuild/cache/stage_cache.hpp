@@ -20,10 +20,10 @@ struct PlannedStageCache {
   const StageDefinition* stage = nullptr;
   CacheKeyInputs key_inputs;  // key_inputs.paths: absolute, may hold globs
   std::string key;
-  std::optional<CacheManifest> available;  // in a store when planned
+  std::optional<CacheManifest> available;   // in a store when planned
   CacheSource source = CacheSource::local;  // where `available` is
-  std::string remote_url;  // source remote: the archive's URL, without credentials
-  bool restore = false;                    // the planner restores it instead of running it
+  std::string remote_url;                   // source remote: the archive's URL, without credentials
+  bool restore = false;                     // the planner restores it instead of running it
 };
 
 struct CacheOperation {

@@ -21,7 +21,7 @@ struct ExecutorOptions {
   std::string rerun_prefix;  // "ssdbuild run RECIPE --state-dir D", for the failure report
   std::chrono::milliseconds retry_backoff{5000};  // doubles with each retry, up to a minute
   std::chrono::milliseconds kill_grace{10000};
-  const RunLock* lock = nullptr;  // checked between steps: a run whose lock was taken stops
+  const RunLock* lock = nullptr;        // checked between steps: a run whose lock was taken stops
   CacheStores* cache_stores = nullptr;  // the stage cache; null: none restored or packed
 };
 

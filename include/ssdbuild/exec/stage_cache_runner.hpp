@@ -18,9 +18,8 @@ namespace ssdbuild {
 
 class StageCacheRunner {
  public:
-  StageCacheRunner(CacheStores& stores, StateStore& state, const EventLog& events,
-                   Console& console, const SignalWatcher& signals, std::string boot_id,
-                   std::string recipe_name)
+  StageCacheRunner(CacheStores& stores, StateStore& state, const EventLog& events, Console& console,
+                   const SignalWatcher& signals, std::string boot_id, std::string recipe_name)
       : stores_(stores),
         store_(stores.local),
         state_(state),

@@ -62,8 +62,8 @@ struct PlanOptions {
   std::vector<std::string> only;  // stage names
   std::string from;               // stage or stage/step
   std::string to;
-  std::vector<std::string> force;           // stage or stage/step
-  bool run_checks = true;                   // `check` commands run when all else says skip
+  std::vector<std::string> force;       // stage or stage/step
+  bool run_checks = true;               // `check` commands run when all else says skip
   CacheStores* cache_stores = nullptr;  // null: no stage is restored
   // A ccache step's remote storage on the same store (http only; none when ""). Without
   // credentials: `ssdbuild ccache-env` reads them from SSDBUILD_CACHE_HEADER.
