@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "nginx_test_server.hpp"
 #include "ssdbuild/exec/compiler_cache.hpp"
 #include "ssdbuild/util/paths.hpp"
 #include "ssdbuild/util/strings.hpp"
@@ -125,6 +126,54 @@ TEST_F(CcacheStepTest, FirstRunMissesAndAfterAResetTheHitsComeFromTheStateFolder
   // The line is in the step's log too.
   std::string log = read_text(dir_ / "state" / "logs" / "build" / "compile.log");
   EXPECT_TRUE(stats_line(log).found) << log;
+}
+
+// Many machines, one store: ccache's http remote storage on the shared store (cache_url),
+// beside the state folder's. A second machine, with its own state folder and an empty local
+// cache, gets its hits from the store, through credentials that no file or output shows.
+TEST_F(CcacheStepTest, ASecondMachineHitsThroughTheSharedStore) {
+  if (!nginx_available()) GTEST_SKIP() << "nginx is one of scripts/setup.sh's test packages";
+  auto version = parse_ccache_version(run_shell("ccache --version", dir_.path()).output);
+  ASSERT_TRUE(version);
+  if (remote_storage_key(*version) == RemoteStorageKey::unsupported) GTEST_SKIP();
+  const std::string secret = "cc-s3cret-51b0";
+  NginxOptions options;
+  options.authorization = "Bearer " + secret;
+  options.basic_authorization = "Basic dXNlcjpjYy1zM2NyZXQtNTFiMA==";  // user:cc-s3cret-51b0
+  TempDir store_dir;
+  NginxTestServer store(store_dir.path(), options);
+  // Before 4.7 ccache takes no bearer token: Basic credentials instead.
+  std::string header = remote_storage_key(*version) == RemoteStorageKey::remote_storage
+                           ? "Authorization: " + options.authorization
+                           : "Authorization: " + options.basic_authorization;
+  auto on_machine = [&](const std::string& boot) {
+    auto env = environment(boot);
+    env.emplace_back("SSDBUILD_CACHE_HEADER", header);
+    return run_ssdbuild(
+        {"run", "recipe.yaml", "--state-dir", "state", "--cache-url", store.url("/cache")},
+        dir_.path(), env);
+  };
+  auto first = on_machine("boot-1");
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_NE(first.output.find("and " + store.url("/cache/ccache") +
+                              " (with the credentials of SSDBUILD_CACHE_HEADER)"),
+            std::string::npos)
+      << first.output;
+  EXPECT_TRUE(std::filesystem::exists(store_dir / "cache" / "ccache")) << store.requests();
+
+  lose_local_cache();
+  std::filesystem::rename(dir_ / "state", dir_ / "state-of-the-first-machine");
+  std::filesystem::remove(dir_ / "src" / "program");
+  auto second = on_machine("boot-2");
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  StatsLine warm = stats_line(second.output);
+  ASSERT_TRUE(warm.found) << second.output;
+  EXPECT_EQ(warm.hits, kSources + 1) << second.output;
+  EXPECT_EQ(warm.remote_hits, kSources + 1) << second.output;
+  EXPECT_EQ(program_output(), kExpectedOutput);
+  EXPECT_EQ((first.output + second.output).find(secret), std::string::npos);
+  auto holding = run_shell("grep -rl " + secret + " . || true", dir_.path());
+  EXPECT_EQ(holding.output, "") << holding.output;
 }
 
 TEST_F(CcacheStepTest, PlanScriptSetsUpTheSameAndRunByHandHitsTheStateFolderToo) {
