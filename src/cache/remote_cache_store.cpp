@@ -2,6 +2,9 @@
 
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdlib>
+
 #include <chrono>
 #include <thread>
 
@@ -121,8 +124,15 @@ HttpResponse RemoteCacheStore::send(HttpRequest request, const std::string& show
 }
 
 std::optional<CacheManifest> RemoteCacheStore::find(const std::string& key, std::string* problem) {
-  fs::path body = fs::temp_directory_path() /
-                  ("ssdbuild-manifest-" + std::to_string(::getpid()) + "-" + key.substr(0, 16));
+  // mkstemp: a name nobody else can have made first (a link in a shared /tmp).
+  std::string name = (fs::temp_directory_path() / "ssdbuild-manifest-XXXXXX").string();
+  int fd = ::mkstemp(name.data());
+  if (fd < 0) {
+    if (problem) *problem = errno_message("cannot make a temporary file " + name, errno);
+    return std::nullopt;
+  }
+  ::close(fd);
+  fs::path body = name;
   HttpRequest request;
   request.method = HttpMethod::get;
   request.url = manifest_url(key);
