@@ -12,6 +12,10 @@
 #    built Caffe tree). ssdbuild's times are its own (events.jsonl: cache_pack and
 #    cache_restore, the restore including its SHA-256 check); tar's are the commands'.
 #    ROUNDS rounds, taking turns; medians and ratios (ssdbuild / tar).
+# 3. Many machines, one store: the fixture with a shared store (tests/http_test_server.py's
+#    /store/, GET, HEAD and PUT on 127.0.0.1): the first machine's cold run, which uploads,
+#    then a second machine (a fresh state folder at the same path, the work folder and
+#    prefix deleted) that downloads every cached stage. Medians and their ratio.
 #
 # Usage: bench/reset.sh [--rounds N] [--tree DIR]... [--out FILE]
 #   --rounds N   rounds of each measurement (default 5)
@@ -63,12 +67,14 @@ git -C "$material/app" add -A
 git -C "$material/app" -c user.name=bench -c user.email=bench@example.invalid commit -qm legacy
 app_commit=$(git -C "$material/app" rev-parse HEAD)
 
-fixture_run() {  # DIR BOOT: one run of the fixture recipe in DIR, as on boot BOOT
-  (cd "$1" && SSDBUILD_BOOT_ID=$2 "$ssdbuild" -q run "$fixture/recipe.yaml" --state-dir state \
+fixture_run() {  # DIR BOOT [OPTION...]: one run of the fixture recipe in DIR, as on boot BOOT
+  local dir=$1 boot=$2
+  shift 2
+  (cd "$dir" && SSDBUILD_BOOT_ID=$boot "$ssdbuild" -q run "$fixture/recipe.yaml" --state-dir state "$@" \
     --set app_repo="$material/app" --set app_commit="$app_commit" \
     --set dep_url="file://$material/libdep-1.0.tar.gz" --set dep_sha256="$dep_sha256" \
-    --set use_apt=no --set root_actions=no) >"$1/run.log" 2>&1 ||
-    { cat "$1/run.log" >&2; echo "reset.sh: the fixture run failed" >&2; exit 1; }
+    --set use_apt=no --set root_actions=no) >"$dir/run.log" 2>&1 ||
+    { cat "$dir/run.log" >&2; echo "reset.sh: the fixture run failed" >&2; exit 1; }
 }
 
 cold_times=() resumed_times=()
@@ -84,6 +90,27 @@ for ((round = 1; round <= rounds; round++)); do
 done
 cold=$(printf '%s\n' "${cold_times[@]}" | median)
 resumed=$(printf '%s\n' "${resumed_times[@]}" | median)
+
+# --- 3. two machines, one shared store ---------------------------------------------------
+mkdir -p "$top/store"
+coproc store_server { exec python3 "$repo/tests/http_test_server.py" "$top/store"; }
+trap 'kill "$store_server_PID" 2>/dev/null; rm -rf "$top"' EXIT
+read -r store_port <&"${store_server[0]}"
+first_times=() second_times=()
+for ((round = 1; round <= rounds; round++)); do
+  dir=$top/shared-$round
+  mkdir -p "$dir"
+  url=http://127.0.0.1:$store_port/store/round-$round
+  start=$(now); fixture_run "$dir" "first-$round" --cache-url "$url"; first_times+=("$(awk -v a="$start" -v b="$(now)" 'BEGIN {print b - a}')")
+  rm -rf "$dir/work" "$dir/prefix"
+  mv "$dir/state" "$dir/state-of-the-first-machine"
+  start=$(now); fixture_run "$dir" "second-$round" --cache-url "$url"; second_times+=("$(awk -v a="$start" -v b="$(now)" 'BEGIN {print b - a}')")
+  grep -q "downloading stage app" "$dir/run.log" ||
+    { cat "$dir/run.log" >&2; echo "reset.sh: the second machine downloaded nothing" >&2; exit 1; }
+  rm -rf "$dir"
+done
+first=$(printf '%s\n' "${first_times[@]}" | median)
+second=$(printf '%s\n' "${second_times[@]}" | median)
 
 # --- 2. pack and restore throughput ------------------------------------------------------
 tree=$top/tree/content
@@ -138,6 +165,8 @@ summary=$(cat <<EOF
 | --- | ---: | ---: |
 | fixture, cold run | $cold | |
 | fixture, resumed after a reset (stages restored) | $resumed | $(ratio "$resumed" "$cold") of cold |
+| fixture, first machine with a shared store (builds, uploads) | $first | |
+| fixture, second machine (fresh state folder; stages downloaded) | $second | $(ratio "$second" "$first") of the first |
 | pack, ssdbuild ($(numfmt --to=iec "$tree_bytes") in $tree_files entries, archive $(numfmt --to=iec "$archive_bytes")) | $pack | $(ratio "$pack" "$tar_pack") of tar |
 | pack, \`tar -I 'zstd -T0' -cf\` | $tar_pack | |
 | restore, ssdbuild (SHA-256 check included) | $restore | $(ratio "$restore" "$tar_restore") of tar |
