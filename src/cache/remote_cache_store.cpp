@@ -47,6 +47,17 @@ bool back_off(int attempt, const SignalWatcher* signals) {
   return true;
 }
 
+const char* method_name(HttpMethod method) {
+  switch (method) {
+    case HttpMethod::get:
+      return "GET";
+    case HttpMethod::put:
+      return "PUT";
+    default:
+      return "HEAD";
+  }
+}
+
 }  // namespace
 
 std::string url_without_credentials(const std::string& url) {
@@ -105,7 +116,7 @@ HttpResponse RemoteCacheStore::send(HttpRequest request, const std::string& show
   HttpResponse response;
   for (int attempt = 1; attempt <= kAttempts; ++attempt) {
     response = io_module().http_transfer(request);
-    spdlog::debug("remote stage cache: {} {}: {}", static_cast<int>(request.method), shown_url,
+    spdlog::debug("remote stage cache: {} {}: {}", method_name(request.method), shown_url,
                   response.outcome == HttpOutcome::answered ? std::to_string(response.status)
                                                             : response.message);
     if (!transient(response) || attempt == kAttempts) break;
