@@ -4,7 +4,8 @@
 #   scripts/setup.sh run    install the packages, build, install ssdbuild, run `ssdbuild run`
 #   scripts/setup.sh test   install the packages, then build and run the whole test suite:
 #                           the default compiler with -Werror, g++-11 (what Ubuntu 22.04 has)
-#                           with ASan+UBSan, the clang-format check, and the bundle in a
+#                           with ASan+UBSan, the clang-format check, shellcheck and
+#                           pyflakes on the shell helpers, and the bundle in a
 #                           minimal Debian root (tests/bundle_test.sh)
 #   scripts/setup.sh unit   install the packages, then build with the default compiler and
 #                           run the unit tests only (what tests/platform_matrix.sh runs in
@@ -35,12 +36,14 @@ bundle_packages=(patchelf)
 # stand-in; jsonschema checks the records), script(1) from bsdutils, ccache, zstd (a plan
 # script restores the stage cache with it), zip (the extract tests make .zip archives),
 # nginx (its WebDAV module, built in on Debian and Ubuntu, is the shared stage cache's store).
-unit_packages=(libgtest-dev python3 python3-jsonschema git curl openssl bsdutils ccache zstd zip
-  nginx)
+unit_packages=(libgtest-dev libgmock-dev python3 python3-jsonschema git curl openssl bsdutils
+  ccache zstd zip nginx)
 # The rest of `test`: g++-11 (Ubuntu 22.04's compiler) for the sanitized build, the format
-# check, and debootstrap for the minimal Debian root that tests the bundle (Debian's keyring
-# lets it check the archive's signatures on an Ubuntu host too).
-test_packages=("${unit_packages[@]}" g++-11 clang-format debootstrap debian-archive-keyring)
+# check, shellcheck and pyflakes for the shell helpers (src/actions/shell/), and debootstrap
+# for the minimal Debian root that tests the bundle (Debian's keyring lets it check the
+# archive's signatures on an Ubuntu host too).
+test_packages=("${unit_packages[@]}" g++-11 clang-format shellcheck pyflakes3 debootstrap
+  debian-archive-keyring)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
@@ -167,6 +170,9 @@ install_packages "${build_packages[@]}" "${bundle_packages[@]}" "${test_packages
 
 echo "setup.sh: clang-format check"
 (cd "$top" && git ls-files -co --exclude-standard '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror)
+# The helpers that plans and step scripts run (embedded into the binary at build time).
+echo "setup.sh: shellcheck and pyflakes on src/actions/shell/"
+(cd "$top" && shellcheck src/actions/shell/*.sh && pyflakes3 src/actions/shell/*.py)
 
 echo "setup.sh: build and test with $(c++ --version | head -n1)"
 build "$top/build/test" -DSSDBUILD_WERROR=$werror -DSSDBUILD_RELOCATABLE=ON

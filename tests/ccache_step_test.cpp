@@ -180,9 +180,10 @@ TEST_F(CcacheStepTest, PlanScriptSetsUpTheSameAndRunByHandHitsTheStateFolderToo)
   ASSERT_EQ(ssdbuild({"run"}, "boot-1").exit_code, 0);
   auto plan = ssdbuild({"plan", "--force", "build/compile"}, "boot-2");
   ASSERT_EQ(plan.exit_code, 0) << plan.output;
-  // The step's .sh is the plan's step, with the same ccache set-up.
+  // The step's .sh holds the plan's step, with the same ccache set-up (the plan writes the
+  // step's cd at its top level).
   std::string script = read_text(dir_ / "state" / "logs" / "build" / "compile.sh");
-  std::string body = script.substr(script.find("set -euo pipefail\n") + 18);
+  std::string body = script.substr(script.find("# ccache: "));
   EXPECT_NE(plan.output.find(body), std::string::npos) << plan.output << "\n---\n" << body;
   EXPECT_NE(body.find(shell_quote(ssdbuild_binary()) + " ccache-env --remote " +
                       shell_quote((dir_ / "state" / "ccache").string()) + " --step build/compile"),

@@ -98,8 +98,8 @@ TEST(PlanScript, PlanShowsEachStepUnderItsDecisionWithCdAndExports) {
   auto plan = run_ssdbuild({"plan", "recipe.yaml", "--state-dir", "state"}, dir.path());
   ASSERT_EQ(plan.exit_code, 0) << plan.output;
   std::string expected_block =
-      "# --- prepare/env-file: run: never ran\n(\ncd " + (dir / "results").string() +
-      "\nexport GREETING=" + "'it'\\''s a \"label\" with $dollar and spaces'\nexport COUNT=3\n";
+      "# --- prepare/env-file: run: never ran\ncd " + (dir / "results").string() +
+      "\n(\nexport GREETING=" + "'it'\\''s a \"label\" with $dollar and spaces'\nexport COUNT=3\n";
   EXPECT_NE(plan.output.find(expected_block), std::string::npos) << plan.output;
   EXPECT_EQ(plan.output.rfind("#!/usr/bin/env bash\n", 0), 0u);
   EXPECT_NE(plan.output.find("\nset -euo pipefail\n"), std::string::npos);

@@ -60,9 +60,10 @@ ActionOutcome ActionOutcome::failed(std::string message) {
   return outcome;
 }
 
-ProcessResult StepContext::run_script() const {
+ProcessResult StepContext::run_script(const KeyValueList& extra_env) const {
   ProcessOptions options;
   options.argv = {"bash", script_path.string()};
+  options.extra_env = extra_env;
   options.cwd = cwd;
   options.deadline = deadline;
   options.kill_grace = kill_grace;

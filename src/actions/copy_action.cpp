@@ -1,19 +1,12 @@
 #include "ssdbuild/actions/copy_action.hpp"
 
 #include "ssdbuild/recipe/builtin_recipes.hpp"
-#include "ssdbuild/util/atomic_file.hpp"
 #include "ssdbuild/util/sha256.hpp"
 #include "ssdbuild/util/strings.hpp"
 
 namespace ssdbuild {
 
 namespace fs = std::filesystem;
-
-std::filesystem::path CopyAction::temporary() const {
-  fs::path path = to_;
-  path += ".ssdbuild-tmp";
-  return path;
-}
 
 CopyAction CopyAction::from_builtin(std::string name, std::string_view text,
                                     std::filesystem::path to, bool overwrite) {
@@ -30,45 +23,16 @@ std::string CopyAction::fingerprint_text() const {
   return text;
 }
 
-// The embedded text through a quoted heredoc (nothing in it is expanded), whose delimiter
-// carries the text's hash so that no line of the text can end it early.
-std::string CopyAction::builtin_shell_commands() const {
-  std::string to = shell_quote(to_.string()), temporary_copy = shell_quote(temporary().string());
-  std::string delimiter = "SSDBUILD_" + sha256_hex(*builtin_text_).substr(0, 16);
-  std::string text(*builtin_text_);
-  bool trailing_newline = !text.empty() && text.back() == '\n';
-  if (!trailing_newline) text += '\n';
-  std::string indent = overwrite_ ? "" : "  ";
-  std::string write = indent + "mkdir -p " + shell_quote(to_.parent_path().string()) + "\n" +
-                      indent + "cat > " + temporary_copy + " <<'" + delimiter + "'\n" + text +
-                      delimiter + "\n";
-  if (!trailing_newline) write += indent + "truncate -s -1 " + temporary_copy + "\n";
-  write += indent + "mv -f " + temporary_copy + " " + to + "\n";
-  if (overwrite_) return write;
-  return "if [ ! -e " + to + " ]; then\n" + write + "fi\n";
-}
-
-ActionOutcome CopyAction::write_builtin(const StepContext& context) const {
-  std::error_code error;
-  fs::create_directories(to_.parent_path(), error);
-  try {
-    write_file_atomically(to_, *builtin_text_);
-  } catch (const std::exception& failure) {
-    return ActionOutcome::failed("copy: " + std::string(failure.what()));
-  }
-  context.say("copy: " + from_.string() + " -> " + to_.string() + " (" +
-              std::to_string(builtin_text_->size()) + " bytes)");
-  return ActionOutcome::succeeded();
-}
-
+// One implementation: a run executes the same helper (shell/copy.sh) that the plan prints.
 std::string CopyAction::shell_commands() const {
-  if (builtin_text_) return builtin_shell_commands();
-  std::string from = shell_quote(from_.string()), to = shell_quote(to_.string()),
-              temporary_copy = shell_quote(temporary().string());
-  std::string copy = "rm -rf " + temporary_copy + " && cp -a " + from + " " + temporary_copy +
-                     " && rm -rf " + to + " && mv -T " + temporary_copy + " " + to;
-  if (overwrite_) return copy + "\n";
-  return "if [ ! -e " + to + " ]; then\n  " + copy + "\nfi\n";
+  std::string overwrite = overwrite_ ? "--overwrite " : "";
+  if (builtin_text_) {
+    return "ssdbuild_copy " + overwrite + "--builtin " +
+           shell_quote(from_.string().substr(kBuiltinFilePrefix.size())) + " " +
+           shell_quote(to_.string()) + "\n";
+  }
+  return "ssdbuild_copy " + overwrite + shell_quote(from_.string()) + " " +
+         shell_quote(to_.string()) + "\n";
 }
 
 std::vector<std::string> CopyAction::plan_notes() const {
@@ -79,31 +43,7 @@ std::vector<std::string> CopyAction::plan_notes() const {
 }
 
 ActionOutcome CopyAction::execute(const StepContext& context) const {
-  std::error_code error;
-  if (!overwrite_ && fs::exists(to_, error)) {
-    context.say("copy: kept " + to_.string() + ": it exists (overwrite: false)");
-    return ActionOutcome::succeeded();
-  }
-  if (builtin_text_) return write_builtin(context);
-  if (!fs::exists(from_, error)) {
-    return ActionOutcome::failed("copy: " + from_.string() +
-                                 " does not exist (did an earlier step create it?)");
-  }
-  fs::remove_all(temporary(), error);
-  fs::copy(from_, temporary(), fs::copy_options::recursive | fs::copy_options::copy_symlinks,
-           error);
-  if (error) {
-    return ActionOutcome::failed("copy: cannot copy " + from_.string() + " to " +
-                                 temporary().string() + ": " + error.message());
-  }
-  if (fs::is_directory(to_) && !fs::is_symlink(to_)) fs::remove_all(to_, error);
-  fs::rename(temporary(), to_, error);
-  if (error) {
-    return ActionOutcome::failed("copy: cannot move " + temporary().string() + " to " +
-                                 to_.string() + ": " + error.message());
-  }
-  context.say("copy: " + from_.string() + " -> " + to_.string());
-  return ActionOutcome::succeeded();
+  return {context.run_script(), ""};
 }
 
 std::unique_ptr<Action> CopyActionType::parse(const YAML::Node& config,

@@ -17,44 +17,6 @@ size_t extract_archive(const fs::path& archive, const fs::path& into, int strip)
   return io_module().extract_archive(archive, into, strip);
 }
 
-// What the plan runs for a zip: GNU tar cannot read zip, and unzip cannot strip components.
-// The same checks as extract_archive(): no absolute paths, no `..`, no link leaving `into`.
-constexpr const char* kUnzipScript = R"PY(import os, stat, sys, zipfile
-archive, into, strip = sys.argv[1], sys.argv[2], int(sys.argv[3])
-with zipfile.ZipFile(archive) as bundle:
-    for info in bundle.infolist():
-        parts = [p for p in info.filename.split("/") if p not in ("", ".")]
-        if info.filename.startswith("/") or ".." in parts:
-            sys.exit("unsafe entry " + info.filename)
-        if len(parts) <= strip:
-            continue
-        target = os.path.join(into, *parts[strip:])
-        if info.is_dir():
-            os.makedirs(target, exist_ok=True)
-            continue
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        data = bundle.read(info)
-        mode = info.external_attr >> 16
-        if stat.S_ISLNK(mode):
-            link = data.decode()
-            depth = len(parts) - strip - 1
-            for part in link.split("/"):
-                depth += -1 if part == ".." else (0 if part in ("", ".") else 1)
-                if depth < 0 or link.startswith("/"):
-                    sys.exit("unsafe link " + info.filename)
-            os.symlink(link, target)
-            continue
-        with open(target, "wb") as out:
-            out.write(data)
-        if mode:
-            os.chmod(target, mode & 0o7777)
-)PY";
-
-bool ExtractAction::is_zip() const {
-  std::string name = archive_.filename().string();
-  return name.size() > 4 && name.substr(name.size() - 4) == ".zip";
-}
-
 fs::path ExtractAction::temporary() const {
   fs::path path = dest_;
   path += ".ssdbuild-tmp";
@@ -66,31 +28,16 @@ std::string ExtractAction::fingerprint_text() const {
          "\n" + (overwrite_ ? "overwrite" : "");
 }
 
+// The plan's side of the step: shell/extract.sh, with GNU tar (and unzip.py for a zip).
 std::string ExtractAction::shell_commands() const {
-  std::string archive = shell_quote(archive_.string()), dest = shell_quote(dest_.string()),
-              temporary_dest = shell_quote(temporary().string());
-  std::string marker = dest + "/" + kMarker;
-  std::string text = "marker=\"$(sha256sum " + archive +
-                     " | cut -c1-64) strip=" + std::to_string(strip_) + "\"\nif [ \"$(cat " +
-                     marker + " 2>/dev/null)\" != \"$marker\" ]; then\n";
-  if (!overwrite_) {
-    text += "  if [ -e " + dest + " ] && [ ! -e " + marker + " ]; then echo " +
-            shell_quote("extract: " + dest_.string() +
-                        " exists and was not extracted by ssdbuild; set overwrite: true") +
-            " >&2; exit 1; fi\n";
-  }
-  text += "  rm -rf " + temporary_dest + " && mkdir -p " + temporary_dest + "\n";
-  if (is_zip()) {
-    text += "  python3 - " + archive + " " + temporary_dest + " " + std::to_string(strip_) +
-            " <<'SSDBUILD_UNZIP_EOF'\n" + kUnzipScript + "SSDBUILD_UNZIP_EOF\n";
-  } else {
-    text += "  tar -xf " + archive + " -C " + temporary_dest +
-            " --strip-components=" + std::to_string(strip_) + "\n";
-  }
-  text += "  echo \"$marker\" > " + temporary_dest + "/" + kMarker + "\n";
-  text += "  rm -rf " + dest + " && mkdir -p \"$(dirname " + dest + ")\" && mv " + temporary_dest +
-          " " + dest + "\nfi\n";
-  return text;
+  return std::string("ssdbuild_extract ") + (overwrite_ ? "--overwrite " : "") +
+         shell_quote(archive_.string()) + " " + shell_quote(dest_.string()) + " " +
+         std::to_string(strip_) + "\n";
+}
+
+std::vector<std::string> ExtractAction::shell_helpers() const {
+  if (ends_with(archive_.string(), ".zip")) return {"extract.sh", "unzip.py"};
+  return {"extract.sh"};
 }
 
 std::vector<std::string> ExtractAction::plan_notes() const {

@@ -31,10 +31,6 @@ std::chrono::milliseconds backoff_base() {
   return std::chrono::milliseconds(text ? std::atol(text->c_str()) : 1000);
 }
 
-std::string curl_quiet() {
-  return "curl -fsSL --retry 5 --connect-timeout 30";
-}
-
 }  // namespace
 
 std::string url_file_name(const std::string& url) {
@@ -75,33 +71,12 @@ std::vector<std::string> FetchAction::plan_notes() const {
   return notes;
 }
 
+// The plan's side of the step: shell/fetch.sh, with curl.
 std::string FetchAction::shell_commands() const {
-  std::string dest = shell_quote(settings_.dest.string());
-  std::string part = shell_quote(settings_.dest.string() + ".part");
-  std::string urls;
-  for (const auto& url : settings_.urls) urls += " " + shell_quote(url);
-  bool verify = !settings_.sha256.empty();
-  std::string text = "dest=" + dest + "\n";
-  text += verify ? "if ! echo " + shell_quote(settings_.sha256 + "  ") +
-                       "\"$dest\" | sha256sum -c --status - 2>/dev/null; then\n"
-                 : "if [ ! -e \"$dest\" ]; then\n";
-  text += "  mkdir -p \"$(dirname \"$dest\")\"\n";
-  text += "  for url in" + urls + "; do\n";
-  // A server that ignores Range makes `curl -C -` fail: then start the .part over.
-  text += "    " + curl_quiet() + " -C - -o \"$dest.part\" \"$url\" || { rm -f \"$dest.part\"; " +
-          curl_quiet() + " -o \"$dest.part\" \"$url\"; } || continue\n";
-  if (verify) {
-    text += "    if echo " + shell_quote(settings_.sha256 + "  ") +
-            "\"$dest.part\" | sha256sum -c --status -; then mv \"$dest.part\" \"$dest\"; break; "
-            "fi\n    echo \"fetch: checksum mismatch from $url\" >&2; rm -f \"$dest.part\"\n";
-  } else {
-    text += "    mv \"$dest.part\" \"$dest\"; break\n";
-  }
-  text += "  done\n  [ -e \"$dest\" ] || { echo " +
-          shell_quote("fetch: no URL gave " + settings_.dest.filename().string()) +
-          " >&2; exit 1; }\nfi\n";
-  (void)part;
-  return text;
+  std::string text = "ssdbuild_fetch " + shell_quote(settings_.dest.string()) + " " +
+                     (settings_.sha256.empty() ? "-" : settings_.sha256);
+  for (const auto& url : settings_.urls) text += " " + shell_quote(url);
+  return text + "\n";
 }
 
 ActionOutcome FetchAction::execute(const StepContext& context) const {

@@ -46,56 +46,15 @@ std::string GitAction::fingerprint_text() const {
          (settings_.force ? " force" : "");
 }
 
-// The run's guards, in shell: a fresh clone is made beside `dest` and moved in; a clone of
-// another URL is refused; a pinned commit already checked out fetches nothing; local
-// changes to tracked files stop the switch unless `force`, which lists what it discards.
+// The plan's side of the step: shell/git.sh, with a run's guards.
 std::string GitAction::shell_commands() const {
-  std::string dest = shell_quote(settings_.dest.string());
-  std::string temporary = shell_quote(settings_.dest.string() + ".ssdbuild-tmp");
-  std::string git = "git -C " + dest;
-  std::string target = settings_.commit.empty() ? "\"$target\"" : settings_.commit;
-  std::string text =
-      "if [ ! -d " + dest + "/.git ]; then\n  rm -rf " + temporary + "\n  git clone " +
-      shell_quote(settings_.url) + " " + temporary + "\n  rmdir " + dest +
-      " 2>/dev/null || true\n  mv " + temporary + " " + dest + "\nelif [ \"$(" + git +
-      " remote get-url origin)\" != " + shell_quote(settings_.url) + " ]; then\n  echo " +
-      shell_quote("git: " + settings_.dest.string() + " is a clone of another URL") +
-      " >&2; exit 1\n";
-  if (!settings_.commit.empty()) {
-    text +=
-        "elif [ \"$(" + git + " rev-parse HEAD)\" = " + settings_.commit + " ]; then\n  echo " +
-        shell_quote("git: " + settings_.dest.string() + " is at " + settings_.commit + " already") +
-        "\n";
-  }
-  text += "else\n  " + git +
-          " fetch --force origin '+refs/heads/*:refs/remotes/origin/*' "
-          "'+refs/tags/*:refs/tags/*'\nfi\n";
-  if (!settings_.ref.empty()) {
-    std::string ref = settings_.ref;
-    text += "target=$(" + git + " rev-parse --verify -q " +
-            shell_quote("origin/" + ref + "^{commit}") + " || " + git + " rev-parse --verify -q " +
-            shell_quote("refs/tags/" + ref + "^{commit}") + " || " + git +
-            " rev-parse --verify -q " + shell_quote(ref + "^{commit}") + ")\n";
-    if (!settings_.commit.empty()) {
-      text += "[ \"$target\" = " + settings_.commit + " ] || { echo \"git: " + ref +
-              " is $target, not the pinned " + settings_.commit + "\" >&2; exit 1; }\n";
-    }
-  }
-  std::string changed = git + " status --porcelain --untracked-files=no";
-  text += "if [ \"$(" + git + " rev-parse HEAD)\" != " + target + " ]; then\n";
-  if (settings_.force) {
-    text += "  " + changed + " | sed 's/^.. /git: discarding local change to /'\n";
-  } else {
-    text += "  if [ -n \"$(" + changed + ")\" ]; then\n    echo " +
-            shell_quote("git: " + settings_.dest.string() +
-                        " has local changes; switching it would lose them. Commit or stash "
-                        "them, or set `force: true`. Changed:") +
-            " >&2\n    " + changed + " >&2\n    exit 1\n  fi\n";
-  }
-  text += "  " + git + " checkout " + (settings_.force ? "--force " : "") + "--detach " + target +
-          "\nfi\n";
-  if (settings_.submodules) text += git + " submodule update --init --recursive\n";
-  return text;
+  std::string text = "ssdbuild_git --url " + shell_quote(settings_.url) + " --dest " +
+                     shell_quote(settings_.dest.string());
+  if (!settings_.ref.empty()) text += " --ref " + shell_quote(settings_.ref);
+  if (!settings_.commit.empty()) text += " --commit " + settings_.commit;
+  if (settings_.force) text += " --force";
+  if (settings_.submodules) text += " --submodules";
+  return text + "\n";
 }
 
 std::vector<std::string> GitAction::plan_notes() const {

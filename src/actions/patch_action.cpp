@@ -1,14 +1,26 @@
 #include "ssdbuild/actions/patch_action.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <regex>
 
 #include "ssdbuild/util/atomic_file.hpp"
+#include "ssdbuild/util/error.hpp"
 #include "ssdbuild/util/paths.hpp"
 #include "ssdbuild/util/strings.hpp"
+#include "ssdbuild/util/unified_diff.hpp"
 
 namespace ssdbuild {
 namespace {
+
+// The ops' names in the YAML and on `ssdbuild patch`'s command line, in Kind's order.
+const char* const kOpNames[] = {"replace", "regex",       "comment",      "uncomment",
+                                "set",     "append_line", "insert_after", "diff"};
+
+bool takes_text(PatchOp::Kind kind) {
+  return kind == PatchOp::Kind::replace || kind == PatchOp::Kind::regex ||
+         kind == PatchOp::Kind::set || kind == PatchOp::Kind::insert_after;
+}
 
 std::string op_label(size_t index, const PatchOp& op) {
   return "op " + std::to_string(index + 1) + " (" + op.describe() + ")";
@@ -22,17 +34,17 @@ std::string files_label(const std::vector<std::string>& files) {
 std::string expected_text(const PatchOp& op) {
   switch (op.kind) {
     case PatchOp::Kind::insert_after:
-      return op.first;
+      return op.match;
     case PatchOp::Kind::diff: {
-      for (const auto& line : split_lines(op.first)) {
+      for (const auto& line : split_lines(op.match)) {
         if (line.size() > 1 && (line[0] == ' ' || line[0] == '-') && line.rfind("---", 0) != 0) {
           return line.substr(1);
         }
       }
-      return op.first;
+      return op.match;
     }
     default:
-      return op.first;
+      return op.match;
   }
 }
 
@@ -42,8 +54,8 @@ std::string PatchAction::fingerprint_text() const {
   std::string text = "patch\n";
   for (const auto& pattern : patterns_) text += "file " + pattern + "\n";
   for (const auto& op : ops_) {
-    text += std::to_string(static_cast<int>(op.kind)) + "\n" + std::to_string(op.first.size()) +
-            ":" + op.first + std::to_string(op.second.size()) + ":" + op.second +
+    text += std::to_string(static_cast<int>(op.kind)) + "\n" + std::to_string(op.match.size()) +
+            ":" + op.match + std::to_string(op.text.size()) + ":" + op.text +
             (op.count ? std::to_string(*op.count) : "-") + "\n";
   }
   return text;
@@ -102,22 +114,20 @@ PatchPreview PatchAction::preview() const {
   return preview;
 }
 
-ActionOutcome PatchAction::execute(const StepContext& context) const {
+std::string PatchAction::apply(const std::function<void(std::string_view)>& say) const {
   PatchPreview result;
   try {
     result = preview();
   } catch (const std::exception& problem) {
-    return ActionOutcome::failed("patch: " + std::string(problem.what()));
+    return "patch: " + std::string(problem.what());
   }
-  if (!result.problem.empty()) {
-    return ActionOutcome::failed(result.problem + "\nNo file was changed.");
-  }
+  if (!result.problem.empty()) return result.problem + "\nNo file was changed.";
   for (size_t i = 0; i < ops_.size(); ++i) {
     const auto& outcome = result.ops[i];
-    context.say("patch " + files_label(result.files) + ": " + op_label(i, ops_[i]) + ": " +
-                (outcome.status == OpStatus::applied
-                     ? "applied (" + std::to_string(outcome.matches) + " place(s))"
-                     : "already applied"));
+    say("patch " + files_label(result.files) + ": " + op_label(i, ops_[i]) + ": " +
+        (outcome.status == OpStatus::applied
+             ? "applied (" + std::to_string(outcome.matches) + " place(s))"
+             : "already applied"));
   }
   std::vector<std::pair<std::filesystem::path, std::string>> changed;
   for (size_t f = 0; f < result.files.size(); ++f) {
@@ -127,11 +137,15 @@ ActionOutcome PatchAction::execute(const StepContext& context) const {
   try {
     rewrite_files_atomically(changed);  // all written before any is replaced
   } catch (const std::exception& problem) {
-    return ActionOutcome::failed("patch: " + std::string(problem.what()) +
-                                 "\nNo file was changed.");
+    return "patch: " + std::string(problem.what()) + "\nNo file was changed.";
   }
-  for (const auto& [file, text] : changed) context.say("patch: wrote " + file.string());
-  return ActionOutcome::succeeded();
+  for (const auto& [file, text] : changed) say("patch: wrote " + file.string());
+  return "";
+}
+
+ActionOutcome PatchAction::execute(const StepContext& context) const {
+  std::string problem = apply([&](std::string_view line) { context.say(line); });
+  return problem.empty() ? ActionOutcome::succeeded() : ActionOutcome::failed(problem);
 }
 
 std::vector<std::string> PatchAction::plan_notes() const {
@@ -150,11 +164,41 @@ std::vector<std::string> PatchAction::plan_notes() const {
                                                                        : "conflict";
     notes.push_back(op_label(i, ops_[i]) + ": " + status);
   }
+  if (!result.problem.empty()) return notes;
+  // The exact change, where the files are there to compare.
+  for (size_t f = 0; f < result.files.size(); ++f) {
+    std::string label = std::filesystem::path(result.files[f]).relative_path().string();
+    for (auto& line :
+         split_lines(unified_diff(result.texts_before[f], result.texts_after[f], label))) {
+      notes.push_back(std::move(line));
+    }
+  }
   return notes;
 }
 
+std::string PatchAction::effect_missing() const {
+  try {
+    PatchPreview result = preview();
+    for (size_t i = 0; i < result.ops.size(); ++i) {
+      if (result.ops[i].status != OpStatus::already_applied) {
+        return "patch op " + std::to_string(i + 1) + " is no longer applied";
+      }
+    }
+    return result.ops.empty() ? result.problem : "";
+  } catch (const std::exception& problem) {
+    return problem.what();
+  }
+}
+
 std::string PatchAction::shell_commands() const {
-  return patch_python_script(patterns_, ops_);
+  std::string text = "\"$ssdbuild\" patch";
+  for (const auto& pattern : patterns_) text += " --file " + shell_quote(pattern);
+  text += " --";
+  // One op per line; a single op on the command's own line.
+  for (const auto& op : ops_) {
+    text += (ops_.size() == 1 ? " " : " \\\n  ") + shell_words(patch_op_arguments(op));
+  }
+  return text + "\n";
 }
 
 std::unique_ptr<Action> PatchActionType::parse(const YAML::Node& config,
@@ -176,8 +220,7 @@ std::unique_ptr<Action> PatchActionType::parse(const YAML::Node& config,
                 "`ops` must be a list of edits (replace, regex, comment, uncomment, "
                 "set, append_line, insert_after, diff)");
   }
-  const std::vector<std::string> kinds = {"replace", "regex",       "comment",      "uncomment",
-                                          "set",     "append_line", "insert_after", "diff"};
+  const std::vector<std::string> kinds(std::begin(kOpNames), std::end(kOpNames));
   std::vector<PatchOp> ops;
   for (const auto& node : ops_node) {
     if (!node.IsMap() || node.size() != 1) {
@@ -199,13 +242,13 @@ std::unique_ptr<Action> PatchActionType::parse(const YAML::Node& config,
       reader.expect_map(value, "`replace`", {"old", "new", "count"}, {"old", "new"});
       op = {PatchOp::Kind::replace, reader.string(value["old"], "`old`"),
             reader.string(value["new"], "`new`"), count()};
-      if (op.first.empty()) reader.fail(value["old"], "`old` must not be empty");
+      if (op.match.empty()) reader.fail(value["old"], "`old` must not be empty");
     } else if (kind == "regex") {
       reader.expect_map(value, "`regex`", {"pattern", "replace", "count"}, {"pattern", "replace"});
       op = {PatchOp::Kind::regex, reader.string(value["pattern"], "`pattern`"),
             reader.string(value["replace"], "`replace`"), count()};
       try {
-        std::regex check(op.first, std::regex::ECMAScript);
+        std::regex check(op.match, std::regex::ECMAScript);
       } catch (const std::regex_error& error) {
         reader.fail(value["pattern"], "invalid regular expression: " + std::string(error.what()));
       }
@@ -217,11 +260,11 @@ std::unique_ptr<Action> PatchActionType::parse(const YAML::Node& config,
                                                   : PatchOp::Kind::append_line;
       op = {which, reader.string(value, "`" + kind + "`"), "", std::nullopt};
       if (which != PatchOp::Kind::diff && which != PatchOp::Kind::append_line) {
-        op.first = std::string(trim(op.first));
+        op.match = std::string(trim(op.match));
       }
-      if (trim(op.first).empty()) reader.fail(value, "`" + kind + "` must not be empty");
+      if (trim(op.match).empty()) reader.fail(value, "`" + kind + "` must not be empty");
       if ((which == PatchOp::Kind::comment || which == PatchOp::Kind::uncomment) &&
-          op.first.front() == '#') {
+          op.match.front() == '#') {
         reader.fail(value, "`" + kind + "` takes the line as it reads uncommented, without `#`");
       }
       if (which == PatchOp::Kind::diff && patterns.size() != 1) {
@@ -241,6 +284,40 @@ std::unique_ptr<Action> PatchActionType::parse(const YAML::Node& config,
     ops.push_back(std::move(op));
   }
   return std::make_unique<PatchAction>(std::move(patterns), std::move(ops));
+}
+
+std::vector<std::string> patch_op_arguments(const PatchOp& op) {
+  std::vector<std::string> words = {kOpNames[static_cast<size_t>(op.kind)], op.match};
+  if (takes_text(op.kind)) words.push_back(op.text);
+  if (op.count) words.insert(words.end(), {"count", std::to_string(*op.count)});
+  return words;
+}
+
+std::vector<PatchOp> parse_patch_arguments(const std::vector<std::string>& words) {
+  std::vector<PatchOp> ops;
+  for (size_t at = 0; at < words.size();) {
+    auto name = std::find(std::begin(kOpNames), std::end(kOpNames), words[at]);
+    if (name == std::end(kOpNames)) {
+      std::vector<std::string> names(std::begin(kOpNames), std::end(kOpNames));
+      throw Error("patch: unknown op `" + words[at] + "`" + did_you_mean(words[at], names),
+                  kExitUsage);
+    }
+    PatchOp op{static_cast<PatchOp::Kind>(name - std::begin(kOpNames)), "", "", std::nullopt};
+    size_t needed = takes_text(op.kind) ? 2 : 1;
+    if (at + needed >= words.size()) {
+      throw Error("patch: `" + words[at] + "` needs " + std::to_string(needed) + " argument(s)",
+                  kExitUsage);
+    }
+    op.match = words[at + 1];
+    if (needed == 2) op.text = words[at + 2];
+    at += needed + 1;
+    if (at + 1 < words.size() && words[at] == "count") {
+      op.count = std::stoi(words[at + 1]);
+      at += 2;
+    }
+    ops.push_back(std::move(op));
+  }
+  return ops;
 }
 
 std::string PatchActionType::derive_name(const YAML::Node& config) const {

@@ -85,14 +85,14 @@ std::vector<size_t> find_outside(const std::string& text, const std::string& nee
 }
 
 OpResult replace_text(const PatchOp& op, std::string& text) {
-  auto found = find_outside(text, op.first, op.second);
+  auto found = find_outside(text, op.match, op.text);
   if (found.empty()) {
     // With an empty new text (a deletion) the old text being gone is all there is to see.
-    bool present = op.second.empty() || text.find(op.second) != std::string::npos;
+    bool present = op.text.empty() || text.find(op.text) != std::string::npos;
     return {present ? OpStatus::already_applied : OpStatus::no_match, 0, ""};
   }
   for (auto at = found.rbegin(); at != found.rend(); ++at) {
-    text.replace(*at, op.first.size(), op.second);
+    text.replace(*at, op.match.size(), op.text);
   }
   return {OpStatus::applied, static_cast<int>(found.size()), ""};
 }
@@ -100,18 +100,18 @@ OpResult replace_text(const PatchOp& op, std::string& text) {
 OpResult replace_regex(const PatchOp& op, std::string& text) {
   std::regex pattern;
   try {
-    pattern = std::regex(op.first, std::regex::ECMAScript);
+    pattern = std::regex(op.match, std::regex::ECMAScript);
   } catch (const std::regex_error& error) {
-    throw std::runtime_error("invalid regular expression `" + op.first + "`: " + error.what());
+    throw std::runtime_error("invalid regular expression `" + op.match + "`: " + error.what());
   }
   auto begin = std::sregex_iterator(text.begin(), text.end(), pattern);
   int matches = static_cast<int>(std::distance(begin, std::sregex_iterator()));
   if (matches == 0) {
-    std::string signature = applied_signature(op.second);
+    std::string signature = applied_signature(op.text);
     bool present = !signature.empty() && std::regex_search(text, std::regex(signature));
     return {present ? OpStatus::already_applied : OpStatus::no_match, 0, ""};
   }
-  text = std::regex_replace(text, pattern, op.second);
+  text = std::regex_replace(text, pattern, op.text);
   return {OpStatus::applied, matches, ""};
 }
 
@@ -120,11 +120,11 @@ OpResult comment_line(const PatchOp& op, std::string& text) {
   int matches = 0;
   bool commented = false;
   for (auto& line : lines) {
-    if (trim(body(line)) == op.first) {
+    if (trim(body(line)) == op.match) {
       std::string indent = indentation(line);
       line = indent + "# " + line.substr(indent.size());
       ++matches;
-    } else if (auto inner = uncommented(line); inner && *inner == op.first) {
+    } else if (auto inner = uncommented(line); inner && *inner == op.match) {
       commented = true;
     }
   }
@@ -138,11 +138,11 @@ OpResult uncomment_line(const PatchOp& op, std::string& text) {
   int matches = 0;
   bool present = false;
   for (auto& line : lines) {
-    if (trim(body(line)) == op.first) {
+    if (trim(body(line)) == op.match) {
       present = true;
-    } else if (auto inner = uncommented(line); inner && *inner == op.first) {
+    } else if (auto inner = uncommented(line); inner && *inner == op.match) {
       bool newline = !line.empty() && line.back() == '\n';
-      line = indentation(line) + op.first + (newline ? "\n" : "");
+      line = indentation(line) + op.match + (newline ? "\n" : "");
       ++matches;
     }
   }
@@ -160,18 +160,18 @@ OpResult set_key(const PatchOp& op, std::string& text) {
   std::smatch parts;
   for (size_t i = 0; i < lines.size(); ++i) {
     std::string line(body(lines[i]));
-    if (!std::regex_match(line, parts, assignment) || parts[3].str() != op.first) continue;
+    if (!std::regex_match(line, parts, assignment) || parts[3].str() != op.match) continue;
     if (!parts[2].matched && !active) active = i;
     if (parts[2].matched && !commented) commented = i;
   }
   std::optional<size_t> target = active ? active : commented;
   if (!target) {
-    append_text(text, op.first + " := " + op.second);
+    append_text(text, op.match + " := " + op.text);
     return {OpStatus::applied, 1, ""};
   }
   std::string line(body(lines[*target]));
   std::regex_match(line, parts, assignment);
-  if (active && trim(parts[6].str()) == op.second) return {OpStatus::already_applied, 0, ""};
+  if (active && trim(parts[6].str()) == op.text) return {OpStatus::already_applied, 0, ""};
   // An active assignment continued with backslashes (Caffe's CUDA_ARCH) is replaced whole:
   // left behind, its continuation lines would be make syntax errors.
   size_t last = *target;
@@ -180,7 +180,7 @@ OpResult set_key(const PatchOp& op, std::string& text) {
     ++last;
   }
   bool newline = lines[last].back() == '\n';
-  lines[*target] = parts[1].str() + op.first + parts[4].str() + parts[5].str() + " " + op.second +
+  lines[*target] = parts[1].str() + op.match + parts[4].str() + parts[5].str() + " " + op.text +
                    (newline ? "\n" : "");
   lines.erase(lines.begin() + static_cast<std::ptrdiff_t>(*target) + 1,
               lines.begin() + static_cast<std::ptrdiff_t>(last) + 1);
@@ -194,15 +194,15 @@ bool contains_block(const std::string& text, const std::string& block) {
 }
 
 OpResult append_line(const PatchOp& op, std::string& text) {
-  if (contains_block(text, op.first)) return {OpStatus::already_applied, 0, ""};
-  append_text(text, op.first);
+  if (contains_block(text, op.match)) return {OpStatus::already_applied, 0, ""};
+  append_text(text, op.match);
   return {OpStatus::applied, 1, ""};
 }
 
 OpResult insert_after(const PatchOp& op, std::string& text) {
-  if (contains_block(text, op.second)) return {OpStatus::already_applied, 0, ""};
+  if (contains_block(text, op.text)) return {OpStatus::already_applied, 0, ""};
   auto lines = lines_of(text);
-  std::string wanted(trim(op.first));
+  std::string wanted(trim(op.match));
   auto exact = std::find_if(lines.begin(), lines.end(),
                             [&](const std::string& line) { return trim(body(line)) == wanted; });
   auto at = exact != lines.end()
@@ -212,7 +212,7 @@ OpResult insert_after(const PatchOp& op, std::string& text) {
                   });
   if (at == lines.end()) return {OpStatus::no_match, 0, ""};
   if (at->empty() || at->back() != '\n') *at += '\n';
-  lines.insert(at + 1, with_newline(op.second));
+  lines.insert(at + 1, with_newline(op.text));
   text = join(lines);
   return {OpStatus::applied, 1, ""};
 }
@@ -224,7 +224,7 @@ OpResult apply_diff(const PatchOp& op, std::string& text) {
   if (::mkdtemp(folder_template) == nullptr) throw std::runtime_error("cannot make a temp folder");
   std::filesystem::path folder = folder_template;
   write_file_atomically(folder / "in", text);
-  write_file_atomically(folder / "diff", op.first);
+  write_file_atomically(folder / "diff", op.match);
   auto patch = [&](std::vector<std::string> arguments) {
     arguments.insert(arguments.begin(),
                      {"patch", "--batch", "--silent", "-i", (folder / "diff").string()});
@@ -253,28 +253,28 @@ OpResult apply_diff(const PatchOp& op, std::string& text) {
 }  // namespace
 
 std::string PatchOp::describe() const {
-  auto shorten = [](const std::string& text) {
-    std::string line(trim(text.substr(0, text.find('\n'))));
+  auto shorten = [](const std::string& value) {
+    std::string line(trim(value.substr(0, value.find('\n'))));
     if (line.size() > 60) line = line.substr(0, 57) + "...";
     return "`" + line + "`";
   };
   switch (kind) {
     case Kind::replace:
-      return "replace " + shorten(first) + " with " + shorten(second);
+      return "replace " + shorten(match) + " with " + shorten(text);
     case Kind::regex:
-      return "regex " + shorten(first) + " -> " + shorten(second);
+      return "regex " + shorten(match) + " -> " + shorten(text);
     case Kind::comment:
-      return "comment " + shorten(first);
+      return "comment " + shorten(match);
     case Kind::uncomment:
-      return "uncomment " + shorten(first);
+      return "uncomment " + shorten(match);
     case Kind::set:
-      return "set " + first + " := " + second;
+      return "set " + match + " := " + text;
     case Kind::append_line:
-      return "append_line " + shorten(first);
+      return "append_line " + shorten(match);
     case Kind::insert_after:
-      return "insert_after " + shorten(first) + ": " + shorten(second);
+      return "insert_after " + shorten(match) + ": " + shorten(text);
     case Kind::diff:
-      return "diff " + shorten(first);
+      return "diff " + shorten(match);
   }
   return "";
 }

@@ -73,6 +73,9 @@ void configure_logging(bool verbose, int argc, char** argv) {
 
 int run_cli(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
+  if (argc > 1 && std::string_view(argv[1]) == "patch") {
+    return patch_command(std::vector<std::string>(argv + 2, argv + argc));
+  }
   CLI::App app{
       "ssdbuild: builds legacy GPU software from source, resumably, on throw-away "
       "cloud VMs (Colab, Kaggle, a rented GPU box), and proves it with a benchmark.",
@@ -209,6 +212,14 @@ int run_cli(int argc, char** argv) {
   auto* ccache_stats = app.add_subcommand(
       "ccache-stats", "Print a step's ccache hits and misses from its stats log");
   ccache_stats->add_option("stats_log", ccache_stats_log, "The step's CCACHE_STATSLOG")->required();
+
+  std::vector<std::string> patch_files, patch_ops;
+  auto* patch = app.add_subcommand(
+      "patch",
+      "Apply a `patch` step's ops to files (what `plan` scripts run for a `patch` step): "
+      "patch --file FILE -- NAME MATCH [TEXT] [count N]...");
+  patch->add_option("--file", patch_files, "A file or glob to patch (repeat for more)")->required();
+  patch->add_option("ops", patch_ops, "After `--`, the ops: NAME MATCH [TEXT] [count N]");
 
   try {
     app.parse(argc, argv);

@@ -8,6 +8,7 @@
 
 #include "ssdbuild/util/environment_settings.hpp"
 #include "ssdbuild/util/error.hpp"
+#include "ssdbuild/util/paths.hpp"
 #include "ssdbuild/util/strings.hpp"
 
 namespace ssdbuild {
@@ -23,13 +24,6 @@ const std::vector<std::string> kBlockingSettings = {"CCACHE_DISABLE", "CCACHE_RE
 
 std::string plural(int count, const std::string& one, const std::string& many) {
   return std::to_string(count) + " " + (count == 1 ? one : many);
-}
-
-// This binary, so that a step's script calls the ssdbuild that wrote it.
-std::string ssdbuild_executable() {
-  std::error_code error;
-  fs::path binary = fs::read_symlink("/proc/self/exe", error);
-  return error ? "ssdbuild" : binary.string();
 }
 
 // RFC 4648 base64, for the user:password of an `Authorization: Basic` header; "" when
@@ -340,12 +334,12 @@ std::string with_compiler_cache(const std::string& commands, const std::string& 
           (setting.http_url.empty() ? "" : " --http " + shell_quote(setting.http_url)) +
           " --step " + shell_quote(step_id) + ")\n";
   text += "eval \"$ccache_env\"\n";
-  // A subshell, so that the stats line comes after a failing command too.
-  text += "set +e\n(\nset -e\n" + commands;
+  // On exit, so that the stats line comes after a failing command too (the step runs in a
+  // subshell of the plan, or as its own .sh: either way the trap is the step's).
+  text +=
+      "trap " + shell_quote(ssdbuild + " ccache-stats \"$CCACHE_STATSLOG\" || true") + " EXIT\n";
+  text += commands;
   if (!commands.empty() && commands.back() != '\n') text += "\n";
-  text += ")\nccache_status=$?\nset -e\n";
-  text += ssdbuild + " ccache-stats \"$CCACHE_STATSLOG\" || true\n";
-  text += "[ \"$ccache_status\" -eq 0 ] || exit \"$ccache_status\"\n";
   return text;
 }
 

@@ -29,14 +29,6 @@ std::string host_name() {
   return name;
 }
 
-std::vector<std::string> missing_creates(const PlannedStep& step) {
-  std::vector<std::string> missing;
-  for (const auto& pattern : step.creates) {
-    if (!path_or_glob_exists(pattern)) missing.push_back(pattern);
-  }
-  return missing;
-}
-
 // The first of the step's `needed_by` stages that the plan restores but the run could not:
 // it is built, so the step must do all of its work. "" when none.
 std::string unrestored_need(const Plan& plan, const PlannedStep& step,
@@ -59,7 +51,8 @@ Executor::Executor(const Recipe& recipe, StateStore& state, const EventLog& even
       console_(console),
       signals_(signals),
       boot_id_(std::move(boot_id)),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      run_token_(std::to_string(::getpid()) + "@" + format_utc(std::chrono::system_clock::now())) {}
 
 int Executor::execute(const Plan& plan) {
   auto run_started = Clock::now();
@@ -220,6 +213,7 @@ Executor::StepResult Executor::run_step(const PlannedStep& step, const Action& a
       context.state_folder = layout.folder;
       context.details = &record.details;
       context.pins = &state_.pins();
+      context.run_token = run_token_;
       ActionOutcome outcome;
       try {
         outcome = action.execute(context);

@@ -1,12 +1,17 @@
 #include "ssdbuild/plan/plan_script.hpp"
 
+#include <algorithm>
+
+#include "ssdbuild/actions/shell_helpers.hpp"
 #include "ssdbuild/util/strings.hpp"
 
 namespace ssdbuild {
 
-std::string step_commands(const PlannedStep& step, const Action& action) {
-  std::string text = "cd " + shell_quote(step.cwd.string()) + "\n";
-  text += env_changes_as_shell(step.inherited_env);
+namespace {
+
+// The step's own `env:` and its action's commands: its `cd` and inherited changes left out.
+std::string action_commands(const PlannedStep& step, const Action& action) {
+  std::string text;
   for (const auto& [name, value] : step.env) {
     text += "export " + name + "=" + shell_quote(value) + "\n";
   }
@@ -17,11 +22,19 @@ std::string step_commands(const PlannedStep& step, const Action& action) {
   return text;
 }
 
+}  // namespace
+
+std::string step_commands(const PlannedStep& step, const Action& action) {
+  return "cd " + shell_quote(step.cwd.string()) + "\n" + env_changes_as_shell(step.inherited_env) +
+         action_commands(step, action);
+}
+
 std::string step_script_file(const PlannedStep& step, const Action& action,
                              const std::string& recipe_name) {
   return "#!/usr/bin/env bash\n# ssdbuild step " + step.id + " of recipe " + recipe_name +
          ": the exact script the step runs; `bash " +
-         "THIS_FILE` runs it again by hand.\nset -euo pipefail\n" + step_commands(step, action);
+         "THIS_FILE` runs it again by hand.\nset -euo pipefail\n" +
+         shell_helper_definitions(action.shell_helpers()) + step_commands(step, action);
 }
 
 namespace {
@@ -41,6 +54,45 @@ std::string remote_restore_commands(const PlannedStageCache& cache) {
           " \"$archive\" | sha256sum --check --quiet\n";
   text += "zstd -dc -- \"$archive\" | tar -x -p -f - -C /\n";
   text += "rm -f -- \"$archive\"\n";
+  return text;
+}
+
+// For restored stages, a step may do less (only the packages they load) or nothing.
+const Action& shown_action(const PlannedStep& step) {
+  return step.action_to_run() ? *step.action_to_run() : *step.action;
+}
+
+bool writes_code(const PlannedStep& step, bool include_skipped) {
+  return step.enabled && (step.decision == Decision::run || include_skipped);
+}
+
+bool has_checks(const PlannedStep& step) {
+  return !creates_of(step).empty() || !step.check.empty();
+}
+
+// Every helper the written steps call, defined once at the top.
+std::string helper_definitions(const Plan& plan, bool include_skipped) {
+  std::vector<std::string> names;
+  for (const auto& step : plan.steps) {
+    if (!writes_code(step, include_skipped)) continue;
+    for (auto& name : shown_action(step).shell_helpers()) names.push_back(std::move(name));
+    if (has_checks(step)) names.push_back("step_checks.sh");
+  }
+  if (names.empty()) return "";
+  return "\n# ===== helpers, defined once: ssdbuild's src/actions/shell/ =====\n" +
+         shell_helper_definitions(names);
+}
+
+// What a run verifies after the step's commands succeed (see exec/executor).
+std::string check_commands(const PlannedStep& step) {
+  std::string text;
+  auto creates = creates_of(step);
+  if (!creates.empty())
+    text += "ssdbuild_created " + shell_quote(step.id) + " " + shell_words(creates) + "\n";
+  if (!step.check.empty()) {
+    text += "ssdbuild_check " + shell_quote(step.id) + " " + shell_quote(step.cwd.string()) + " " +
+            shell_quote(step.check) + "\n";
+  }
   return text;
 }
 
@@ -75,6 +127,78 @@ std::string restore_commands(const Plan& plan, const std::filesystem::path& stat
 
 }  // namespace
 
+namespace {
+
+// Writes the plan's steps in order. The script's own folder and environment carry from step
+// to step: a `cd` or an `env` step's exports are written once, at the top level, where they
+// change, and each step's subshell inherits them (a step's .sh carries its own).
+class StepWriter {
+ public:
+  explicit StepWriter(bool include_skipped) : include_skipped_(include_skipped) {}
+
+  // Writes the steps of one stage: a header naming the steps whose `when` is false, then
+  // each other step.
+  void add_stage(const std::vector<PlannedStep>& steps, size_t begin, size_t end) {
+    std::string off;
+    for (size_t i = begin; i < end; ++i) {
+      if (!steps[i].enabled) off += " " + steps[i].definition->name;
+    }
+    text_ += "\n# ===== stage " + steps[begin].stage->name +
+             (off.empty() ? "" : " (`when` is false, skipped:" + off + ")") + " =====\n";
+    bool first = true;
+    for (size_t i = begin; i < end; ++i) {
+      if (!steps[i].enabled) continue;
+      add_step(steps[i], first);
+      first = false;
+    }
+  }
+
+  const std::string& text() const { return text_; }
+
+ private:
+  void add_step(const PlannedStep& step, bool first_of_stage) {
+    text_ +=
+        std::string(first_of_stage ? "" : "\n") + "# --- " + step.id + ": " + step.reason + "\n";
+    for (const auto& note : shown_action(step).plan_notes()) text_ += "#     " + note + "\n";
+    if (writes_code(step, include_skipped_)) add_code(step);
+  }
+
+  void add_code(const PlannedStep& step) {
+    if (step.cwd != folder_) {
+      folder_ = step.cwd;
+      text_ += "cd " + shell_quote(folder_.string()) + "\n";
+    }
+    if (step.inherited_env.size() > exported_) {
+      std::vector<EnvChange> added(step.inherited_env.begin() + static_cast<long>(exported_),
+                                   step.inherited_env.end());
+      text_ +=
+          "# the `env` steps' changes, for every step after them\n" + env_changes_as_shell(added);
+      exported_ = step.inherited_env.size();
+    }
+    std::string code = action_commands(step, shown_action(step)) + check_commands(step);
+    if (step.optional) {
+      // Not `if ! (...)`: bash ignores `set -e` inside a condition, so the step would go on
+      // past its first failing command.
+      text_ += "set +e\n(\nset -e\n" + code + ")\nstatus=$?\nset -e\n" +
+               "[ \"$status\" -eq 0 ] || echo \"optional step " + step.id +
+               " failed (exit $status); going on without it\" >&2\n";
+    } else if (std::count(code.begin(), code.end(), '\n') == 1 &&
+               code.find('#') == std::string::npos) {
+      text_ += "( " + code.substr(0, code.size() - 1) + " )\n";  // a one-line step
+    } else {
+      text_ += "(\n" + code + ")\n";
+    }
+  }
+
+  bool include_skipped_;
+  std::string text_;
+  const StageDefinition* stage_ = nullptr;
+  std::filesystem::path folder_;  // where the script is, at the top level
+  size_t exported_ = 0;           // inherited environment changes exported so far
+};
+
+}  // namespace
+
 std::string render_plan_script(const Plan& plan, const Recipe& recipe,
                                const std::filesystem::path& state_folder, bool include_skipped) {
   std::string text = "#!/usr/bin/env bash\n";
@@ -87,33 +211,14 @@ std::string render_plan_script(const Plan& plan, const Recipe& recipe,
           std::to_string(plan.count(Decision::skip)) + " to skip" +
           (include_skipped ? " (included here: --all)" : "") + "\n";
   text += "set -euo pipefail\n";
+  text += helper_definitions(plan, include_skipped);
   text += restore_commands(plan, state_folder);
-  const StageDefinition* current_stage = nullptr;
-  for (const auto& step : plan.steps) {
-    if (step.stage != current_stage) {
-      current_stage = step.stage;
-      text += "\n# ===== stage " + current_stage->name + " =====\n";
-    }
-    text += "\n# --- " + step.id + ": " + step.reason + "\n";
-    // For restored stages, the step may do less (only the packages they load) or nothing.
-    const Action* action = step.action_to_run() ? step.action_to_run() : step.action.get();
-    if (action) {
-      for (const auto& note : action->plan_notes()) text += "#     " + note + "\n";
-    }
-    bool write_code = step.enabled && (step.decision == Decision::run || include_skipped);
-    if (!write_code) continue;
-    std::string commands = step_commands(step, *action);
-    if (step.optional) {
-      // Not `if ! (...)`: bash ignores `set -e` inside a condition, so the step would go on
-      // past its first failing command.
-      text += "set +e\n(\nset -e\n" + commands + ")\nstatus=$?\nset -e\n" +
-              "[ \"$status\" -eq 0 ] || echo \"optional step " + step.id +
-              " failed (exit $status); going on without it\" >&2\n";
-    } else {
-      text += "(\n" + commands + ")\n";
-    }
+  StepWriter steps(include_skipped);
+  for (size_t begin = 0, end = 0; begin < plan.steps.size(); begin = end) {
+    while (end < plan.steps.size() && plan.steps[end].stage == plan.steps[begin].stage) ++end;
+    steps.add_stage(plan.steps, begin, end);
   }
-  return text;
+  return text + steps.text();
 }
 
 }  // namespace ssdbuild

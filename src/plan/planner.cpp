@@ -136,9 +136,11 @@ Verdict decide(const PlannedStep& step, const StepRecord* record, const std::str
     // persistent steps after it.
     return {Decision::run, "run: machine was reset (system scope)", false};
   }
-  for (const auto& path : step.creates) {
-    if (!path_or_glob_exists(path))
-      return {Decision::run, "run: creates " + path + " missing", true};
+  if (auto missing = missing_creates(step); !missing.empty()) {
+    return {Decision::run, "run: creates " + missing.front() + " missing", true};
+  }
+  if (std::string gone = step.action->effect_missing(); !gone.empty()) {
+    return {Decision::run, "run: " + gone, true};
   }
   if (!step.check.empty() && run_checks && !check_holds(step, nullptr)) {
     return {Decision::run, "run: check failed", true};
@@ -548,6 +550,25 @@ KeyValueList step_environment(const PlannedStep& step) {
   KeyValueList values = apply_env_changes(step.inherited_env);
   for (const auto& entry : step.env) values.push_back(entry);
   return values;
+}
+
+std::vector<std::string> creates_of(const PlannedStep& step) {
+  std::vector<std::string> paths = step.creates;
+  const Action* action = step.action_to_run() ? step.action_to_run() : step.action.get();
+  if (action) {
+    for (auto& path : action->created_paths()) {
+      if (std::find(paths.begin(), paths.end(), path) == paths.end()) paths.push_back(path);
+    }
+  }
+  return paths;
+}
+
+std::vector<std::string> missing_creates(const PlannedStep& step) {
+  std::vector<std::string> missing;
+  for (const auto& pattern : creates_of(step)) {
+    if (!path_or_glob_exists(pattern)) missing.push_back(pattern);
+  }
+  return missing;
 }
 
 std::vector<EnvChange> plan_env_changes(const Plan& plan) {

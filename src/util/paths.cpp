@@ -130,4 +130,10 @@ bool is_within(const std::filesystem::path& path, const std::filesystem::path& f
          (std::next(folder_end) == folder.end() && folder_end->empty());
 }
 
+std::string ssdbuild_executable() {
+  std::error_code error;
+  std::filesystem::path binary = std::filesystem::read_symlink("/proc/self/exe", error);
+  return error ? "ssdbuild" : binary.string();
+}
+
 }  // namespace ssdbuild

@@ -1,8 +1,8 @@
 #pragma once
-// The action interface. A step holds exactly one action (run, and later fetch, git,
-// extract, patch, apt, ...). Each action can carry itself out, write itself as the exact
-// shell commands that do the same by hand (for `plan` and the step's .sh file), and give
-// the text that goes into the step's fingerprint.
+// The action interface. A step holds exactly one action (run, copy, patch, env, fetch, git,
+// extract, apt, alternatives, ldconfig, bench: the registry in action.cpp). Each action can
+// carry itself out, write itself as the exact shell commands that do the same by hand (for
+// `plan` and the step's .sh file), and give the text that goes into the step's fingerprint.
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -38,6 +38,7 @@ struct StepContext {
   std::filesystem::path state_folder;
   nlohmann::json* details = nullptr;  // the step's record details, saved in state.json
   nlohmann::json* pins = nullptr;     // first-use download pins, saved in state.json
+  std::string run_token;  // unique to this run: lets a helper act once per run (apt update)
 
   /// Writes a line to the step's output (its log, and the console).
   void say(std::string_view line) const { output->on_line(line); }
@@ -47,8 +48,9 @@ struct StepContext {
   /// Runs a command in the step's folder and environment, output to `output`, bounded by
   /// the deadline and ended by signals.
   ProcessResult run_command(const std::vector<std::string>& argv) const;
-  /// Runs the step's .sh with bash; the script sets its own folder and environment.
-  ProcessResult run_script() const;
+  /// Runs the step's .sh with bash; the script sets its own folder and environment, on top
+  /// of ssdbuild's and `extra_env`.
+  ProcessResult run_script(const KeyValueList& extra_env = {}) const;
 };
 
 struct ActionOutcome {
@@ -69,6 +71,14 @@ class Action {
   /// Bash commands, run in the step's folder with its environment under `set -euo
   /// pipefail`, that do by hand exactly what execute() does.
   virtual std::string shell_commands() const = 0;
+  /// The shell helpers (actions/shell_helpers.hpp) that shell_commands() call.
+  virtual std::vector<std::string> shell_helpers() const { return {}; }
+  /// The paths the action itself makes (git's dest, extract's dest, copy's to, fetch's
+  /// dest). They count as the step's `creates`: one that is gone makes the step run again.
+  virtual std::vector<std::string> created_paths() const { return {}; }
+  /// Why the step's effect is gone although it succeeded ("" while it holds): a patch op
+  /// that would apply again to a reverted file. The planner runs such a step again.
+  virtual std::string effect_missing() const { return ""; }
   /// Carries out the step.
   virtual ActionOutcome execute(const StepContext& context) const = 0;
   /// Values later steps read as ${steps.NAME.KEY}, e.g. {"path", "/state/downloads/x"}.

@@ -7,6 +7,8 @@
 // `recommends: true`.
 // `enable_sources` turns on source packages in both formats: `# deb-src` lines in
 // sources.list and *.list files, and `Types: deb` in deb822 *.sources files.
+// The one implementation is shell/apt.sh: a run executes the step's .sh, which calls it as
+// the plan does, and the plan's notes ask it too.
 #include <filesystem>
 
 #include "ssdbuild/actions/action.hpp"
@@ -25,7 +27,8 @@ class AptAction : public Action {
     bool keep_debs = false;   // .deb files kept in <state>/apt-archives across VM resets
     bool recommends = false;  // install and build-dep with recommended packages too
     std::filesystem::path apt_dir = "/etc/apt";
-    std::filesystem::path archives;  // <state>/apt-archives
+    std::filesystem::path archives;       // <state>/apt-archives
+    std::filesystem::path update_marker;  // <state>/apt-updated: the run that last updated
   };
   explicit AptAction(Settings settings) : settings_(std::move(settings)) {}
   std::string fingerprint_text() const override;
@@ -36,14 +39,9 @@ class AptAction : public Action {
   /// and tools that built them. Nothing (null) for a step that installs nothing itself.
   std::unique_ptr<Action> for_restored(
       const std::vector<std::string>& system_packages) const override;
+  std::vector<std::string> shell_helpers() const override;
 
  private:
-  /// `env DEBIAN_FRONTEND=noninteractive apt-get -y -q [options] COMMAND`: the one command
-  /// line that a run (as argv) and the plan (as shell words) both use.
-  std::vector<std::string> apt_get_words(const std::string& command) const;
-  /// apt_get_words(command) with `operands` after it, through sudo -n when not root.
-  std::vector<std::string> apt_get(const std::string& command,
-                                   const std::vector<std::string>& operands) const;
   Settings settings_;
 };
 
@@ -55,11 +53,12 @@ class AptActionType : public ActionType {
   std::string derive_name(const YAML::Node& config) const override;
 };
 
-/// Turns source packages on in the files of `apt_dir`; returns the files it changed.
+/// Turns source packages on in the files of `apt_dir` (`write`), or only finds the files
+/// where they are off; returns those files. Through shell/apt.sh; throws std::runtime_error.
 std::vector<std::string> enable_source_packages(const std::filesystem::path& apt_dir, bool write);
 
 /// The packages of `wanted` ("name" or "name=version") that dpkg does not show installed
-/// (at that version).
+/// (at that version). Through shell/apt.sh; throws std::runtime_error.
 std::vector<std::string> missing_packages(const std::vector<std::string>& wanted);
 
 }  // namespace ssdbuild

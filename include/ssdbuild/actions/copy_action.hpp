@@ -3,7 +3,8 @@
 // copy beside `to`, then a rename). With `overwrite: false` (the default) an existing
 // `to` is kept, so a configuration edited after the copy survives a re-run.
 // `from: builtin:NAME` copies a file embedded in the binary (`ssdbuild recipes` lists them),
-// such as the benchmark harness's source; its plan writes the text out with a heredoc.
+// such as the benchmark harness's source (`ssdbuild show NAME` prints it). A run executes the
+// step's .sh, which calls the helper in shell/copy.sh, as the plan does.
 #include <filesystem>
 #include <optional>
 
@@ -22,12 +23,10 @@ class CopyAction : public Action {
   std::string shell_commands() const override;
   ActionOutcome execute(const StepContext& context) const override;
   std::vector<std::string> plan_notes() const override;
+  std::vector<std::string> shell_helpers() const override { return {"copy.sh"}; }
+  std::vector<std::string> created_paths() const override { return {to_.string()}; }
 
  private:
-  std::filesystem::path temporary() const;
-  std::string builtin_shell_commands() const;
-  ActionOutcome write_builtin(const StepContext& context) const;
-
   std::filesystem::path from_;
   std::filesystem::path to_;
   bool overwrite_;

@@ -23,12 +23,13 @@ class ExtractAction : public Action {
   std::string shell_commands() const override;
   ActionOutcome execute(const StepContext& context) const override;
   std::vector<std::string> plan_notes() const override;
+  std::vector<std::string> shell_helpers() const override;
+  std::vector<std::string> created_paths() const override { return {dest_.string()}; }
   KeyValueList outputs() const override { return {{"path", dest_.string()}}; }
 
   static constexpr const char* kMarker = ".ssdbuild-extracted";
 
  private:
-  bool is_zip() const;
   std::filesystem::path temporary() const;
 
   std::filesystem::path archive_;

@@ -27,6 +27,8 @@ class FetchAction : public Action {
   std::string shell_commands() const override;
   ActionOutcome execute(const StepContext& context) const override;
   std::vector<std::string> plan_notes() const override;
+  std::vector<std::string> shell_helpers() const override { return {"fetch.sh"}; }
+  std::vector<std::string> created_paths() const override { return {settings_.dest.string()}; }
   KeyValueList outputs() const override { return {{"path", settings_.dest.string()}}; }
 
  private:

@@ -3,6 +3,8 @@
 // (see patch_ops.hpp for each op). All ops of a step are applied in memory and each changed
 // file is written once, atomically, keeping its mode and owner; if any op finds neither
 // its target nor its result, no file is touched and the error shows the closest lines.
+#include <functional>
+#include <string_view>
 #include <vector>
 
 #include "ssdbuild/actions/action.hpp"
@@ -32,10 +34,16 @@ class PatchAction : public Action {
   std::string fingerprint_text() const override;
   std::string shell_commands() const override;
   ActionOutcome execute(const StepContext& context) const override;
+  std::vector<std::string> shell_helpers() const override { return {"ssdbuild"}; }
+  /// Each op's status, then the unified diff of what it changes where the files exist.
   std::vector<std::string> plan_notes() const override;
+  std::string effect_missing() const override;
 
   /// Applies every op in memory to the files as they are now.
   PatchPreview preview() const;
+  /// Applies the ops and writes the changed files (all or none), saying what it does
+  /// through `say`; returns "" or what went wrong. A run and `ssdbuild patch` both call it.
+  std::string apply(const std::function<void(std::string_view)>& say) const;
 
  private:
   std::vector<std::string> patterns_;  // absolute paths or globs
@@ -50,8 +58,9 @@ class PatchActionType : public ActionType {
   std::string derive_name(const YAML::Node& config) const override;
 };
 
-/// The python3 program (a heredoc for bash) that does what PatchAction does.
-std::string patch_python_script(const std::vector<std::string>& patterns,
-                                const std::vector<PatchOp>& ops);
+/// `op` as words of `ssdbuild patch`'s command line: NAME MATCH [TEXT] [count N].
+std::vector<std::string> patch_op_arguments(const PatchOp& op);
+/// The ops of such words, back; throws Error (exit 2) for words that are not ops.
+std::vector<PatchOp> parse_patch_arguments(const std::vector<std::string>& words);
 
 }  // namespace ssdbuild

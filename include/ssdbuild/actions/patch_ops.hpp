@@ -1,8 +1,9 @@
 #pragma once
 // The text edits of the `patch` action, applied to a file's content in memory. Every op
 // recognises that it is already applied (the new text there and the old one gone, the line
-// already commented, the key already set) instead of failing; `scripts`-free and pure, so
-// the same rules are easy to test and to mirror in the plan's Python (patch_script.cpp).
+// already commented, the key already set) instead of failing; pure, so that
+// the rules are easy to test. This is the one implementation: a plan runs it through
+// `ssdbuild patch` (cli/patch_command.cpp).
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,9 +13,13 @@ namespace ssdbuild {
 struct PatchOp {
   enum class Kind { replace, regex, comment, uncomment, set, append_line, insert_after, diff };
   Kind kind;
-  std::string first;         // replace: old; regex: pattern; set: key; insert_after: match;
-                             // comment, uncomment, append_line: the line; diff: the diff
-  std::string second;        // replace: new; regex: replacement; set: value; insert_after: text
+  // What the op looks for: replace: the old text; regex: the pattern; set: the key;
+  // insert_after: the line to insert after; comment, uncomment, append_line: the line;
+  // diff: the unified diff.
+  std::string match;
+  // What it puts there: replace: the new text; regex: the replacement; set: the value;
+  // insert_after: the lines to insert; unused by the others.
+  std::string text;
   std::optional<int> count;  // replace, regex: matches expected over all files
 
   /// "replace `-isystem` with `-I`", for messages and plan comments.

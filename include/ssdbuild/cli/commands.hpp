@@ -61,4 +61,12 @@ int cache_command(const CacheArguments& arguments, Console& console);
 int ccache_env_command(const CcacheEnvArguments& arguments);
 int ccache_stats_command(const std::string& stats_log);
 
+/// `ssdbuild patch --file FILE... -- OP...`: a `patch` step's ops (patch_op_arguments) on
+/// files, through the action's own code; what a plan script runs for a `patch` step.
+/// `arguments` are the words after `patch`. Errors and exit codes as the other commands.
+int patch_command(const std::vector<std::string>& arguments);
+
+constexpr const char* kPatchUsage =
+    "ssdbuild patch --file FILE [--file FILE...] -- NAME MATCH [TEXT] [count N]...";
+
 }  // namespace ssdbuild

@@ -48,6 +48,7 @@ class Executor {
   const SignalWatcher& signals_;
   std::string boot_id_;
   ExecutorOptions options_;
+  std::string run_token_;  // this run, for StepContext::run_token
 };
 
 }  // namespace ssdbuild

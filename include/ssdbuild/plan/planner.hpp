@@ -86,6 +86,14 @@ Plan make_plan(const Recipe& recipe, VariableScope& variables, const StateStore&
 /// changes applied to ssdbuild's environment, then its own `env`.
 KeyValueList step_environment(const PlannedStep& step);
 
+/// The paths the step must leave behind: its `creates` and what its action makes
+/// (Action::created_paths). The planner runs a done step again when one is gone; the
+/// executor fails a step that leaves one missing.
+std::vector<std::string> creates_of(const PlannedStep& step);
+
+/// Those of creates_of(step) that match nothing now.
+std::vector<std::string> missing_creates(const PlannedStep& step);
+
 /// Every environment change the plan's enabled `env` steps make, in order.
 std::vector<EnvChange> plan_env_changes(const Plan& plan);
 

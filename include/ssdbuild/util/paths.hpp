@@ -24,4 +24,8 @@ std::vector<std::filesystem::path> search_path_folders();
 /// The first executable `program` in search_path_folders(), or "" when there is none.
 std::string find_on_path(const std::string& program);
 
+/// This binary's path (from /proc/self/exe), so that a script calls the ssdbuild that wrote
+/// it; "ssdbuild" when it cannot be read.
+std::string ssdbuild_executable();
+
 }  // namespace ssdbuild
