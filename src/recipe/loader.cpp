@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -19,6 +20,44 @@
 
 namespace ssdbuild {
 namespace {
+
+struct Cycle {
+  std::vector<std::string> path;  // the depth-first path that closed the cycle
+  std::string text;               // "a -> b -> a"
+};
+
+// The first cycle of a graph (each name -> the names it uses; names without an entry are
+// leaves), searched depth first from each of `names` in turn.
+std::optional<Cycle> find_cycle(const std::vector<std::string>& names,
+                                const std::map<std::string, std::vector<std::string>>& edges) {
+  std::map<std::string, int> state;  // 0 new, 1 on the path, 2 done
+  std::vector<std::string> path;
+  std::optional<Cycle> found;
+  std::function<bool(const std::string&)> visit = [&](const std::string& name) {
+    state[name] = 1;
+    path.push_back(name);
+    auto uses = edges.find(name);
+    for (const auto& used : uses == edges.end() ? std::vector<std::string>{} : uses->second) {
+      if (!edges.count(used)) continue;
+      if (state[used] == 1) {
+        std::string text;
+        for (auto it = std::find(path.begin(), path.end(), used); it != path.end(); ++it) {
+          text += *it + " -> ";
+        }
+        found = Cycle{path, text + used};
+        return true;
+      }
+      if (state[used] == 0 && visit(used)) return true;
+    }
+    path.pop_back();
+    state[name] = 2;
+    return false;
+  };
+  for (const auto& name : names) {
+    if (state[name] == 0 && visit(name)) break;
+  }
+  return found;
+}
 
 const std::vector<std::string> kRecipeKeys = {"name", "description", "ccache", "vars", "stages"};
 const std::vector<std::string> kStageKeys = {"name",  "description", "when",
@@ -418,29 +457,12 @@ class RecipeValidator {
       }
     }
     if (!diagnostics_.empty()) return;
-    // Depth-first search for a cycle, reported with its path.
-    std::map<std::string, int> state;  // 0 new, 1 on the path, 2 done
-    std::vector<std::string> path;
-    std::function<bool(const StageDefinition&)> visit = [&](const StageDefinition& stage) {
-      state[stage.name] = 1;
-      path.push_back(stage.name);
-      for (const auto& need : stage.needs) {
-        if (state[need] == 1) {
-          std::string cycle;
-          auto start = std::find(path.begin(), path.end(), need);
-          for (auto it = start; it != path.end(); ++it) cycle += *it + " -> ";
-          error(needs_nodes_.count(stage.name) ? needs_nodes_[stage.name] : YAML::Node(),
-                "stages need each other in a cycle: " + cycle + need);
-          return true;
-        }
-        if (state[need] == 0 && visit(*recipe.find_stage(need))) return true;
-      }
-      path.pop_back();
-      state[stage.name] = 2;
-      return false;
-    };
-    for (const auto& stage : recipe.stages) {
-      if (state[stage.name] == 0 && visit(stage)) return;
+    std::map<std::string, std::vector<std::string>> needs;
+    for (const auto& stage : recipe.stages) needs[stage.name] = stage.needs;
+    if (auto cycle = find_cycle(stage_names, needs)) {
+      const std::string& at = cycle->path.back();
+      error(needs_nodes_.count(at) ? needs_nodes_[at] : YAML::Node(),
+            "stages need each other in a cycle: " + cycle->text);
     }
   }
 
@@ -449,6 +471,7 @@ class RecipeValidator {
     std::vector<std::string> known;
     for (const auto& [name, value] : recipe.vars) known.push_back(name);
     known.push_back("workdir");
+    known.push_back("recipe_dir");
     std::vector<std::string> step_outputs;
     for (const auto& stage : recipe.stages) {
       for (const auto& step : stage.steps) {
@@ -544,29 +567,10 @@ class RecipeValidator {
       } catch (const InterpolationError&) {
       }
     }
-    std::map<std::string, int> state;  // 0 new, 1 on the path, 2 done
-    std::vector<std::string> path;
-    std::function<bool(const std::string&)> visit = [&](const std::string& name) {
-      state[name] = 1;
-      path.push_back(name);
-      for (const auto& used : uses[name]) {
-        if (!uses.count(used)) continue;
-        if (state[used] == 1) {
-          std::string cycle;
-          for (auto it = std::find(path.begin(), path.end(), used); it != path.end(); ++it) {
-            cycle += *it + " -> ";
-          }
-          error(vars_node_[path.front()], "vars refer to each other in a cycle: " + cycle + used);
-          return true;
-        }
-        if (state[used] == 0 && visit(used)) return true;
-      }
-      path.pop_back();
-      state[name] = 2;
-      return false;
-    };
-    for (const auto& [name, value] : recipe.vars) {
-      if (state[name] == 0 && visit(name)) return;
+    std::vector<std::string> names;
+    for (const auto& [name, value] : recipe.vars) names.push_back(name);
+    if (auto cycle = find_cycle(names, uses)) {
+      error(vars_node_[cycle->path.front()], "vars refer to each other in a cycle: " + cycle->text);
     }
   }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 
 #include "ssdbuild/recipe/interpolation.hpp"
 #include "ssdbuild/util/strings.hpp"
@@ -21,6 +22,13 @@ std::string unknown_variable_message(std::string_view name,
   return message;
 }
 
+std::string recipe_folder(const std::string& recipe_file, const std::string& start_folder) {
+  if (recipe_file.empty() || starts_with(recipe_file, "builtin:")) return start_folder;
+  std::filesystem::path file = recipe_file;
+  if (file.is_relative()) file = std::filesystem::path(start_folder) / file;
+  return file.lexically_normal().parent_path().string();
+}
+
 VariableScope::VariableScope(const Recipe& recipe, KeyValueList overrides, Facts& facts,
                              std::string start_folder)
     : vars_(recipe.vars), facts_(facts) {
@@ -33,9 +41,11 @@ VariableScope::VariableScope(const Recipe& recipe, KeyValueList overrides, Facts
     }
     vars_.emplace_back(name, value);
   };
-  if (std::none_of(vars_.begin(), vars_.end(), [](auto& e) { return e.first == "workdir"; })) {
-    set("workdir", start_folder);
-  }
+  auto defined = [this](const char* name) {
+    return std::any_of(vars_.begin(), vars_.end(), [&](auto& e) { return e.first == name; });
+  };
+  if (!defined("recipe_dir")) set("recipe_dir", recipe_folder(recipe.file, start_folder));
+  if (!defined("workdir")) set("workdir", start_folder);
   for (const auto& [name, value] : overrides) set(name, value);
 }
 

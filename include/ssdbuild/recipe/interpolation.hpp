@@ -1,6 +1,9 @@
 #pragma once
 // ${name} substitution in recipe strings. `$${` writes a literal `${`, so shell code can
-// still say $${HOME}. Names: a var, facts.NAME, env.NAME.
+// still say $${HOME}. Names: a var, facts.NAME, env.NAME, steps.NAME.KEY. A list becomes
+// flags with `${name|TEMPLATE}`: TEMPLATE once per word of the value (words split at
+// spaces and commas), `%` replaced by the word, joined with spaces; so `${arches|-gencode
+// arch=compute_%,code=sm_%}` with arches `61 75` gives two -gencode pairs.
 #include <functional>
 #include <stdexcept>
 #include <string>

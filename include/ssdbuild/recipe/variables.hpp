@@ -1,7 +1,7 @@
 #pragma once
 // Resolves ${name}: the recipe's vars (with --set overrides), facts.*, env.*, and the
-// built-in `workdir`. Records which facts and environment variables were read, because
-// they belong in the reading step's fingerprint.
+// built-ins `workdir` and `recipe_dir`. Records which facts and environment variables were read,
+// because they belong in the reading step's fingerprint.
 #include <map>
 #include <set>
 #include <string>
@@ -18,9 +18,14 @@ namespace ssdbuild {
 std::string unknown_variable_message(std::string_view name,
                                      const std::vector<std::string>& var_names);
 
+/// The folder of the recipe file (`recipe_dir`), absolute; for a built-in recipe, the
+/// start folder.
+std::string recipe_folder(const std::string& recipe_file, const std::string& start_folder);
+
 class VariableScope {
  public:
-  /// `overrides` are --set values; `start_folder` is the default `workdir`.
+  /// `overrides` are --set values; `start_folder` is the default `workdir`; `recipe_dir`
+  /// is recipe_folder(recipe.file, start_folder) unless the recipe's vars define it.
   VariableScope(const Recipe& recipe, KeyValueList overrides, Facts& facts,
                 std::string start_folder);
 
