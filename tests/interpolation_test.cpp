@@ -46,6 +46,20 @@ TEST(Interpolate, ReplacesEachReference) {
   EXPECT_EQ(interpolate("${prefix}${version}", lookup.function()), "/opt12.2");
 }
 
+// A list var becomes one flag per word (spaces or commas between words).
+TEST(Interpolate, ATemplateAfterABarIsRepeatedForEachWord) {
+  TableLookup lookup{{{"arches", "61 75,86"}, {"none", ""}}, {}};
+  EXPECT_EQ(interpolate("${arches|-gencode arch=compute_%,code=sm_%}", lookup.function()),
+            "-gencode arch=compute_61,code=sm_61 -gencode arch=compute_75,code=sm_75 "
+            "-gencode arch=compute_86,code=sm_86");
+  EXPECT_EQ(interpolate("[${none|-x %}]", lookup.function()), "[]");
+  EXPECT_EQ(referenced_variables("${arches|-I%}"), std::vector<std::string>{"arches"});
+  EXPECT_NE(error_of([&] {
+              interpolate("${arches|no placeholder}", lookup.function());
+            }).find("a template with `%` for each word"),
+            std::string::npos);
+}
+
 TEST(Interpolate, LeavesTextWithoutReferencesAlone) {
   TableLookup lookup;
   EXPECT_EQ(interpolate("", lookup.function()), "");
@@ -184,8 +198,18 @@ TEST_F(VariableScopeTest, SetOverridesReplaceVarsAndAreSeenByVarsThatUseThem) {
   EXPECT_EQ(scope.value("prefix"), "/usr/local");
   EXPECT_EQ(scope.value("bin"), "/usr/local/cuda/bin");
   EXPECT_EQ(scope.value("extra"), "new");
-  EXPECT_EQ(scope.var_names(),
-            (std::vector<std::string>{"prefix", "cuda", "bin", "os", "workdir", "extra"}));
+  EXPECT_EQ(scope.var_names(), (std::vector<std::string>{"prefix", "cuda", "bin", "os",
+                                                         "recipe_dir", "workdir", "extra"}));
+}
+
+TEST_F(VariableScopeTest, RecipeDirIsTheRecipeFilesFolder) {
+  recipe_.file = "recipes/mine.yaml";
+  Facts facts(sources_);
+  VariableScope scope(recipe_, {}, facts, "/start");
+  EXPECT_EQ(scope.value("recipe_dir"), "/start/recipes");
+  recipe_.file = "builtin:ssd-caffe";
+  VariableScope builtin(recipe_, {}, facts, "/start");
+  EXPECT_EQ(builtin.value("recipe_dir"), "/start");
 }
 
 TEST_F(VariableScopeTest, AnOverrideCanItselfReferToVars) {

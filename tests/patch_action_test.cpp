@@ -1,7 +1,9 @@
-// The patch action: each op on realistic files, idempotence, all-or-nothing, and the plan's
-// python3 equivalent giving byte-identical results.
+// The patch action: each op on realistic files, idempotence, all-or-nothing, the plan's
+// `ssdbuild patch` lines giving byte-identical results, the plan's diff, and the implicit
+// check that runs a done step again when its file was reverted.
 #include "ssdbuild/actions/patch_action.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -10,6 +12,9 @@
 
 namespace ssdbuild::testing {
 namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 OpResult apply(PatchOp op, std::string& text) {
   return apply_patch_op(op, text);
@@ -77,6 +82,27 @@ TEST(PatchOps, CommentAndUncommentWholeLines) {
             OpStatus::already_applied);
   EXPECT_EQ(apply({Kind::uncomment, "WITH_PYTHON_LAYER := 1", "", {}}, text).status,
             OpStatus::no_match);
+}
+
+// `GPU=0` stays in its own form: no space is added after `=`, none taken from `:= `.
+TEST(PatchOps, SetKeepsTheLinesOwnForm) {
+  std::string text = "GPU=0\nCPU_ONLY := 1\nEMPTY :=\n";
+  EXPECT_EQ(apply({Kind::set, "GPU", "1", {}}, text).status, OpStatus::applied);
+  EXPECT_EQ(apply({Kind::set, "CPU_ONLY", "0", {}}, text).status, OpStatus::applied);
+  EXPECT_EQ(apply({Kind::set, "EMPTY", "x", {}}, text).status, OpStatus::applied);
+  EXPECT_EQ(text, "GPU=1\nCPU_ONLY := 0\nEMPTY := x\n");
+}
+
+// A key that is not in the file goes after its commented form, else after the last key of
+// its group (its first word), in that key's form; else at the end.
+TEST(PatchOps, SetPutsAMissingKeyWhereAPersonWould) {
+  std::string text = "# USE_CUDNN := 1\nOPENCV_VERSION := 3\nOPENCV_DIR=/usr\nBLAS := atlas\n";
+  EXPECT_EQ(apply({Kind::set, "USE_CUDNN", "1", {}}, text).status, OpStatus::applied);
+  EXPECT_EQ(apply({Kind::set, "OPENCV_LIBS", "core", {}}, text).status, OpStatus::applied);
+  EXPECT_EQ(apply({Kind::set, "PYTHON_LIB", "/usr/lib", {}}, text).status, OpStatus::applied);
+  EXPECT_EQ(text,
+            "USE_CUDNN := 1\nOPENCV_VERSION := 3\nOPENCV_DIR=/usr\nOPENCV_LIBS=core\n"
+            "BLAS := atlas\nPYTHON_LIB := /usr/lib\n");
 }
 
 TEST(PatchOps, SetUpdatesUncommentsOrAppends) {
@@ -282,14 +308,16 @@ TEST(PatchAction, WrongCountTouchesNothing) {
   EXPECT_EQ(read_text(dir / "caffe/Makefile"), "CXXFLAGS += -isystem /opt\n");
 }
 
-TEST(PatchAction, PlanShowsEachOpAndItsPythonDoesTheSame) {
+TEST(PatchAction, PlanShowsEachOpAndItsScriptDoesTheSame) {
   TempDir by_plan, by_run;
   make_tree(by_plan);
   make_tree(by_run);
   auto plan = run_ssdbuild({"plan", "recipe.yaml", "--state-dir", "state"}, by_plan.path());
   ASSERT_EQ(plan.exit_code, 0) << plan.output;
-  EXPECT_NE(plan.output.find("#     op 4 (set OPENCV_VERSION := 4): will apply"), std::string::npos)
-      << plan.output;
+  EXPECT_THAT(plan.output, HasSubstr("#     op 4 (set OPENCV_VERSION := 4): will apply"));
+  // One line per op, through the binary's own patch code.
+  EXPECT_THAT(plan.output, HasSubstr("\n  set OPENCV_VERSION 4 \\\n"));
+  EXPECT_THAT(plan.output, HasSubstr("-- replace -isystem -I count 2 )\n"));
   write_text(by_plan / "plan.sh", plan.output);
   auto script = run_shell("bash plan.sh", by_plan.path());
   ASSERT_EQ(script.exit_code, 0) << script.output;
@@ -306,7 +334,7 @@ TEST(PatchAction, PlanShowsEachOpAndItsPythonDoesTheSame) {
       << replanned.output;
 }
 
-TEST(PatchAction, PythonRefusesAConflictAndTouchesNothing) {
+TEST(PatchAction, ScriptRefusesAConflictAndTouchesNothing) {
   TempDir dir;
   make_tree(dir);
   auto plan = run_ssdbuild({"plan", "recipe.yaml", "--state-dir", "state"}, dir.path());
@@ -320,6 +348,79 @@ TEST(PatchAction, PythonRefusesAConflictAndTouchesNothing) {
   // The first step (config) ran before the conflicting one; the Makefile is untouched.
   EXPECT_EQ(read_text(dir / "caffe/Makefile"), "CXXFLAGS += -isystem /opt\n");
   EXPECT_NE(snapshot(dir), before);  // config was patched by the step before
+}
+
+// Where the file exists when the plan is made, the plan shows the exact change.
+TEST(PatchAction, PlanShowsTheUnifiedDiffOfAFileThatExists) {
+  TempDir dir;
+  make_tree(dir);
+  auto plan = run_ssdbuild({"plan", "recipe.yaml", "--state-dir", "state"}, dir.path());
+  ASSERT_EQ(plan.exit_code, 0) << plan.output;
+  std::string file = (dir / "caffe/Makefile").relative_path().string();
+  EXPECT_THAT(plan.output, HasSubstr("#     --- a/" + file + "\n#     +++ b/" + file + "\n"));
+  EXPECT_THAT(plan.output, HasSubstr("#     -CXXFLAGS += -isystem /opt\n"));
+  EXPECT_THAT(plan.output, HasSubstr("#     +CXXFLAGS += -I /opt\n"));
+}
+
+// A done patch step whose file was reverted (a fresh checkout) runs again by itself.
+TEST(PatchAction, ADoneStepWhoseFileWasRevertedRunsAgain) {
+  TempDir dir;
+  make_tree(dir);
+  ASSERT_EQ(run_ssdbuild(kRun, dir.path()).exit_code, 0);
+  auto status = run_ssdbuild({"status", "recipe.yaml", "--state-dir", "state"}, dir.path());
+  EXPECT_THAT(status.output, Not(HasSubstr("no longer applied")));
+  write_text(dir / "caffe/Makefile", kMakefile);
+  auto again = run_ssdbuild(kRun, dir.path());
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_THAT(again.output, HasSubstr("configure/isystem  (run: patch op 1 is no longer applied)"));
+  EXPECT_THAT(read_text(dir / "caffe/Makefile"), HasSubstr("-I /opt"));
+  EXPECT_THAT(again.output, HasSubstr("skip: done"));  // the other patch steps
+}
+
+// `ssdbuild patch`, what a plan runs: ops as words, which may look like options.
+TEST(PatchAction, PatchCommandTakesOpsAsWordsAfterTheFiles) {
+  TempDir dir;
+  write_text(dir / "Makefile", "CXXFLAGS += -isystem /opt\nGPU=0\n");
+  auto result =
+      run_shell(shell_quote(ssdbuild_binary()) + " patch --file " + (dir / "Makefile").string() +
+                    " -- replace -isystem -I count 1 set GPU 1",
+                dir.path());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(read_text(dir / "Makefile"), "CXXFLAGS += -I /opt\nGPU=1\n");
+  auto unknown = run_shell(shell_quote(ssdbuild_binary()) + " patch --file " +
+                               (dir / "Makefile").string() + " -- replce a b",
+                           dir.path());
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_THAT(unknown.output, HasSubstr("unknown op `replce` (did you mean `replace`?)"));
+  auto conflict = run_shell(shell_quote(ssdbuild_binary()) + " patch --file " +
+                                (dir / "Makefile").string() + " -- replace absent x",
+                            dir.path());
+  EXPECT_EQ(conflict.exit_code, 1);
+  EXPECT_THAT(conflict.output, HasSubstr("no match"));
+}
+
+TEST(PatchOpArguments, EveryKindRoundTripsThroughTheCommandLine) {
+  std::vector<PatchOp> ops = {{Kind::replace, "-isystem", "-I", 2},
+                              {Kind::regex, "a(b)", "$1", std::nullopt},
+                              {Kind::comment, "X := 1", "", std::nullopt},
+                              {Kind::uncomment, "Y := 2", "", std::nullopt},
+                              {Kind::set, "GPU", "1", std::nullopt},
+                              {Kind::append_line, "Z += 3", "", std::nullopt},
+                              {Kind::insert_after, "A", "B\nC", std::nullopt},
+                              {Kind::diff, "--- a/f\n+++ b/f\n", "", std::nullopt}};
+  std::vector<std::string> words;
+  for (const auto& op : ops) {
+    auto more = patch_op_arguments(op);
+    words.insert(words.end(), more.begin(), more.end());
+  }
+  auto back = parse_patch_arguments(words);
+  ASSERT_EQ(back.size(), ops.size());
+  for (size_t i = 0; i < ops.size(); ++i) {
+    EXPECT_EQ(back[i].kind, ops[i].kind) << i;
+    EXPECT_EQ(back[i].match, ops[i].match) << i;
+    EXPECT_EQ(back[i].text, ops[i].text) << i;
+    EXPECT_EQ(back[i].count, ops[i].count) << i;
+  }
 }
 
 TEST(PatchAction, RecipeErrorsPointAtTheOp) {

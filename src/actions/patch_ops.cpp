@@ -151,27 +151,73 @@ OpResult uncomment_line(const PatchOp& op, std::string& text) {
   return {OpStatus::applied, matches, ""};
 }
 
-// make-style assignments: KEY := value, KEY = value, KEY ?= value, KEY += value.
+// make-style assignments: KEY := value, KEY = value, KEY ?= value, KEY += value; groups:
+// 1 indent, 2 comment mark, 3 key, 4 space before the operator, 5 operator, 6 space after
+// it, 7 value.
+const std::regex& assignment_pattern() {
+  static const std::regex pattern(
+      R"(^(\s*)(#\s*)?([A-Za-z_][A-Za-z0-9_.]*)([ \t]*)(:=|\?=|\+=|=)([ \t]*)(.*)$)");
+  return pattern;
+}
+
+// The key's group: its first word (`OPENCV` for OPENCV_VERSION), where a person would look
+// for it.
+std::string key_group(const std::string& key) {
+  return key.substr(0, key.find('_'));
+}
+
+// Where a key that is not in the file goes: after the last active assignment of its group;
+// npos when there is none.
+size_t group_end(const std::vector<std::string>& lines, const std::string& key) {
+  size_t after = std::string::npos;
+  std::smatch parts;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    std::string line(body(lines[i]));
+    if (std::regex_match(line, parts, assignment_pattern()) && !parts[2].matched &&
+        key_group(parts[3].str()) == key_group(key)) {
+      after = i;
+    }
+  }
+  return after;
+}
+
+// A key that is not in the file: after its group, in its neighbour's own form, else at the
+// end as `KEY := value`.
+OpResult add_key(const PatchOp& op, std::string& text, std::vector<std::string> lines) {
+  size_t after = group_end(lines, op.match);
+  if (after == std::string::npos) {
+    append_text(text, op.match + " := " + op.text);
+    return {OpStatus::applied, 1, ""};
+  }
+  std::smatch parts;
+  std::string neighbour(body(lines[after]));
+  std::regex_match(neighbour, parts, assignment_pattern());
+  if (lines[after].back() != '\n') lines[after] += '\n';
+  lines.insert(lines.begin() + static_cast<std::ptrdiff_t>(after) + 1,
+               parts[1].str() + op.match + parts[4].str() + parts[5].str() + parts[6].str() +
+                   op.text + "\n");
+  text = join(lines);
+  return {OpStatus::applied, 1, ""};
+}
+
+// Sets a key in place, keeping the line's own form (`GPU=0` becomes `GPU=1`); a commented
+// assignment is uncommented; a missing key goes beside its group (add_key).
 OpResult set_key(const PatchOp& op, std::string& text) {
-  static const std::regex assignment(
-      R"(^(\s*)(#\s*)?([A-Za-z_][A-Za-z0-9_.]*)(\s*)(:=|\?=|\+=|=)(.*)$)");
   auto lines = lines_of(text);
   std::optional<size_t> active, commented;
   std::smatch parts;
   for (size_t i = 0; i < lines.size(); ++i) {
     std::string line(body(lines[i]));
-    if (!std::regex_match(line, parts, assignment) || parts[3].str() != op.match) continue;
+    if (!std::regex_match(line, parts, assignment_pattern()) || parts[3].str() != op.match)
+      continue;
     if (!parts[2].matched && !active) active = i;
     if (parts[2].matched && !commented) commented = i;
   }
   std::optional<size_t> target = active ? active : commented;
-  if (!target) {
-    append_text(text, op.match + " := " + op.text);
-    return {OpStatus::applied, 1, ""};
-  }
+  if (!target) return add_key(op, text, std::move(lines));
   std::string line(body(lines[*target]));
-  std::regex_match(line, parts, assignment);
-  if (active && trim(parts[6].str()) == op.text) return {OpStatus::already_applied, 0, ""};
+  std::regex_match(line, parts, assignment_pattern());
+  if (active && trim(parts[7].str()) == op.text) return {OpStatus::already_applied, 0, ""};
   // An active assignment continued with backslashes (Caffe's CUDA_ARCH) is replaced whole:
   // left behind, its continuation lines would be make syntax errors.
   size_t last = *target;
@@ -180,7 +226,10 @@ OpResult set_key(const PatchOp& op, std::string& text) {
     ++last;
   }
   bool newline = lines[last].back() == '\n';
-  lines[*target] = parts[1].str() + op.match + parts[4].str() + parts[5].str() + " " + op.text +
+  // `KEY :=` with no value keeps no space after the operator; give it the one before it.
+  std::string space = parts[6].str();
+  if (space.empty() && parts[7].str().empty()) space = parts[4].str();
+  lines[*target] = parts[1].str() + op.match + parts[4].str() + parts[5].str() + space + op.text +
                    (newline ? "\n" : "");
   lines.erase(lines.begin() + static_cast<std::ptrdiff_t>(*target) + 1,
               lines.begin() + static_cast<std::ptrdiff_t>(last) + 1);
