@@ -150,136 +150,174 @@ int Executor::execute(const Plan& plan) {
 
 Executor::StepResult Executor::run_step(const PlannedStep& step, const Action& action,
                                         const std::string& reason) {
+  StepRecord& record = start_step(step, action, reason);
+  std::filesystem::path script = write_step_script(step, action);
+  StepOutput output(step.id, state_.layout().log_file(step.id), console_);
+  auto started = Clock::now();
+  Attempt attempt;
+  for (int number = 0; number <= step.retries; ++number) {
+    attempt = run_attempt(step, action, reason, record, output, script);
+    if (attempt.success || attempt.process.interrupted_by != 0) break;
+    if (number < step.retries && !wait_to_retry(step, number, attempt, output)) {
+      attempt.process.interrupted_by = signals_.received();
+      break;
+    }
+  }
+  return finish_step(step, record, attempt, started, output);
+}
+
+StepRecord& Executor::start_step(const PlannedStep& step, const Action& action,
+                                 const std::string& reason) {
   const StateLayout& layout = state_.layout();
   StepRecord& record = state_.record(step.id);
   start_step_record(record, step, StepStatus::running, boot_id_);
   if (&action != step.action.get()) record.details[kServedRestoredOnly] = true;
   record.log = std::filesystem::relative(layout.log_file(step.id), layout.folder).string();
+  if (record.attempts == 0) record.attempts = earlier_attempts(step);
   state_.save();
   events_.append({{"event", "step_start"}, {"step", step.id}, {"reason", reason}});
   console_.step_started(step.id, reason);
+  return record;
+}
 
-  std::filesystem::path script = layout.script_file(step.id);
+// A reset step keeps its log: its attempts go on being numbered from there, so that
+// `log --attempt N` finds one section per number.
+int Executor::earlier_attempts(const PlannedStep& step) const {
+  std::filesystem::path log_file = state_.layout().log_file(step.id);
+  std::error_code error;
+  if (!std::filesystem::exists(log_file, error)) return 0;
+  std::string log = read_file(log_file);
+  std::string header = "==== ssdbuild " + step.id + " attempt ";
+  int count = 0;
+  for (size_t at = log.find(header); at != std::string::npos; at = log.find(header, at + 1)) {
+    ++count;
+  }
+  return count;
+}
+
+std::filesystem::path Executor::write_step_script(const PlannedStep& step, const Action& action) {
+  std::filesystem::path script = state_.layout().script_file(step.id);
   std::filesystem::create_directories(script.parent_path());
   write_file_atomically(script, step_script_file(step, action, recipe_.name));
-  if (record.attempts == 0) {
-    // A reset step keeps its log: go on numbering its attempts, so that `log --attempt N`
-    // finds one section per number.
-    std::error_code error;
-    if (std::filesystem::exists(layout.log_file(step.id), error)) {
-      std::string log = read_file(layout.log_file(step.id));
-      std::string header = "==== ssdbuild " + step.id + " attempt ";
-      for (size_t at = log.find(header); at != std::string::npos; at = log.find(header, at + 1)) {
-        ++record.attempts;
-      }
-    }
-  }
-  StepOutput output(step.id, layout.log_file(step.id), console_);
+  return script;
+}
 
-  auto started = Clock::now();
-  ProcessResult last;
-  std::string failure_detail;
-  bool success = false;
-  for (int attempt = 0; attempt <= step.retries; ++attempt) {
-    record.attempts += 1;
-    state_.save();
-    output.log_only("==== ssdbuild " + step.id + " attempt " + std::to_string(record.attempts) +
-                    " ====");
-    output.log_only("command: bash " + script.string());
-    output.log_only("time: " + format_utc(std::chrono::system_clock::now()));
-    output.log_only("host: " + host_name() + " (boot " + boot_id_ + ")");
-    output.log_only("cwd: " + step.cwd.string());
-    output.log_only("reason: " + reason);
-    output.log_only("====");
-    auto attempt_started = Clock::now();
-    std::error_code error;
-    if (!std::filesystem::is_directory(step.cwd, error)) {
-      last = ProcessResult{};
-      last.error = "the step's folder " + step.cwd.string() +
-                   " does not exist (create it in an earlier step, or fix `cwd`)";
-      output.on_line("ssdbuild: " + last.error);
-    } else {
-      StepContext context;
-      context.step_id = step.id;
-      context.recipe_name = recipe_.name;
-      context.fingerprint = step.fingerprint;
-      context.cwd = step.cwd;
-      context.env = step_environment(step);
-      context.script_path = script;
-      if (step.timeout) context.deadline = attempt_started + *step.timeout;
-      context.kill_grace = options_.kill_grace;
-      context.output = &output;
-      context.signals = &signals_;
-      context.state_folder = layout.folder;
-      context.details = &record.details;
-      context.pins = &state_.pins();
-      context.run_token = run_token_;
-      ActionOutcome outcome;
-      try {
-        outcome = action.execute(context);
-      } catch (const std::exception& problem) {
-        // An action that cannot even start (its module will not load) fails the step, named.
-        outcome = ActionOutcome::failed(problem.what());
-      }
-      last = outcome.process;
-      failure_detail = outcome.message;
-    }
-    output.flush_summary();
-    std::string ended = last.describe();
-    if (last.ok()) {
-      auto missing = missing_creates(step);
-      if (!missing.empty()) {
-        last.exit_code = 1;
-        ended = "finished, but did not create " + missing.front();
-        output.on_line("ssdbuild: the step " + ended);
-      } else if (!step.check.empty() && !check_holds(step, &signals_, &output)) {
-        last.exit_code = 1;
-        ended = "finished, but its check still fails";
-        output.on_line("ssdbuild: " + ended + ": " + step.check);
-      } else {
-        success = true;
-      }
-    }
-    output.log_only("==== " + ended + " after " + format_duration(Clock::now() - attempt_started) +
-                    " ====");
-    if (success || last.interrupted_by != 0) break;
-    if (attempt < step.retries) {
-      auto backoff = std::min<std::chrono::milliseconds>(options_.retry_backoff * (1 << attempt),
-                                                         std::chrono::minutes(1));
-      std::string retrying = ended + "; retrying in " + format_duration(backoff) + " (attempt " +
-                             std::to_string(attempt + 2) + " of " +
-                             std::to_string(step.retries + 1) + ")";
-      // --quiet shows start and end lines only; the log has the retry either way.
-      if (console_.options().quiet) {
-        output.log_only("==== " + retrying + " ====");
-      } else {
-        console_.step_line(step.id, retrying);
-      }
-      if (!signals_.sleep_unless_signalled(backoff.count())) {
-        last.interrupted_by = signals_.received();
-        break;
-      }
-    }
-    if (failure_detail.empty() && !last.ok()) failure_detail = ended;
-  }
+StepContext Executor::context_for(const PlannedStep& step, StepRecord& record,
+                                  const std::filesystem::path& script, LineSink& output,
+                                  Clock::time_point attempt_started) {
+  StepContext context;
+  context.step_id = step.id;
+  context.recipe_name = recipe_.name;
+  context.fingerprint = step.fingerprint;
+  context.cwd = step.cwd;
+  context.env = step_environment(step);
+  context.script_path = script;
+  if (step.timeout) context.deadline = attempt_started + *step.timeout;
+  context.kill_grace = options_.kill_grace;
+  context.output = &output;
+  context.signals = &signals_;
+  context.state_folder = state_.layout().folder;
+  context.details = &record.details;
+  context.pins = &state_.pins();
+  context.run_token = run_token_;
+  return context;
+}
 
+Executor::Attempt Executor::run_attempt(const PlannedStep& step, const Action& action,
+                                        const std::string& reason, StepRecord& record,
+                                        StepOutput& output, const std::filesystem::path& script) {
+  record.attempts += 1;
+  state_.save();
+  output.log_only("==== ssdbuild " + step.id + " attempt " + std::to_string(record.attempts) +
+                  " ====");
+  output.log_only("command: bash " + script.string());
+  output.log_only("time: " + format_utc(std::chrono::system_clock::now()));
+  output.log_only("host: " + host_name() + " (boot " + boot_id_ + ")");
+  output.log_only("cwd: " + step.cwd.string());
+  output.log_only("reason: " + reason);
+  output.log_only("====");
+  auto attempt_started = Clock::now();
+  Attempt attempt;
+  std::error_code error;
+  if (!std::filesystem::is_directory(step.cwd, error)) {
+    attempt.process.error = "the step's folder " + step.cwd.string() +
+                            " does not exist (create it in an earlier step, or fix `cwd`)";
+    output.on_line("ssdbuild: " + attempt.process.error);
+  } else {
+    ActionOutcome outcome;
+    try {
+      outcome = action.execute(context_for(step, record, script, output, attempt_started));
+    } catch (const std::exception& problem) {
+      // An action that cannot even start (its module will not load) fails the step, named.
+      outcome = ActionOutcome::failed(problem.what());
+    }
+    attempt.process = outcome.process;
+    attempt.detail = outcome.message;
+  }
+  output.flush_summary();
+  attempt.ended = attempt.process.describe();
+  if (attempt.process.ok()) verify(step, attempt, output);
+  if (!attempt.success && attempt.detail.empty()) attempt.detail = attempt.ended;
+  output.log_only("==== " + attempt.ended + " after " +
+                  format_duration(Clock::now() - attempt_started) + " ====");
+  return attempt;
+}
+
+// What a run checks after the action succeeds: what the step creates is there, and its
+// `check` passes. A failure says which, not `exit 1`.
+void Executor::verify(const PlannedStep& step, Attempt& attempt, StepOutput& output) {
+  const StepProbe& probe = options_.probe ? *options_.probe : real_step_probe();
+  if (auto missing = probe.missing_creates(step); !missing.empty()) {
+    attempt.ended = "finished, but did not create " + missing.front();
+    attempt.failure = "did not create " + missing.front();
+    output.on_line("ssdbuild: the step " + attempt.ended);
+  } else if (!step.check.empty() && !probe.check_passes(step, &signals_, &output)) {
+    attempt.ended = "finished, but its check failed: " + step.check;
+    attempt.failure = "check failed";
+    output.on_line("ssdbuild: " + attempt.ended);
+  } else {
+    attempt.success = true;
+    return;
+  }
+  attempt.detail = attempt.ended;
+}
+
+bool Executor::wait_to_retry(const PlannedStep& step, int number, const Attempt& attempt,
+                             StepOutput& output) {
+  auto backoff = std::min<std::chrono::milliseconds>(options_.retry_backoff * (1 << number),
+                                                     std::chrono::minutes(1));
+  std::string retrying = attempt.ended + "; retrying in " + format_duration(backoff) +
+                         " (attempt " + std::to_string(number + 2) + " of " +
+                         std::to_string(step.retries + 1) + ")";
+  // --quiet shows start and end lines only; the log has the retry either way.
+  if (console_.options().quiet) {
+    output.log_only("==== " + retrying + " ====");
+  } else {
+    console_.step_line(step.id, retrying);
+  }
+  return signals_.sleep_unless_signalled(backoff.count());
+}
+
+Executor::StepResult Executor::finish_step(const PlannedStep& step, StepRecord& record,
+                                           const Attempt& attempt, Clock::time_point started,
+                                           StepOutput& output) {
+  const ProcessResult& last = attempt.process;
   double seconds = std::chrono::duration<double>(Clock::now() - started).count();
   record.ended_at = format_utc(std::chrono::system_clock::now());
   record.duration_s = seconds;
   if (last.exit_code >= 0) record.exit_code = last.exit_code;
-  StepResult result;
-  if (success) {
-    record.status = StepStatus::done;
-    result = StepResult::done;
-  } else if (last.interrupted_by != 0) {
-    record.status = StepStatus::interrupted;
-    record.failure = last.describe();
-    result = StepResult::interrupted;
-  } else {
-    record.status = StepStatus::failed;
-    record.failure =
-        last.timed_out ? "timeout" : (last.started ? last.describe() : "could not start");
-    result = StepResult::failed;
+  StepResult result = attempt.success            ? StepResult::done
+                      : last.interrupted_by != 0 ? StepResult::interrupted
+                                                 : StepResult::failed;
+  record.status = result == StepResult::done          ? StepStatus::done
+                  : result == StepResult::interrupted ? StepStatus::interrupted
+                                                      : StepStatus::failed;
+  if (result == StepResult::interrupted) record.failure = last.describe();
+  if (result == StepResult::failed) {
+    record.failure = !attempt.failure.empty() ? attempt.failure
+                     : last.timed_out         ? "timeout"
+                     : last.started           ? last.describe()
+                                              : "could not start";
   }
   state_.save();
   events_.append({{"event", "step_end"},
@@ -293,9 +331,9 @@ Executor::StepResult Executor::run_step(const PlannedStep& step, const Action& a
     console_.step_failed(step.id, "interrupted by " + signal_name(last.interrupted_by));
     console_.info("the step is recorded as interrupted; `ssdbuild run` starts it again");
   } else {
-    std::string what = last.timed_out ? "timeout after " + format_duration(*step.timeout)
-                                      : (failure_detail.empty() ? last.describe() : failure_detail);
-    report_failure(step, what, output.tail());
+    report_failure(
+        step, last.timed_out ? "timeout after " + format_duration(*step.timeout) : attempt.detail,
+        output.tail());
   }
   return result;
 }

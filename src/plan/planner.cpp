@@ -102,8 +102,13 @@ struct Verdict {
   bool cascades;
 };
 
+bool own_definition_changed(const PlannedStep& step, const StepRecord& record) {
+  return record.details.value("definition", "") != step.definition_hash;
+}
+
 Verdict decide(const PlannedStep& step, const StepRecord* record, const std::string& boot_id,
-               const std::string& upstream_runs, bool forced, bool run_checks) {
+               const std::string& upstream_runs, bool forced, const PlanOptions& options) {
+  const StepProbe& probe = options.probe ? *options.probe : real_step_probe();
   if (forced) return {Decision::run, "run: forced", true};
   if (record == nullptr || record->status == StepStatus::pending) {
     return {Decision::run, "run: never ran", true};
@@ -115,6 +120,10 @@ Verdict decide(const PlannedStep& step, const StepRecord* record, const std::str
                   std::to_string(record->runner_pid) + " was killed?)",
               true};
     case StepStatus::failed:
+      // Edited since it failed: the edit is the news, not the old failure.
+      if (own_definition_changed(step, *record)) {
+        return {Decision::run, "run: definition changed (it failed last time)", !step.optional};
+      }
       // An optional step that failed gave its dependents nothing: they run again only if
       // it succeeds this time (the executor sees to that), not on every retry.
       return {Decision::run, "run: failed last time (" + record->failure + ")", !step.optional};
@@ -124,9 +133,10 @@ Verdict decide(const PlannedStep& step, const StepRecord* record, const std::str
       break;
   }
   if (record->fingerprint != step.fingerprint) {
-    bool own_change = record->details.value("definition", "") != step.definition_hash;
     return {Decision::run,
-            own_change ? "run: definition changed" : "run: a step it depends on changed", true};
+            own_definition_changed(step, *record) ? "run: definition changed"
+                                                  : "run: a step it depends on changed",
+            true};
   }
   if (!upstream_runs.empty()) {
     return {Decision::run, "run: depends on " + upstream_runs + ", which runs", true};
@@ -136,13 +146,13 @@ Verdict decide(const PlannedStep& step, const StepRecord* record, const std::str
     // persistent steps after it.
     return {Decision::run, "run: machine was reset (system scope)", false};
   }
-  if (auto missing = missing_creates(step); !missing.empty()) {
+  if (auto missing = probe.missing_creates(step); !missing.empty()) {
     return {Decision::run, "run: creates " + missing.front() + " missing", true};
   }
-  if (std::string gone = step.action->effect_missing(); !gone.empty()) {
+  if (std::string gone = probe.effect_missing(step); !gone.empty()) {
     return {Decision::run, "run: " + gone, true};
   }
-  if (!step.check.empty() && run_checks && !check_holds(step, nullptr)) {
+  if (!step.check.empty() && options.run_checks && !probe.check_passes(step, nullptr, nullptr)) {
     return {Decision::run, "run: check failed", true};
   }
   std::string age = age_of(*record);
@@ -406,7 +416,7 @@ std::string decide_stage(Plan& plan, size_t begin, size_t end, const StateStore&
     bool forced = selection.forces(step);
     forced_any = forced_any || forced;
     Verdict verdict =
-        decide(step, state.find(step.id), boot_id, cascade, forced, selection.options.run_checks);
+        decide(step, state.find(step.id), boot_id, cascade, forced, selection.options);
     step.decision = verdict.decision;
     step.reason = verdict.reason;
     if (verdict.decision == Decision::run && verdict.cascades && cascade.empty()) {
@@ -569,6 +579,25 @@ std::vector<std::string> missing_creates(const PlannedStep& step) {
     if (!path_or_glob_exists(pattern)) missing.push_back(pattern);
   }
   return missing;
+}
+
+std::vector<std::string> StepProbe::missing_creates(const PlannedStep& step) const {
+  return ssdbuild::missing_creates(step);
+}
+
+bool StepProbe::check_passes(const PlannedStep& step, const SignalWatcher* signals,
+                             LineSink* output) const {
+  return check_holds(step, signals, output);
+}
+
+std::string StepProbe::effect_missing(const PlannedStep& step) const {
+  const Action* action = step.action_to_run() ? step.action_to_run() : step.action.get();
+  return action ? action->effect_missing() : "";
+}
+
+const StepProbe& real_step_probe() {
+  static const StepProbe probe;
+  return probe;
 }
 
 std::vector<EnvChange> plan_env_changes(const Plan& plan) {

@@ -9,6 +9,7 @@
 #include "ssdbuild/cache/cache_stores.hpp"
 #include "ssdbuild/exec/console.hpp"
 #include "ssdbuild/exec/signals.hpp"
+#include "ssdbuild/exec/step_output.hpp"
 #include "ssdbuild/plan/planner.hpp"
 #include "ssdbuild/state/event_log.hpp"
 #include "ssdbuild/state/state_store.hpp"
@@ -23,6 +24,7 @@ struct ExecutorOptions {
   std::chrono::milliseconds kill_grace{10000};
   const RunLock* lock = nullptr;        // checked between steps: a run whose lock was taken stops
   CacheStores* cache_stores = nullptr;  // the stage cache; null: none restored or packed
+  const StepProbe* probe = nullptr;     // creates and checks; null: real_step_probe()
 };
 
 class Executor {
@@ -36,8 +38,32 @@ class Executor {
 
  private:
   enum class StepResult { done, failed, interrupted };
+  using Clock = std::chrono::steady_clock;
+  // How one attempt at a step ended.
+  struct Attempt {
+    ProcessResult process;
+    bool success = false;  // the action succeeded and verify() found what it must
+    std::string ended;     // for the log and a retry: "exit 2", "finished, but ..."
+    std::string detail;    // for the failure report: the action's message, or `ended`
+    std::string failure;   // for the record when verify() failed: "check failed", ...
+  };
   /// Runs `action`: the step's own, or what it does for restored stages (for_restored).
+  /// Records it, writes its .sh, makes its attempts, records and reports how it ended.
   StepResult run_step(const PlannedStep& step, const Action& action, const std::string& reason);
+  StepRecord& start_step(const PlannedStep& step, const Action& action, const std::string& reason);
+  int earlier_attempts(const PlannedStep& step) const;
+  std::filesystem::path write_step_script(const PlannedStep& step, const Action& action);
+  StepContext context_for(const PlannedStep& step, StepRecord& record,
+                          const std::filesystem::path& script, LineSink& output,
+                          Clock::time_point attempt_started);
+  Attempt run_attempt(const PlannedStep& step, const Action& action, const std::string& reason,
+                      StepRecord& record, StepOutput& output, const std::filesystem::path& script);
+  void verify(const PlannedStep& step, Attempt& attempt, StepOutput& output);
+  /// Waits before retry `number` + 1; false when a signal came instead.
+  bool wait_to_retry(const PlannedStep& step, int number, const Attempt& attempt,
+                     StepOutput& output);
+  StepResult finish_step(const PlannedStep& step, StepRecord& record, const Attempt& attempt,
+                         Clock::time_point started, StepOutput& output);
   void report_failure(const PlannedStep& step, const std::string& what,
                       const std::deque<std::string>& tail);
 

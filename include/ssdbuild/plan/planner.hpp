@@ -58,6 +58,25 @@ struct PlannedStep {
   }
 };
 
+/// What the planner and the executor ask the machine about a step: whether what it creates
+/// is there, whether its `check` passes, whether its action's effect holds. A seam, as
+/// ninja's DiskInterface: the real one looks at files and runs the check; a test can answer
+/// instead, to test decisions without files or children.
+class StepProbe {
+ public:
+  virtual ~StepProbe() = default;
+  /// The step's creates_of() paths that match nothing now.
+  virtual std::vector<std::string> missing_creates(const PlannedStep& step) const;
+  /// check_holds(): the step's `check` run as the step would run it.
+  virtual bool check_passes(const PlannedStep& step, const SignalWatcher* signals,
+                            LineSink* output) const;
+  /// Action::effect_missing() of the step's action.
+  virtual std::string effect_missing(const PlannedStep& step) const;
+};
+
+/// The machine itself.
+const StepProbe& real_step_probe();
+
 struct PlanOptions {
   std::vector<std::string> only;  // stage names
   std::string from;               // stage or stage/step
@@ -68,6 +87,7 @@ struct PlanOptions {
   // A ccache step's remote storage on the same store (http only; none when ""). Without
   // credentials: `ssdbuild ccache-env` reads them from SSDBUILD_CACHE_HEADER.
   std::string compiler_cache_url;
+  const StepProbe* probe = nullptr;  // null: real_step_probe()
 };
 
 struct Plan {
