@@ -1,4 +1,5 @@
 // The command line as a user meets it: exit codes, messages, built-in recipes, facts.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -9,6 +10,8 @@
 
 namespace ssdbuild::testing {
 namespace {
+
+using ::testing::HasSubstr;
 
 TEST(Cli, ValidateReportsEveryErrorWithFileLineAndColumn) {
   TempDir dir;
@@ -87,6 +90,32 @@ TEST(Cli, UnknownCommandLineOptionIsExit2) {
   TempDir dir;
   EXPECT_EQ(run_ssdbuild({"run", "--frobnicate"}, dir.path()).exit_code, 2);
   EXPECT_EQ(run_ssdbuild({}, dir.path()).exit_code, 2);
+}
+
+// As git and cargo do: a typo of a command or an option is named, with the closest one, in
+// one error line.
+TEST(Cli, AMistypedCommandIsNamedWithTheClosestOne) {
+  TempDir dir;
+  auto result = run_ssdbuild({"rnu"}, dir.path());
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.output,
+            "error: unknown command `rnu` (did you mean `run`?); `ssdbuild --help` lists the "
+            "commands\n");
+  auto after_an_option = run_ssdbuild({"--color", "never", "statu"}, dir.path());
+  EXPECT_THAT(after_an_option.output,
+              HasSubstr("unknown command `statu` (did you mean `status`?)"));
+}
+
+TEST(Cli, AMistypedOptionIsOneErrorLineWithTheClosestOption) {
+  TempDir dir;
+  auto result = run_ssdbuild({"run", "--stat-dir", "x"}, dir.path());
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.output,
+            "error: unknown option `--stat-dir` for `ssdbuild run` (did you mean `--state-dir`?); "
+            "`ssdbuild run --help` lists its options\n");
+  auto with_value = run_ssdbuild({"plan", "--frm=deps"}, dir.path());
+  EXPECT_THAT(with_value.output, HasSubstr("unknown option `--frm` for `ssdbuild plan` (did you "
+                                           "mean `--from`?)"));
 }
 
 TEST(Cli, HelpAndVersion) {

@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -54,6 +55,21 @@ TEST(EnvironmentSettingsTest, EveryVariableIsInTheReadmesTable) {
     EXPECT_EQ(setting_name(entry.setting), std::string(entry.name));
     EXPECT_NE(readme.find("`" + std::string(entry.name) + "`", table), std::string::npos)
         << entry.name << " is not in the README's table";
+  }
+}
+
+// One place reads ssdbuild's own variables: getenv appears only where the environment is
+// the subject (the table, a step's env changes, a recipe's ${env.NAME}).
+TEST(EnvironmentSettingsTest, NoOtherSourceCallsGetenv) {
+  const std::set<std::string> allowed = {"util/environment_settings.cpp", "exec/environment.cpp",
+                                         "recipe/variables.cpp"};
+  std::filesystem::path src = std::filesystem::path(SSDBUILD_TEST_DIR) / ".." / "src";
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(src)) {
+    if (entry.path().extension() != ".cpp") continue;
+    std::string relative = entry.path().lexically_relative(src).string();
+    if (allowed.count(relative)) continue;
+    EXPECT_EQ(read_text(entry.path()).find("getenv("), std::string::npos)
+        << relative << " reads the environment; add the variable to the table instead";
   }
 }
 

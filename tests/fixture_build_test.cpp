@@ -59,7 +59,8 @@ TEST_F(FixtureBuild, ColdRunNoOpRunResetAndPlanScriptGiveTheSameProgram) {
   EXPECT_NE(read_text(dir_ / "prefix/include/libdep_config.h")
                 .find("/* #undef LIBDEP_HAVE_C99_MATH */\n#define LIBDEP_HAVE_C99_MATH 1\n"),
             std::string::npos);
-  EXPECT_EQ(std::string(trim(git(dir_ / "work/legacy-app", "rev-parse HEAD").output)), app_commit_);
+  EXPECT_EQ(std::string(trim(run_git(dir_ / "work/legacy-app", "rev-parse HEAD").output)),
+            app_commit_);
   // The environment of the env steps, as a notebook or a shell loads it.
   auto sourced =
       run_shell("env -u LD_LIBRARY_PATH bash -c 'source state/env.sh && legacy-app'", dir_.path());

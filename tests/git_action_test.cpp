@@ -12,11 +12,7 @@ namespace {
 const std::vector<std::string> kRun = {"run", "recipe.yaml", "--state-dir", "state"};
 
 std::string git(const TempDir& dir, const std::string& arguments) {
-  auto result = run_shell(
-      "git -c user.name=test -c user.email=test@example.invalid "
-      "-c init.defaultBranch=master " +
-          arguments,
-      dir.path());
+  auto result = run_git(dir.path(), arguments);
   EXPECT_EQ(result.exit_code, 0) << arguments << "\n" << result.output;
   std::string output = result.output;
   while (!output.empty() && output.back() == '\n') output.pop_back();

@@ -25,15 +25,6 @@ inline const std::string kExpectedOutput =
     "legacy-app: libdep 1.0, sum(1..10) = 55, hypot(3, 4) = 5, feature on\n";
 inline const std::string kTarball = "libdep-1.0.tar.gz";
 
-// A git command with a fixed identity and default branch, whatever ~/.gitconfig says.
-inline CommandResult git(const fs::path& folder, const std::string& arguments) {
-  return run_shell(
-      "git -c user.name=test -c user.email=test@example.invalid -c init.defaultBranch=master "
-      "-c commit.gpgsign=false " +
-          arguments,
-      folder);
-}
-
 // How many lines of `text` contain `needle`.
 inline int count_lines_with(const std::string& text, const std::string& needle) {
   int count = 0;
@@ -86,11 +77,11 @@ class LegacyAppFixture : public ::testing::Test {
     ASSERT_EQ(
         run_shell("cp -a " + shell_quote(kFixture + "/app") + " app", material_.path()).exit_code,
         0);
-    auto committed = git(material_ / "app",
-                         "init -q && git add -A && git -c user.name=test -c "
-                         "user.email=test@example.invalid commit -qm legacy");
+    auto committed = run_git(material_ / "app",
+                             "init -q && git add -A && git -c user.name=test -c "
+                             "user.email=test@example.invalid commit -qm legacy");
     ASSERT_EQ(committed.exit_code, 0) << committed.output;
-    app_commit_ = std::string(trim(git(material_ / "app", "rev-parse HEAD").output));
+    app_commit_ = std::string(trim(run_git(material_ / "app", "rev-parse HEAD").output));
     ASSERT_EQ(app_commit_.size(), 40u) << app_commit_;
 
     use_apt_ =

@@ -10,12 +10,7 @@ namespace ssdbuild::testing {
 namespace {
 
 std::string git(const std::filesystem::path& folder, const std::string& arguments) {
-  return run_shell(
-             "git -c user.name=test -c user.email=test@example.invalid "
-             "-c init.defaultBranch=master " +
-                 arguments,
-             folder)
-      .output;
+  return run_git(folder, arguments).output;
 }
 
 // The same starting material in a folder: the upstream repository and the archive, both

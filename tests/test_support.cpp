@@ -149,4 +149,12 @@ CommandResult run_ssdbuild(const std::vector<std::string>& arguments,
   return run_shell(command, cwd, env);
 }
 
+CommandResult run_git(const std::filesystem::path& folder, const std::string& arguments) {
+  return run_shell(
+      "git -c user.name=test -c user.email=test@example.invalid -c init.defaultBranch=master "
+      "-c commit.gpgsign=false " +
+          arguments,
+      folder);
+}
+
 }  // namespace ssdbuild::testing

@@ -75,6 +75,10 @@ class HttpTestServer {
 /// The ssdbuild binary under test.
 std::string ssdbuild_binary();
 
+/// `git ARGUMENTS` in `folder` (through bash, so `&&` chains work) with a fixed identity,
+/// default branch and no signing, whatever ~/.gitconfig says.
+CommandResult run_git(const std::filesystem::path& folder, const std::string& arguments);
+
 /// Polls `condition` every 20 ms until it holds or `limit` passes; returns whether it held.
 template <typename Condition>
 bool wait_until(Condition condition, std::chrono::milliseconds limit = std::chrono::seconds(20)) {

@@ -1,5 +1,6 @@
 #include "ssdbuild/cli/app.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <iostream>
 
@@ -10,6 +11,7 @@
 #include "ssdbuild/cache/remote_cache_store.hpp"
 #include "ssdbuild/cli/commands.hpp"
 #include "ssdbuild/recipe/diagnostic.hpp"
+#include "ssdbuild/util/strings.hpp"
 
 namespace ssdbuild {
 namespace {
@@ -67,6 +69,58 @@ void configure_logging(bool verbose, int argc, char** argv) {
     spdlog::debug("argv: {}", command_line);
     spdlog::debug("ssdbuild {}", SSDBUILD_VERSION);
   }
+}
+
+// Every option name of `command` (--long and -s forms), for "did you mean".
+std::vector<std::string> option_names(const CLI::App& command) {
+  std::vector<std::string> names;
+  for (const CLI::Option* option : command.get_options()) {
+    for (const auto& name : option->get_lnames()) names.push_back("--" + name);
+    for (const auto& name : option->get_snames()) names.push_back("-" + name);
+  }
+  return names;
+}
+
+bool takes_value(const CLI::App& app, const std::string& word) {
+  const CLI::Option* option = app.get_option_no_throw(word);
+  return option != nullptr && option->get_items_expected_min() > 0 && word.find('=') == std::string::npos;
+}
+
+// One line that names the word CLI11 could not place and the closest that exists, as git and
+// cargo do: an unknown command, or an unknown option of the command; "" when it is neither.
+std::string usage_problem(const CLI::App& app, const std::vector<std::string>& words) {
+  std::vector<std::string> commands;
+  const CLI::App* command = nullptr;
+  auto subcommands = app.get_subcommands({});
+  for (const CLI::App* each : subcommands) commands.push_back(each->get_name());
+  for (size_t i = 0; i < words.size() && command == nullptr; ++i) {
+    const std::string& word = words[i];
+    if (word == "--") break;
+    if (word[0] == '-') {
+      if (takes_value(app, word)) ++i;  // its value, not a command
+      continue;
+    }
+    if (std::find(commands.begin(), commands.end(), word) == commands.end()) {
+      return "unknown command `" + word + "`" + did_you_mean(word, commands) +
+             "; `ssdbuild --help` lists the commands";
+    }
+    for (const CLI::App* each : subcommands) {
+      if (each->get_name() == word) command = each;
+    }
+  }
+  if (command == nullptr) return "";
+  std::vector<std::string> known = option_names(*command);
+  for (const auto& name : option_names(app)) known.push_back(name);
+  for (const auto& word : words) {
+    if (word == "--") break;
+    if (word.size() < 2 || word[0] != '-') continue;
+    std::string name = word.substr(0, word.find('='));
+    if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+    return "unknown option `" + name + "` for `ssdbuild " + command->get_name() + "`" +
+           did_you_mean(name, known) + "; `ssdbuild " + command->get_name() +
+           " --help` lists its options";
+  }
+  return "";
 }
 
 }  // namespace
@@ -230,7 +284,12 @@ int run_cli(int argc, char** argv) {
   } catch (const CLI::CallForVersion& version) {
     return app.exit(version);
   } catch (const CLI::ParseError& problem) {
-    app.exit(problem);
+    std::string better = usage_problem(app, std::vector<std::string>(argv + 1, argv + argc));
+    if (better.empty()) {
+      app.exit(problem);
+    } else {
+      std::cerr << "error: " << better << "\n";
+    }
     return kExitUsage;
   }
 

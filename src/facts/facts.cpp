@@ -146,119 +146,158 @@ nlohmann::json Facts::to_json() {
   return result;
 }
 
-void Facts::probe_group(const std::string& group) {
-  if (group == "os") {
-    std::ifstream in(sources_.os_release);
-    std::string line;
-    while (std::getline(in, line)) {
-      size_t equals = line.find('=');
-      if (equals == std::string::npos) continue;
-      std::string key = line.substr(0, equals);
-      std::string value = unquote(trim(std::string_view(line).substr(equals + 1)));
-      if (key == "ID") set("os.id", value);
-      if (key == "VERSION_ID") set("os.version_id", value);
-      if (key == "VERSION_CODENAME") set("os.codename", value);
-      if (key == "PRETTY_NAME") set("os.pretty_name", value);
-    }
-  } else if (group == "machine") {
-    struct utsname names {};
-    ::uname(&names);
-    set("arch", names.machine);
-    set("cpu.count", std::to_string(std::max(1u, std::thread::hardware_concurrency())));
-  } else if (group == "cpu") {
-    std::ifstream in(sources_.cpuinfo);
-    std::string line;
-    while (std::getline(in, line)) {
-      if (starts_with(line, "model name") && line.find(':') != std::string::npos) {
-        set("cpu.model", std::string(trim(std::string_view(line).substr(line.find(':') + 1))));
-        break;
-      }
-    }
-  } else if (group == "memory") {
-    std::ifstream in(sources_.meminfo);
-    std::string key;
-    long long kilobytes = 0;
-    while (in >> key >> kilobytes) {
-      if (key == "MemTotal:") {
-        set("memory.total_mb", std::to_string(kilobytes / 1024));
-        break;
-      }
-      in.ignore(1 << 20, '\n');
-    }
-  } else if (group == "gcc") {
-    auto gcc = capture_output({"gcc", "-dumpfullversion", "-dumpversion"});
-    if (gcc.started && gcc.exit_code == 0) {
-      std::string version = first_line(gcc.output);
-      set("gcc.version", version);
-      set("gcc.major", version.substr(0, version.find('.')));
-    }
-    auto gxx = capture_output({"g++", "-dumpfullversion", "-dumpversion"});
-    if (gxx.started && gxx.exit_code == 0) set("gxx.version", first_line(gxx.output));
-    set("gcc.installed", installed_versions("gcc"));
-    set("gxx.installed", installed_versions("g++"));
-  } else if (group == "nvcc") {
-    std::string path = find_on_path("nvcc");
-    if (path.empty()) {
-      for (const char* candidate : {"/usr/local/cuda/bin/nvcc", "/usr/bin/nvcc"}) {
-        if (::access(candidate, X_OK) == 0) {
-          path = candidate;
-          break;
-        }
-      }
-    }
-    set("nvcc.path", path);
-    // CUDA_DIR in Makefile terms: the folder holding bin/nvcc (/usr for distribution packages).
-    set("nvcc.cuda_dir",
-        path.empty() ? "" : std::filesystem::path(path).parent_path().parent_path().string());
-    if (!path.empty()) {
-      auto nvcc = capture_output({path, "--version"});
-      set("nvcc.version", parse_nvcc_version(nvcc.output));
-    }
-  } else if (group == "gpu") {
-    auto smi =
-        capture_output({"nvidia-smi", "--query-gpu=name,compute_cap,memory.total,driver_version",
-                        "--format=csv,noheader,nounits"});
-    gpus_ =
-        smi.started && smi.exit_code == 0 ? parse_nvidia_smi(smi.output) : nlohmann::json::array();
-    set("gpu.count", std::to_string(gpus_.size()));
-    if (!gpus_.empty()) {
-      set("gpu.name", gpus_[0]["name"]);
-      set("gpu.compute_capability", gpus_[0]["compute_capability"]);
-      set("gpu.memory_mb", gpus_[0]["memory_mb"]);
-      set("gpu.driver", gpus_[0]["driver"]);
-    }
-  } else if (group == "python") {
-    auto python =
-        capture_output({"python3", "-c", "import platform; print(platform.python_version())"});
-    if (python.started && python.exit_code == 0) set("python3.version", first_line(python.output));
-  } else if (group == "cudnn") {
-    probe_cudnn();
-  } else if (group == "glibc") {
-    set("glibc.version", gnu_get_libc_version());
-  } else if (group == "platform") {
-    bool colab = false;
-    for (char** entry = environ; *entry != nullptr; ++entry) {
-      colab = colab || starts_with(*entry, "COLAB_");
-    }
-    set("colab", colab ? "true" : "false");
-    std::error_code error;
-    bool mounted = std::filesystem::is_directory(sources_.drive_mount, error);
-    set("drive.mounted", mounted ? "true" : "false");
-    set("drive.path", mounted ? sources_.drive_mount : "");
-  } else if (group == "boot") {
-    if (auto simulated = setting_value(EnvironmentSetting::boot_id)) {
-      set("boot_id", *simulated);
-    } else {
-      std::ifstream in(sources_.boot_id);
-      std::string id;
-      std::getline(in, id);
-      set("boot_id", std::string(trim(id)));
+void Facts::probe_os() {
+  std::ifstream in(sources_.os_release);
+  std::string line;
+  while (std::getline(in, line)) {
+    size_t equals = line.find('=');
+    if (equals == std::string::npos) continue;
+    std::string key = line.substr(0, equals);
+    std::string value = unquote(trim(std::string_view(line).substr(equals + 1)));
+    if (key == "ID") set("os.id", value);
+    if (key == "VERSION_ID") set("os.version_id", value);
+    if (key == "VERSION_CODENAME") set("os.codename", value);
+    if (key == "PRETTY_NAME") set("os.pretty_name", value);
+  }
+}
+
+void Facts::probe_machine() {
+  struct utsname names {};
+  ::uname(&names);
+  set("arch", names.machine);
+  set("cpu.count", std::to_string(std::max(1u, std::thread::hardware_concurrency())));
+}
+
+void Facts::probe_cpu() {
+  std::ifstream in(sources_.cpuinfo);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (starts_with(line, "model name") && line.find(':') != std::string::npos) {
+      set("cpu.model", std::string(trim(std::string_view(line).substr(line.find(':') + 1))));
+      break;
     }
   }
 }
 
-// cuDNN where a build can use it: a cudnn_version.h (the system's, CUDA's, or in python3's
-// nvidia-cudnn package, which is how PyTorch ships it) and its library beside it.
+void Facts::probe_memory() {
+  std::ifstream in(sources_.meminfo);
+  std::string key;
+  long long kilobytes = 0;
+  while (in >> key >> kilobytes) {
+    if (key == "MemTotal:") {
+      set("memory.total_mb", std::to_string(kilobytes / 1024));
+      break;
+    }
+    in.ignore(1 << 20, '\n');
+  }
+}
+
+void Facts::probe_gcc() {
+  auto gcc = capture_output({"gcc", "-dumpfullversion", "-dumpversion"});
+  if (gcc.started && gcc.exit_code == 0) {
+    std::string version = first_line(gcc.output);
+    set("gcc.version", version);
+    set("gcc.major", version.substr(0, version.find('.')));
+  }
+  auto gxx = capture_output({"g++", "-dumpfullversion", "-dumpversion"});
+  if (gxx.started && gxx.exit_code == 0) set("gxx.version", first_line(gxx.output));
+  set("gcc.installed", installed_versions("gcc"));
+  set("gxx.installed", installed_versions("g++"));
+}
+
+void Facts::probe_nvcc() {
+  std::string path = find_on_path("nvcc");
+  if (path.empty()) {
+    for (const char* candidate : {"/usr/local/cuda/bin/nvcc", "/usr/bin/nvcc"}) {
+      if (::access(candidate, X_OK) == 0) {
+        path = candidate;
+        break;
+      }
+    }
+  }
+  set("nvcc.path", path);
+  // CUDA_DIR in Makefile terms: the folder holding bin/nvcc (/usr for distribution packages).
+  set("nvcc.cuda_dir",
+      path.empty() ? "" : std::filesystem::path(path).parent_path().parent_path().string());
+  if (!path.empty()) {
+    auto nvcc = capture_output({path, "--version"});
+    set("nvcc.version", parse_nvcc_version(nvcc.output));
+  }
+}
+
+void Facts::probe_gpu() {
+  auto smi =
+      capture_output({"nvidia-smi", "--query-gpu=name,compute_cap,memory.total,driver_version",
+                      "--format=csv,noheader,nounits"});
+  gpus_ =
+      smi.started && smi.exit_code == 0 ? parse_nvidia_smi(smi.output) : nlohmann::json::array();
+  set("gpu.count", std::to_string(gpus_.size()));
+  if (!gpus_.empty()) {
+    set("gpu.name", gpus_[0]["name"]);
+    set("gpu.compute_capability", gpus_[0]["compute_capability"]);
+    set("gpu.memory_mb", gpus_[0]["memory_mb"]);
+    set("gpu.driver", gpus_[0]["driver"]);
+  }
+}
+
+void Facts::probe_python() {
+  auto python =
+      capture_output({"python3", "-c", "import platform; print(platform.python_version())"});
+  if (python.started && python.exit_code == 0) set("python3.version", first_line(python.output));
+}
+
+void Facts::probe_glibc() {
+  set("glibc.version", gnu_get_libc_version());
+}
+
+void Facts::probe_platform() {
+  bool colab = false;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    colab = colab || starts_with(*entry, "COLAB_");
+  }
+  set("colab", colab ? "true" : "false");
+  std::error_code error;
+  bool mounted = std::filesystem::is_directory(sources_.drive_mount, error);
+  set("drive.mounted", mounted ? "true" : "false");
+  set("drive.path", mounted ? sources_.drive_mount : "");
+}
+
+void Facts::probe_boot() {
+  if (auto simulated = setting_value(EnvironmentSetting::boot_id)) {
+    set("boot_id", *simulated);
+  } else {
+    std::ifstream in(sources_.boot_id);
+    std::string id;
+    std::getline(in, id);
+    set("boot_id", std::string(trim(id)));
+  }
+}
+
+// Each group of facts and its probe, which sets them all; probe_group() runs it once.
+const std::vector<std::pair<std::string, Facts::Probe>>& Facts::probe_table() {
+  static const std::vector<std::pair<std::string, Probe>> table = {
+      {"os", &Facts::probe_os},
+      {"machine", &Facts::probe_machine},
+      {"cpu", &Facts::probe_cpu},
+      {"memory", &Facts::probe_memory},
+      {"gcc", &Facts::probe_gcc},
+      {"nvcc", &Facts::probe_nvcc},
+      {"gpu", &Facts::probe_gpu},
+      {"python", &Facts::probe_python},
+      {"cudnn", &Facts::probe_cudnn},
+      {"glibc", &Facts::probe_glibc},
+      {"platform", &Facts::probe_platform},
+      {"boot", &Facts::probe_boot},
+  };
+  return table;
+}
+
+void Facts::probe_group(const std::string& group) {
+  for (const auto& [name, probe] : probe_table()) {
+    if (name == group) (this->*probe)();
+  }
+}
+
 void Facts::probe_cudnn() {
   struct utsname names {};
   ::uname(&names);

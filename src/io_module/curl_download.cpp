@@ -10,6 +10,7 @@
 #include "io_module_parts.hpp"
 #include "ssdbuild/exec/signals.hpp"
 #include "ssdbuild/util/duration.hpp"
+#include "ssdbuild/util/environment_settings.hpp"
 #include "ssdbuild/util/error.hpp"
 #include "ssdbuild/util/sha256.hpp"
 #include "ssdbuild/util/strings.hpp"
@@ -68,8 +69,8 @@ size_t on_data(char* data, size_t size, size_t count, void* user) {
 // download that goes slowly or has no known size.
 std::chrono::milliseconds progress_interval() {
   static const std::chrono::milliseconds interval = [] {
-    const char* text = std::getenv("SSDBUILD_FETCH_PROGRESS_MS");
-    long value = text ? std::strtol(text, nullptr, 10) : 0;
+    auto text = setting_value(EnvironmentSetting::fetch_progress_ms);
+    long value = text ? std::strtol(text->c_str(), nullptr, 10) : 0;
     return std::chrono::milliseconds(value > 0 ? value : 5000);
   }();
   return interval;

@@ -15,6 +15,8 @@ const std::vector<EnvironmentSettingInfo>& environment_settings() {
        "the first wait between retries, in ms (default 5000)"},
       {S::fetch_backoff_ms, "SSDBUILD_FETCH_BACKOFF_MS",
        "the first delay before a fetch retries, in ms (default 1000)"},
+      {S::fetch_progress_ms, "SSDBUILD_FETCH_PROGRESS_MS",
+       "how often a slow download says how far it is, in ms (default 5000)"},
       {S::kill_grace_ms, "SSDBUILD_KILL_GRACE_MS",
        "between SIGTERM and SIGKILL for a step, in ms (default 10000)"},
       {S::io_module, "SSDBUILD_IO_MODULE", "the path of ssdbuild-io.so"},

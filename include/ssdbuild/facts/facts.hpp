@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -43,7 +44,21 @@ class Facts {
 
  private:
   void probe_group(const std::string& group);
+  using Probe = void (Facts::*)();
+  static const std::vector<std::pair<std::string, Probe>>& probe_table();
+  // One per group of facts (group_of() in facts.cpp names each fact's group).
+  void probe_os();
+  void probe_machine();
+  void probe_cpu();
+  void probe_memory();
+  void probe_gcc();
+  void probe_nvcc();
+  void probe_gpu();
+  void probe_python();
   void probe_cudnn();
+  void probe_glibc();
+  void probe_platform();
+  void probe_boot();
   void set(const std::string& name, std::string value) { values_[name] = std::move(value); }
 
   FactSources sources_;

@@ -15,6 +15,7 @@ enum class EnvironmentSetting {
   heartbeat_seconds,  // SSDBUILD_HEARTBEAT_SECONDS
   retry_backoff_ms,   // SSDBUILD_RETRY_BACKOFF_MS
   fetch_backoff_ms,   // SSDBUILD_FETCH_BACKOFF_MS
+  fetch_progress_ms,  // SSDBUILD_FETCH_PROGRESS_MS
   kill_grace_ms,      // SSDBUILD_KILL_GRACE_MS
   io_module,          // SSDBUILD_IO_MODULE
   ccache_dir,         // SSDBUILD_CCACHE_DIR
