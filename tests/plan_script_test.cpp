@@ -1,6 +1,7 @@
 // `ssdbuild plan` prints a script that does what `ssdbuild run` does.
 #include "ssdbuild/plan/plan_script.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "ssdbuild/util/strings.hpp"
@@ -8,6 +9,8 @@
 
 namespace ssdbuild::testing {
 namespace {
+
+using ::testing::HasSubstr;
 
 // Steps with cwd, env, variables, quoting traps and a shell variable escaped with $${.
 const char* kRecipe = R"(name: equivalence
@@ -90,6 +93,52 @@ TEST(PlanScript, DoneStepsAreCommentsUnlessAllIsGiven) {
   // Planning changed nothing.
   auto again = run_ssdbuild({"run", "recipe.yaml", "--state-dir", "state"}, dir.path());
   EXPECT_NE(again.output.find("0 step(s) ran, 4 skipped"), std::string::npos) << again.output;
+}
+
+// The script checks `creates` and `check` as a run does: a step whose file did not appear,
+// or whose check fails, stops the script there, saying which.
+TEST(PlanScript, TheScriptChecksCreatesAndCheckAsARunDoes) {
+  TempDir dir;
+  write_text(dir / "recipe.yaml", R"(name: checks
+stages:
+  - name: s
+    steps:
+      - name: makes
+        run: touch made.txt
+        creates: made.txt
+      - name: forgets
+        run: "true"
+        creates: [made.txt, "never-*.txt"]
+      - name: after
+        run: touch after.txt
+)");
+  auto plan = run_ssdbuild({"plan", "recipe.yaml", "--state-dir", "state"}, dir.path());
+  ASSERT_EQ(plan.exit_code, 0) << plan.output;
+  write_text(dir / "plan.sh", plan.output);
+  auto script = run_shell("bash plan.sh", dir.path());
+  EXPECT_NE(script.exit_code, 0);
+  EXPECT_THAT(script.output, HasSubstr("ssdbuild: s/forgets finished, but did not create " +
+                                       (dir / "never-*.txt").string()));
+  EXPECT_FALSE(std::filesystem::exists(dir / "after.txt"));
+  auto run = run_ssdbuild({"run", "recipe.yaml", "--state-dir", "state"}, dir.path());
+  EXPECT_THAT(run.output,
+              HasSubstr("finished, but did not create " + (dir / "never-*.txt").string()));
+
+  write_text(dir / "recipe.yaml", R"(name: checks
+stages:
+  - name: s
+    steps:
+      - name: checked
+        run: "true"
+        check: test -f absent.txt
+)");
+  auto checked = run_ssdbuild({"plan", "recipe.yaml", "--state-dir", "state2"}, dir.path());
+  write_text(dir / "plan.sh", checked.output);
+  auto failed = run_shell("bash plan.sh", dir.path());
+  EXPECT_NE(failed.exit_code, 0);
+  EXPECT_THAT(failed.output,
+              HasSubstr("ssdbuild: s/checked finished, but its check failed: test -f "
+                        "absent.txt"));
 }
 
 TEST(PlanScript, PlanShowsEachStepUnderItsDecisionWithCdAndExports) {

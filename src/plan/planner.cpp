@@ -522,6 +522,44 @@ void serve_restored_stages(Plan& plan, const StateStore& state) {
   }
 }
 
+// Whether the stage's `when` holds (no `when`: it does).
+bool stage_enabled(const Recipe& recipe, VariableScope& variables, const StageDefinition& stage) {
+  if (stage.when.empty()) return true;
+  std::string owner = "stage `" + stage.name + "`";
+  StepResolver resolver(recipe, variables, owner);
+  return resolver.condition(stage.when, stage.when_node, owner);
+}
+
+// Every step resolved with its fingerprint, stage by stage in dependency order, and each
+// enabled cached stage's key (with its archive, when the store has one).
+Plan resolve_all(const Recipe& recipe, VariableScope& variables, const StateStore& state,
+                 const PlanOptions& options) {
+  Plan plan;
+  StepResolution resolution{
+      recipe, variables,
+      state,  std::filesystem::absolute(variables.value("workdir")).lexically_normal(),
+      {},     options.compiler_cache_url};
+  std::map<std::string, std::string> stage_fingerprint;  // of its last step
+  for (const StageDefinition* stage : recipe.stages_in_order()) {
+    std::vector<std::string> upstream;
+    for (const auto& need : stage->needs) upstream.push_back(stage_fingerprint[need]);
+    std::string previous = chain("stage:" + stage->name, upstream);
+    bool enabled = stage_enabled(recipe, variables, *stage);
+    for (const auto& definition : stage->steps) {
+      plan.steps.push_back(resolve_step(resolution, *stage, definition, enabled, previous));
+      previous = plan.steps.back().fingerprint;
+    }
+    stage_fingerprint[stage->name] = previous;
+    if (!stage->cache || !enabled) continue;
+    plan.caches.push_back(
+        plan_stage_cache(recipe, variables, *stage, previous, resolution.workdir));
+    if (options.cache_stores) {
+      plan.caches.back().available = options.cache_stores->local.find(plan.caches.back().key);
+    }
+  }
+  return plan;
+}
+
 }  // namespace
 
 bool check_holds(const PlannedStep& step, const SignalWatcher* signals, LineSink* output) {
@@ -627,36 +665,7 @@ bool selector_matches(const std::string& selector, const PlannedStep& step) {
 
 Plan make_plan(const Recipe& recipe, VariableScope& variables, const StateStore& state,
                const std::string& boot_id, const PlanOptions& options) {
-  Plan plan;
-  StepResolution resolution{
-      recipe, variables,
-      state,  std::filesystem::absolute(variables.value("workdir")).lexically_normal(),
-      {},     options.compiler_cache_url};
-  // Resolve every step and compute fingerprints, stage by stage in dependency order.
-  std::map<std::string, std::string> stage_fingerprint;  // of its last step
-  for (const StageDefinition* stage : recipe.stages_in_order()) {
-    std::vector<std::string> upstream;
-    for (const auto& need : stage->needs) upstream.push_back(stage_fingerprint[need]);
-    std::string previous = chain("stage:" + stage->name, upstream);
-    bool stage_enabled = true;
-    if (!stage->when.empty()) {
-      std::string owner = "stage `" + stage->name + "`";
-      StepResolver resolver(recipe, variables, owner);
-      stage_enabled = resolver.condition(stage->when, stage->when_node, owner);
-    }
-    for (const auto& definition : stage->steps) {
-      plan.steps.push_back(resolve_step(resolution, *stage, definition, stage_enabled, previous));
-      previous = plan.steps.back().fingerprint;
-    }
-    stage_fingerprint[stage->name] = previous;
-    if (stage->cache && stage_enabled) {
-      plan.caches.push_back(
-          plan_stage_cache(recipe, variables, *stage, previous, resolution.workdir));
-      if (options.cache_stores) {
-        plan.caches.back().available = options.cache_stores->local.find(plan.caches.back().key);
-      }
-    }
-  }
+  Plan plan = resolve_all(recipe, variables, state, options);
   auto [first, last] = selected_range(recipe, plan, options);
   decide_all(plan, state, boot_id, options, first, last);
   serve_restored_stages(plan, state);

@@ -3,21 +3,15 @@
 #include <algorithm>
 #include <vector>
 
+#include "ssdbuild/util/strings.hpp"
+
 namespace ssdbuild {
 namespace {
 
+// The lines without their newlines; a last line without one is marked as diff marks it.
 std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) {
-      lines.push_back(text.substr(start) + "\n\\ No newline at end of file");
-      break;
-    }
-    lines.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
+  std::vector<std::string> lines = split_lines(text);
+  if (!text.empty() && text.back() != '\n') lines.back() += "\n\\ No newline at end of file";
   return lines;
 }
 

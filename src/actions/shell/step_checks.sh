@@ -17,7 +17,7 @@ ssdbuild_created() {
 # ssdbuild_check STEP FOLDER COMMAND: runs COMMAND as a run does (bash, the step's folder).
 ssdbuild_check() {
   if ! (cd "$2" && bash -euo pipefail -c "$3"); then
-    echo "ssdbuild: $1 finished, but its check still fails: $3" >&2
+    echo "ssdbuild: $1 finished, but its check failed: $3" >&2
     return 1
   fi
 }
