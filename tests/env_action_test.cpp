@@ -67,7 +67,9 @@ TEST_F(EnvActionTest, TheCallersPathDoesNotChangeFingerprintsButTheRecipeDoes) {
   ASSERT_EQ(ssdbuild({"run", "recipe.yaml", "--state-dir", "state"}).exit_code, 0);
   auto other_path = run_ssdbuild({"run", "recipe.yaml", "--state-dir", "state"}, dir_.path(),
                                  {{"PATH", "/usr/local/bin:/usr/bin:/bin"}});
-  EXPECT_NE(other_path.output.find("0 step(s) ran, 3 skipped"), std::string::npos)
+  EXPECT_NE(
+      other_path.output.find("0 step(s) ran, " + std::to_string(steps_in(kRecipe)) + " skipped"),
+      std::string::npos)
       << other_path.output;
   auto changed = ssdbuild({"run", "recipe.yaml", "--state-dir", "state", "--set", "lib=/x"});
   EXPECT_NE(changed.output.find("two/after  (run: definition changed)"), std::string::npos)

@@ -98,7 +98,11 @@ TEST_F(FixtureBuild, ColdRunNoOpRunResetAndPlanScriptGiveTheSameProgram) {
   size_t before = event_count(dir_ / "state");
   auto again = run_recipe("run", dir_, "boot-1");
   ASSERT_EQ(again.exit_code, 0) << again.output;
-  EXPECT_NE(again.output.find("0 step(s) ran, 18 skipped"), std::string::npos) << again.output;
+  EXPECT_NE(again.output.find("0 step(s) ran, " +
+                              std::to_string(steps_in(read_text(kFixture + "/recipe.yaml"))) +
+                              " skipped"),
+            std::string::npos)
+      << again.output;
   auto events = events_since(dir_ / "state", before);
   EXPECT_TRUE(steps_with_event(events, "step_start").empty()) << again.output;
   EXPECT_EQ(steps_with_event(events, "step_skip").size(), 18u);

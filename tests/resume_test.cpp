@@ -67,7 +67,9 @@ TEST_F(ResumeTest, SecondRunExecutesNothing) {
   ASSERT_EQ(second.exit_code, 0) << second.output;
   EXPECT_EQ(ran(), "");
   EXPECT_NE(second.output.find("skip: done"), std::string::npos) << second.output;
-  EXPECT_NE(second.output.find("0 step(s) ran, 5 skipped"), std::string::npos) << second.output;
+  EXPECT_NE(second.output.find("0 step(s) ran, " + std::to_string(steps_in(kRecipe)) + " skipped"),
+            std::string::npos)
+      << second.output;
 }
 
 TEST_F(ResumeTest, ChangedStepRerunsWithEverythingAfterItAndNothingBefore) {

@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "ssdbuild/exec/process.hpp"
+#include "ssdbuild/recipe/loader.hpp"
 #include "ssdbuild/util/strings.hpp"
 
 namespace ssdbuild::testing {
@@ -155,6 +156,14 @@ CommandResult run_git(const std::filesystem::path& folder, const std::string& ar
       "-c commit.gpgsign=false " +
           arguments,
       folder);
+}
+
+size_t steps_in(const std::string& recipe_text) {
+  size_t count = 0;
+  for (const auto& stage : load_recipe_text(recipe_text, "recipe.yaml").stages) {
+    count += stage.steps.size();
+  }
+  return count;
 }
 
 }  // namespace ssdbuild::testing

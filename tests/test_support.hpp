@@ -75,6 +75,9 @@ class HttpTestServer {
 /// The ssdbuild binary under test.
 std::string ssdbuild_binary();
 
+/// How many steps the recipe has, enabled or not: what a no-op run skips.
+size_t steps_in(const std::string& recipe_text);
+
 /// `git ARGUMENTS` in `folder` (through bash, so `&&` chains work) with a fixed identity,
 /// default branch and no signing, whatever ~/.gitconfig says.
 CommandResult run_git(const std::filesystem::path& folder, const std::string& arguments);
