@@ -121,10 +121,10 @@ TEST_F(ExecutorTest, AFailingCheckIsReportedAndRecordedAsAFailedCheck) {
 
 TEST_F(ExecutorTest, AMissingCreatesIsReportedByName) {
   prepare(0);
-  probe_.missing = {"/work/build/app"};
+  probe_.missing = {"/srv/demo/build/app"};
   EXPECT_EQ(execute(), kExitStepFailed);
-  EXPECT_EQ(state_.find("s/step")->failure, "did not create /work/build/app");
-  EXPECT_THAT(console_text(), HasSubstr("finished, but did not create /work/build/app"));
+  EXPECT_EQ(state_.find("s/step")->failure, "did not create /srv/demo/build/app");
+  EXPECT_THAT(console_text(), HasSubstr("finished, but did not create /srv/demo/build/app"));
 }
 
 TEST_F(ExecutorTest, AFailedActionKeepsItsExitCode) {

@@ -85,8 +85,8 @@ TEST_F(PlannerTest, DoneStepsWhoseWorkIsThereAreSkipped) {
 
 TEST_F(PlannerTest, AMissingCreatesRunsTheStepAndWhatComesAfter) {
   mark_done(plan());
-  probe_.missing = {"/work/caffe"};
-  EXPECT_THAT(reasons(plan()), ElementsAre("run: creates /work/caffe missing",
+  probe_.missing = {"/srv/demo/caffe"};
+  EXPECT_THAT(reasons(plan()), ElementsAre("run: creates /srv/demo/caffe missing",
                                            "run: depends on build/compile, which runs"));
 }
 

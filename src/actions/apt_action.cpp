@@ -56,7 +56,10 @@ std::string AptAction::fingerprint_text() const {
 
 std::unique_ptr<Action> AptAction::for_restored(
     const std::vector<std::string>& system_packages) const {
-  if (system_packages.empty()) return nullptr;
+  // A step that installs nothing (it turns source packages on, or removes) has no part in
+  // running restored programs.
+  bool installs = !settings_.install.empty() || !settings_.build_dep.empty();
+  if (system_packages.empty() || !installs) return nullptr;
   Settings settings;
   settings.update = settings_.update;
   settings.install = system_packages;

@@ -83,7 +83,8 @@ std::vector<std::string> option_names(const CLI::App& command) {
 
 bool takes_value(const CLI::App& app, const std::string& word) {
   const CLI::Option* option = app.get_option_no_throw(word);
-  return option != nullptr && option->get_items_expected_min() > 0 && word.find('=') == std::string::npos;
+  return option != nullptr && option->get_items_expected_min() > 0 &&
+         word.find('=') == std::string::npos;
 }
 
 // One line that names the word CLI11 could not place and the closest that exists, as git and

@@ -5,9 +5,8 @@
 #
 # apt-get update runs when asked, when the sources changed, or before installing something
 # missing or build dependencies (a fresh VM has no package lists), and then once per run:
-# the file given with --marker holds the run's token ($ssdbuild_run_token) once it did.
-
-# A plan script is one run: its own process id is its token.
+# the file given with --marker holds the run's token ($ssdbuild_run_token; a script that
+# runs by hand is a run of its own) once it did.
 : "${ssdbuild_run_token:=script-$$}"
 
 ssdbuild_as_root() {
@@ -42,78 +41,51 @@ ssdbuild_apt() {
   local install=() build_dep=() remove=() missing=() present=() changed='' package policy
   while [ $# -gt 0 ]; do
     case "$1" in
-      --update) update=1 ;;
-      --sources) sources=1 ;;
-      --recommends) recommends=1 ;;
+      --update | --sources | --recommends) printf -v "${1#--}" 1 ;;
       --keep-debs) archives=$2; shift ;;
       --apt-dir) apt_dir=$2; shift ;;
       --marker) marker=$2; shift ;;
       --install | --build-dep | --remove) list=$1 ;;
       -*) echo "ssdbuild_apt: unknown option $1" >&2; return 2 ;;
-      *) case "$list" in
-          --install) install+=("$1") ;;
-          --build-dep) build_dep+=("$1") ;;
-          --remove) remove+=("$1") ;;
-          *) echo "ssdbuild_apt: $1 outside --install, --build-dep or --remove" >&2; return 2 ;;
-        esac ;;
+      *) case "$list" in --install) install+=("$1") ;; --build-dep) build_dep+=("$1") ;;
+          --remove) remove+=("$1") ;; *) echo "ssdbuild_apt: $1 is in no list" >&2; return 2 ;; esac ;;
     esac
     shift
   done
-  local apt_get=(ssdbuild_as_root env DEBIAN_FRONTEND=noninteractive apt-get -y -q)
-  if [ -n "$archives" ]; then
-    mkdir -p "$archives/partial"
-    apt_get+=(-o "Dir::Cache::Archives=$archives")
-  fi
+  # The `apt` action's one apt-get command line; recommended packages are not needed to
+  # build, and they are a large part of the download (188 of the default recipe's 646 MB on
+  # a bare Debian 12: docs/recipes.md).
+  local apt_get=(ssdbuild_as_root env DEBIAN_FRONTEND=noninteractive apt-get -y -q) lean=()
+  [ -n "$recommends" ] || lean=(--no-install-recommends)
+  [ -z "$archives" ] || { mkdir -p "$archives/partial"; apt_get+=(-o "Dir::Cache::Archives=$archives"); }
   [ "$apt_dir" = /etc/apt ] || apt_get+=(-o "Dir::Etc=$apt_dir")
-  # Recommended packages are not needed to build, and they are a large part of the download
-  # (188 of the default recipe's 646 MB on a bare Debian 12: docs/recipes.md).
-  local lean=(--no-install-recommends)
-  [ -z "$recommends" ] || lean=()
-  if [ -n "$sources" ]; then
-    # ssdbuild_apt_enable_sources: apt_sources.sh, defined with this file when it is needed
-    changed=$(ssdbuild_apt_enable_sources "$apt_dir") || {
-      echo "apt: cannot turn source packages on in $apt_dir; run as root" >&2
-      return 1
-    }
-    if [ -z "$changed" ]; then echo "apt: source packages are on already"; fi
-    while read -r package; do echo "apt: source packages turned on in $package"; done <<<"$changed"
-  fi
+  # ssdbuild_apt_sources: apt_sources.sh, defined with this file when a step needs it.
+  if [ -n "$sources" ]; then changed=$(ssdbuild_apt_sources "$apt_dir") || return 1; fi
   [ ${#install[@]} -eq 0 ] || mapfile -t missing < <(ssdbuild_apt_missing "${install[@]}")
   if [ -n "$update$changed" ] || [ ${#missing[@]} -gt 0 ] || [ ${#build_dep[@]} -gt 0 ]; then
-    if [ -n "$changed" ] || [ -z "$marker" ] ||
-      [ "$(cat "$marker" 2>/dev/null)" != "${ssdbuild_run_token:-}" ]; then
-      "${apt_get[@]}" update || {
-        echo "apt-get update failed; no network, or a broken source list?" >&2
-        return 1
-      }
+    if [ -n "$changed" ] || [ -z "$marker" ] || [ "$(cat "$marker" 2>/dev/null)" != "$ssdbuild_run_token" ]; then
+      "${apt_get[@]}" update || { echo "apt-get update failed; no network, or a broken source list?" >&2; return 1; }
       # A plan run before the state folder exists updates at each apt step, no worse.
-      if [ -n "$marker" ]; then echo "${ssdbuild_run_token:-}" 2>/dev/null >"$marker" || true; fi
+      echo "$ssdbuild_run_token" 2>/dev/null >"${marker:-/dev/null}" || true
     fi
   fi
-  if [ ${#install[@]} -gt 0 ] && [ ${#missing[@]} -eq 0 ]; then
-    echo "apt: every package is installed already"
-  elif [ ${#missing[@]} -gt 0 ]; then
-    for package in "${missing[@]}"; do
-      policy=$(apt-cache policy "${package%%=*}" 2>/dev/null || true)
-      if [[ $policy != *"Candidate: "* || $policy == *"Candidate: (none)"* ]]; then
-        echo "apt: no package \`${package%%=*}\` in this system's sources; check the name with \`apt-cache search ${package%%=*}\`" >&2
-        return 1
-      fi
-    done
+  if [ ${#install[@]} -gt 0 ] && [ ${#missing[@]} -eq 0 ]; then echo "apt: every package is installed already"; fi
+  for package in "${missing[@]}"; do
+    policy=$(apt-cache policy "${package%%=*}" 2>/dev/null || true)
+    if [[ $policy != *"Candidate: "* || $policy == *"Candidate: (none)"* ]]; then
+      echo "apt: no package \`${package%%=*}\` in this system's sources; check the name with \`apt-cache search ${package%%=*}\`" >&2
+      return 1
+    fi
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
     "${apt_get[@]}" "${lean[@]}" install "${missing[@]}" || { echo "apt-get install failed" >&2; return 1; }
   fi
   if [ ${#build_dep[@]} -gt 0 ]; then
-    "${apt_get[@]}" "${lean[@]}" build-dep "${build_dep[@]}" || {
-      echo "apt-get build-dep failed; are source packages on (\`enable_sources: true\`)?" >&2
-      return 1
-    }
+    "${apt_get[@]}" "${lean[@]}" build-dep "${build_dep[@]}" ||
+      { echo "apt-get build-dep failed; are source packages on (\`enable_sources: true\`)?" >&2; return 1; }
   fi
-  if [ ${#remove[@]} -gt 0 ]; then
-    for package in "${remove[@]}"; do
-      [ -n "$(ssdbuild_apt_missing "$package")" ] || present+=("$package")
-    done
-    if [ ${#present[@]} -gt 0 ]; then
-      "${apt_get[@]}" remove "${present[@]}" || { echo "apt-get remove failed" >&2; return 1; }
-    fi
+  for package in "${remove[@]}"; do [ -n "$(ssdbuild_apt_missing "$package")" ] || present+=("$package"); done
+  if [ ${#present[@]} -gt 0 ]; then
+    "${apt_get[@]}" remove "${present[@]}" || { echo "apt-get remove failed" >&2; return 1; }
   fi
 }

@@ -43,3 +43,14 @@ ssdbuild_apt_enable_sources() {
     echo "$file"
   done < <(ssdbuild_apt_source_files "$1")
 }
+
+# ssdbuild_apt_sources APT_DIR: the `enable_sources` part of ssdbuild_apt; says what it did
+# and prints the lists it changed on its standard output.
+ssdbuild_apt_sources() {
+  local changed file
+  changed=$(ssdbuild_apt_enable_sources "$1") ||
+    { echo "apt: cannot turn source packages on in $1; run as root" >&2; return 1; }
+  if [ -z "$changed" ]; then echo "apt: source packages are on already" >&2; fi
+  while read -r file; do [ -z "$file" ] || echo "apt: source packages turned on in $file" >&2; done <<<"$changed"
+  echo "$changed"
+}
