@@ -62,6 +62,16 @@ TEST(Interrupt, SigkilledRunIsRunAgainAndStateStaysValid) {
       }
     }
   });
+  // Joined however the test ends: a failed ASSERT or an exception must not leave the thread
+  // joinable, which would abort the whole binary (terminate) instead of failing this test.
+  struct Joiner {
+    std::atomic<bool>& watching;
+    std::thread& thread;
+    ~Joiner() {
+      watching = false;
+      if (thread.joinable()) thread.join();
+    }
+  } joiner{watching, watcher};
   ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(dir / "pgid"); }));
   ASSERT_TRUE(wait_until([&] { return read_state(dir)["steps"].contains("work/slow"); }));
   ::kill(pid, SIGKILL);
