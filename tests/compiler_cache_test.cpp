@@ -277,7 +277,7 @@ TEST(WithCompilerCacheTest, EnvironmentFromTheBinaryThenTheStatsTrapThenTheComma
       with_compiler_cache("make -j8 all", "build/caffe", CompilerCacheSetting{"/state/ccache", ""});
   size_t env = text.find(" ccache-env --remote /state/ccache --step build/caffe)\n");
   // The stats line on exit, however the commands end.
-  size_t stats = text.find(" ccache-stats \"$CCACHE_STATSLOG\" || true' EXIT\n");
+  size_t stats = text.find(" ccache-stats \"${CCACHE_STATSLOG:-}\" || true' EXIT\n");
   size_t commands = text.find("\nmake -j8 all\n");
   ASSERT_NE(env, std::string::npos) << text;
   ASSERT_NE(stats, std::string::npos) << text;

@@ -336,8 +336,8 @@ std::string with_compiler_cache(const std::string& commands, const std::string& 
   text += "eval \"$ccache_env\"\n";
   // On exit, so that the stats line comes after a failing command too (the step runs in a
   // subshell of the plan, or as its own .sh: either way the trap is the step's).
-  text +=
-      "trap " + shell_quote(ssdbuild + " ccache-stats \"$CCACHE_STATSLOG\" || true") + " EXIT\n";
+  text += "trap " + shell_quote(ssdbuild + " ccache-stats \"${CCACHE_STATSLOG:-}\" || true") +
+          " EXIT\n";
   text += commands;
   if (!commands.empty() && commands.back() != '\n') text += "\n";
   return text;
