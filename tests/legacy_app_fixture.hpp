@@ -59,6 +59,22 @@ inline bool contains(const std::vector<std::string>& list, const std::string& it
   return std::find(list.begin(), list.end(), item) != list.end();
 }
 
+// The build commands that the logging make and compiler wrappers wrote to `log` since the
+// last call (the log is removed); not the compiler version probes of facts (the cache key's
+// gxx.version).
+inline std::vector<std::string> take_build_commands(const fs::path& log) {
+  std::vector<std::string> lines;
+  if (fs::exists(log)) lines = split_lines(read_text(log));
+  fs::remove(log);
+  lines.erase(std::remove_if(lines.begin(), lines.end(),
+                             [](const std::string& line) {
+                               return trim(line).empty() ||
+                                      line.find("-dumpfullversion") != std::string::npos;
+                             }),
+              lines.end());
+  return lines;
+}
+
 class LegacyAppFixture : public ::testing::Test {
  protected:
   void SetUp() override {

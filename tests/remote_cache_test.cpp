@@ -61,18 +61,7 @@ class RemoteCache : public LegacyAppFixture {
     return result;
   }
 
-  std::vector<std::string> build_commands() {
-    std::vector<std::string> lines;
-    if (fs::exists(log_)) lines = split_lines(read_text(log_));
-    fs::remove(log_);
-    lines.erase(std::remove_if(lines.begin(), lines.end(),
-                               [](const std::string& line) {
-                                 return trim(line).empty() ||
-                                        line.find("-dumpfullversion") != std::string::npos;
-                               }),
-                lines.end());
-    return lines;
-  }
+  std::vector<std::string> build_commands() { return take_build_commands(log_); }
 
   // Another machine: its work folder empty, and a fresh state folder at the same path (the
   // cache key holds the paths that the steps read, the state folder's downloads among them,

@@ -37,18 +37,7 @@ class StageCache : public LegacyAppFixture {
 
   // The build commands run since the last call; not the compiler version probes of facts
   // (the cache key's gxx.version).
-  std::vector<std::string> build_commands() {
-    std::vector<std::string> lines;
-    if (fs::exists(log_)) lines = split_lines(read_text(log_));
-    fs::remove(log_);
-    lines.erase(std::remove_if(lines.begin(), lines.end(),
-                               [](const std::string& line) {
-                                 return trim(line).empty() ||
-                                        line.find("-dumpfullversion") != std::string::npos;
-                               }),
-                lines.end());
-    return lines;
-  }
+  std::vector<std::string> build_commands() { return take_build_commands(log_); }
 
   // `ssdbuild cache ACTION` on the recipe and state of dir_.
   CommandResult cache(const std::string& action, const std::vector<std::string>& more = {}) {
