@@ -23,16 +23,16 @@ bool has_prefix(const std::vector<std::string>& list, const std::string& prefix)
 
 TEST(ParseLddOutput, KeepsResolvedPathsAndMissingNames) {
   LoadedLibraries loaded = parse_ldd_output(
-      "/work/a/bin/tool:\n"
+      "/home/u/tree/bin/tool:\n"
       "\tlinux-vdso.so.1 (0x00007ffd5b1f2000)\n"
-      "\tlibcaffe.so.1.0.0-rc3 => /work/a/lib/../lib/libcaffe.so.1.0.0-rc3 (0x00007f...)\n"
+      "\tlibcaffe.so.1.0.0-rc3 => /home/u/tree/lib/../lib/libcaffe.so.1.0.0-rc3 (0x00007f...)\n"
       "\tlibz.so.1 => /lib/x86_64-linux-gnu/libz.so.1 (0x00007f2a)\n"
       "\tlibcudnn.so.9 => not found\n"
       "\t/lib64/ld-linux-x86-64.so.2 (0x00007f2b)\n"
-      "/work/a/lib/static.a:\n"
+      "/home/u/tree/lib/static.a:\n"
       "\tnot a dynamic executable\n");
   EXPECT_EQ(loaded.paths, (std::set<std::string>{"/lib/x86_64-linux-gnu/libz.so.1",
-                                                 "/work/a/lib/../lib/libcaffe.so.1.0.0-rc3"}));
+                                                 "/home/u/tree/lib/../lib/libcaffe.so.1.0.0-rc3"}));
   EXPECT_EQ(loaded.not_found, (std::set<std::string>{"libcudnn.so.9"}));
 }
 
