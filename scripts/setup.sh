@@ -35,9 +35,10 @@ bundle_packages=(patchelf)
 # What the unit tests run: real git, curl, openssl, python (the HTTP server and the bench
 # stand-in; jsonschema checks the records), script(1) from bsdutils, ccache, zstd (a plan
 # script restores the stage cache with it), zip (the extract tests make .zip archives),
-# nginx (its WebDAV module, built in on Debian and Ubuntu, is the shared stage cache's store).
+# nginx (its WebDAV module, built in on Debian and Ubuntu, is the shared stage cache's store),
+# strace (the apt sources edit's fsyncs and rename, watched as system calls).
 unit_packages=(libgtest-dev libgmock-dev python3 python3-jsonschema git curl openssl bsdutils
-  ccache zstd zip nginx)
+  ccache zstd zip nginx strace)
 # The rest of `test`: g++-11 (Ubuntu 22.04's compiler) for the sanitized build, the format
 # check, shellcheck and pyflakes for the shell helpers (src/actions/shell/), and debootstrap
 # for the minimal Debian root that tests the bundle (Debian's keyring lets it check the

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <cstdlib>
 
+#include "ssdbuild/actions/shell_helpers.hpp"
 #include "ssdbuild/util/strings.hpp"
 #include "test_support.hpp"
 
@@ -46,6 +47,49 @@ TEST(AptSources, BothFormatsAreTurnedOnOnceAndOnlyWhereOff) {
             "main\n\nTypes: deb deb-src\nURIs: http://deb.example/security\nSuites: "
             "bookworm-security\n");
   EXPECT_TRUE(enable_source_packages(dir / "apt", true).empty());
+}
+
+// The first line of `lines` from `from` on that holds both `call` and `argument`, or
+// lines.size().
+size_t line_with(const std::vector<std::string>& lines, size_t from, const std::string& call,
+                 const std::string& argument) {
+  while (from < lines.size() && (lines[from].find(call) == std::string::npos ||
+                                 lines[from].find(argument) == std::string::npos)) {
+    ++from;
+  }
+  return from;
+}
+
+// Each list is written as ssdbuild writes its own files: the new copy fsynced before it
+// is renamed into place, then the folder fsynced. strace watches the real system calls.
+TEST(AptSources, EachListIsFsyncedThenRenamedThenItsFolderFsynced) {
+  if (run_shell("strace -o /dev/null true", "/").exit_code != 0) {
+    GTEST_SKIP() << "strace cannot trace here (scripts/setup.sh installs it)";
+  }
+  TempDir dir;
+  make_apt_dir(dir);
+  write_text(dir / "enable.sh", shell_helper_definitions({"apt.sh", "apt_sources.sh"}) +
+                                    "ssdbuild_apt_enable_sources \"$1\"\n");
+  auto traced = run_shell(
+      "strace -f -y -qq -e trace=fsync,rename,renameat,renameat2 -o "
+      "trace.txt bash enable.sh " +
+          shell_quote((dir / "apt").string()),
+      dir.path());
+  ASSERT_EQ(traced.exit_code, 0) << traced.output;
+  std::string trace = read_text(dir / "trace.txt");
+  auto lines = split_lines(trace);
+  for (const char* name : {"sources.list", "sources.list.d/debian.sources"}) {
+    std::string copy = (dir / "apt" / name).string() + ".ssdbuild-tmp";
+    std::string folder = (dir / "apt" / name).parent_path().string();
+    size_t synced = line_with(lines, 0, "fsync(", "<" + copy + ">)");
+    size_t renamed = line_with(lines, synced, "rename", "\"" + copy + "\"");
+    size_t folder_synced = line_with(lines, renamed, "fsync(", "<" + folder + ">)");
+    EXPECT_LT(synced, lines.size()) << "no fsync of " << copy << " in\n" << trace;
+    EXPECT_LT(renamed, lines.size()) << "no rename of " << copy << " after its fsync in\n" << trace;
+    EXPECT_LT(folder_synced, lines.size()) << "no fsync of " << folder << " after the rename in\n"
+                                           << trace;
+  }
+  EXPECT_THAT(read_text(dir / "apt/sources.list"), HasSubstr("\ndeb-src "));
 }
 
 TEST(AptSources, PlanScriptMakesTheSameEdits) {
@@ -212,13 +256,6 @@ TEST(AptRun, RecommendsAreLeftOutUnlessAskedForInTheRunAndThePlan) {
         {"PATH", (dir / "bin").string() + ":" + std::getenv("PATH")},
         {"APT_LOG", (dir / log).string()}};
   };
-  // The lines other than `update`, which a plan script may run once per step.
-  auto installs = [&](const std::string& log) {
-    std::string kept;
-    for (const auto& line : split_lines(read_text(dir / log)))
-      if (line.find(" update") == std::string::npos) kept += line + "\n";
-    return kept;
-  };
   auto plan = run_ssdbuild({"plan", "recipe.yaml", "--state-dir", "state"}, dir.path());
   ASSERT_EQ(plan.exit_code, 0) << plan.output;
   write_text(dir / "plan.sh", plan.output);
@@ -227,12 +264,13 @@ TEST(AptRun, RecommendsAreLeftOutUnlessAskedForInTheRunAndThePlan) {
   auto run =
       run_ssdbuild({"run", "recipe.yaml", "--state-dir", "state"}, dir.path(), env_for("run.log"));
   ASSERT_EQ(run.exit_code, 0) << run.output;
-  EXPECT_EQ(installs("run.log"),
+  EXPECT_EQ(read_text(dir / "run.log"),
+            "-y -q update\n"
             "-y -q --no-install-recommends install absent-one\n"
             "-y -q --no-install-recommends build-dep src-one\n"
             "-y -q install absent-two\n"
             "-y -q build-dep src-two\n");
-  EXPECT_EQ(installs("plan.log"), installs("run.log"));
+  EXPECT_EQ(read_text(dir / "plan.log"), read_text(dir / "run.log"));
 }
 
 // One `apt-get update` per run, however many apt steps ask for it; the next run updates
@@ -268,6 +306,15 @@ TEST(AptRun, UpdatesOncePerRun) {
                              dir.path(), env);
   ASSERT_EQ(second.exit_code, 0) << second.output;
   EXPECT_EQ(count_updates(), 2) << read_text(dir / "apt.log");
+  // A plan script run by hand is a run of its own: one update too, also when its state
+  // folder does not exist yet (the script makes it first, as a run does).
+  auto plan = run_ssdbuild({"plan", "recipe.yaml", "--state-dir", "fresh-state"}, dir.path());
+  ASSERT_EQ(plan.exit_code, 0) << plan.output;
+  ASSERT_FALSE(std::filesystem::exists(dir / "fresh-state"));
+  write_text(dir / "plan.sh", plan.output);
+  auto by_hand = run_shell("bash plan.sh", dir.path(), env);
+  ASSERT_EQ(by_hand.exit_code, 0) << by_hand.output;
+  EXPECT_EQ(count_updates(), 3) << read_text(dir / "apt.log");
 }
 
 // Not root, with root's apt folder: the sources edit and apt-get go through `sudo -n`. The

@@ -211,6 +211,12 @@ std::string render_plan_script(const Plan& plan, const Recipe& recipe,
           std::to_string(plan.count(Decision::skip)) + " to skip" +
           (include_skipped ? " (included here: --all)" : "") + "\n";
   text += "set -euo pipefail\n";
+  // As a run does first; apt's once-per-run marker (shell/apt.sh) is written there.
+  bool runs_any = std::any_of(plan.steps.begin(), plan.steps.end(), [&](const PlannedStep& step) {
+    return writes_code(step, include_skipped);
+  });
+  if (runs_any)
+    text += "mkdir -p " + shell_quote(state_folder.string()) + "  # as a run does first\n";
   text += helper_definitions(plan, include_skipped);
   text += restore_commands(plan, state_folder);
   StepWriter steps(include_skipped);

@@ -65,8 +65,8 @@ ssdbuild_apt() {
   if [ -n "$update$changed" ] || [ ${#missing[@]} -gt 0 ] || [ ${#build_dep[@]} -gt 0 ]; then
     if [ -n "$changed" ] || [ -z "$marker" ] || [ "$(cat "$marker" 2>/dev/null)" != "$ssdbuild_run_token" ]; then
       "${apt_get[@]}" update || { echo "apt-get update failed; no network, or a broken source list?" >&2; return 1; }
-      # A plan run before the state folder exists updates at each apt step, no worse.
-      echo "$ssdbuild_run_token" 2>/dev/null >"${marker:-/dev/null}" || true
+      # The marker is in the state folder, which a run and a plan script make first.
+      echo "$ssdbuild_run_token" >"${marker:-/dev/null}" || echo "apt: the next apt step updates again" >&2
     fi
   fi
   if [ ${#install[@]} -gt 0 ] && [ ${#missing[@]} -eq 0 ]; then echo "apt: every package is installed already"; fi

@@ -29,8 +29,10 @@ ssdbuild_apt_sources_off() {
   done < <(ssdbuild_apt_source_files "$1")
 }
 
-# ssdbuild_apt_enable_sources APT_DIR: turns source packages on, each list rewritten through
-# a copy with its mode, renamed into place; prints the lists it changed.
+# ssdbuild_apt_enable_sources APT_DIR: turns source packages on; prints the lists it changed.
+# Each list is written atomically, as ssdbuild writes its own files: a copy with its mode,
+# fsynced, renamed into place, then its folder fsynced, so that a VM reset mid-edit leaves
+# the old list or the new one, never an empty one (apt would then find no packages).
 ssdbuild_apt_enable_sources() {
   local format file root=()
   [ -w "$1" ] || root=(ssdbuild_as_root)
@@ -39,7 +41,7 @@ ssdbuild_apt_enable_sources() {
     # shellcheck disable=SC2016 # $1 is the inner shell's
     ssdbuild_apt_sources_edited "$format" "$file" |
       "${root[@]}" sh -c 'cat >"$1.ssdbuild-tmp" && chmod --reference="$1" "$1.ssdbuild-tmp" &&
-        mv -f "$1.ssdbuild-tmp" "$1"' sh "$file"
+        sync "$1.ssdbuild-tmp" && mv -f "$1.ssdbuild-tmp" "$1" && sync "$(dirname "$1")"' sh "$file"
     echo "$file"
   done < <(ssdbuild_apt_source_files "$1")
 }
