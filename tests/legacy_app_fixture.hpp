@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ssdbuild/recipe/loader.hpp"
+#include "ssdbuild/recipe/when_expression.hpp"
 #include "ssdbuild/util/sha256.hpp"
 #include "ssdbuild/util/strings.hpp"
 #include "test_support.hpp"
@@ -106,18 +108,22 @@ class LegacyAppFixture : public ::testing::Test {
     root_ = ::geteuid() == 0;
   }
 
+  // The values that make the recipe build in `dir`, by variable name.
+  KeyValueList values(const TempDir& dir) const {
+    return {{"app_repo", app_repo_.empty() ? (material_ / "app").string() : app_repo_},
+            {"app_commit", app_commit_},
+            {"dep_url", server_->url("/file/" + kTarball)},
+            {"dep_sha256", dep_sha256_},
+            {"work", (dir / "work").string()},
+            {"prefix", (dir / "prefix").string()},
+            {"use_apt", use_apt_ ? "yes" : "no"},
+            {"root_actions", root_ ? "yes" : "no"}};
+  }
+
   // The --set arguments that make the recipe build in `dir`.
   std::vector<std::string> sets(const TempDir& dir) const {
     std::vector<std::string> arguments;
-    for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
-             {"app_repo", app_repo_.empty() ? (material_ / "app").string() : app_repo_},
-             {"app_commit", app_commit_},
-             {"dep_url", server_->url("/file/" + kTarball)},
-             {"dep_sha256", dep_sha256_},
-             {"work", (dir / "work").string()},
-             {"prefix", (dir / "prefix").string()},
-             {"use_apt", use_apt_ ? "yes" : "no"},
-             {"root_actions", root_ ? "yes" : "no"}}) {
+    for (const auto& [name, value] : values(dir)) {
       arguments.insert(arguments.end(), {"--set", name + "=" + value});
     }
     return arguments;
@@ -140,8 +146,27 @@ class LegacyAppFixture : public ::testing::Test {
     return count_lines_with(server_->requests(), "/file/" + kTarball + " ");
   }
 
-  // The steps that run: all 18 but the ones whose `when` is false here.
-  int enabled_steps() const { return 18 - (use_apt_ ? 0 : 1) - (root_ ? 0 : 2); }
+  // The steps that run: the recipe's, but those whose `when` (or their stage's) is false
+  // with these values on this machine; read from the recipe, not counted by hand.
+  int enabled_steps() const {
+    Recipe recipe = load_recipe_text(read_text(kRecipe), kRecipe);
+    KeyValueList given = values(dir_);
+    given.insert(given.end(), recipe.vars.begin(), recipe.vars.end());  // after the --set ones
+    VariableLookup lookup = [&](std::string_view name) {
+      for (const auto& [key, value] : given) {
+        if (key == name) return value;
+      }
+      throw WhenExpressionError("the fixture's recipe has no variable " + std::string(name));
+    };
+    int count = 0;
+    for (const auto& stage : recipe.stages) {
+      if (!stage.when.empty() && !evaluate_when(stage.when, lookup)) continue;
+      for (const auto& step : stage.steps) {
+        count += step.when.empty() || evaluate_when(step.when, lookup);
+      }
+    }
+    return count;
+  }
 
   TempDir material_, dir_, fresh_;
   std::unique_ptr<HttpTestServer> server_;

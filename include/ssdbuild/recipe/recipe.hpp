@@ -24,7 +24,7 @@ using KeyValueList = std::vector<std::pair<std::string, std::string>>;
 struct StepDefinition {
   std::string name;
   SourceLocation location;
-  std::string action_key;  // "run", later "fetch", "git", ...
+  std::string action_key;  // the action's YAML key: "run", "fetch", "git", ...
   YAML::Node action_config;
   std::string when;
   YAML::Node when_node;
