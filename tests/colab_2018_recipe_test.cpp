@@ -127,7 +127,7 @@ TEST(Colab2018Recipe, PlanHasTheProceduresCommandsInItsOrder) {
           "g++ -O2 -std=c++11 -I \"" + caffe + "/distribute/include\"",
           "--device cpu --device-id 0 --warmup 5 --iterations 50",
           "--device gpu --device-id 0 --warmup 5 --iterations 50",
-          "ssdbuild record-bench --results " + dir.path().string() + "/state/results",
+          "\"$ssdbuild\" record-bench --results " + dir.path().string() + "/state/results",
       });
   EXPECT_EQ(problem, "") << plan.output;
   // The post's dead download host is not used.

@@ -317,7 +317,7 @@ TEST(PatchAction, PlanShowsEachOpAndItsScriptDoesTheSame) {
   EXPECT_THAT(plan.output, HasSubstr("#     op 4 (set OPENCV_VERSION := 4): will apply"));
   // One line per op, through the binary's own patch code.
   EXPECT_THAT(plan.output, HasSubstr("\n  set OPENCV_VERSION 4 \\\n"));
-  EXPECT_THAT(plan.output, HasSubstr("-- replace -isystem -I count 2 )\n"));
+  EXPECT_THAT(plan.output, HasSubstr("/caffe/Makefile -- replace -isystem -I count 2\n"));
   write_text(by_plan / "plan.sh", plan.output);
   auto script = run_shell("bash plan.sh", by_plan.path());
   ASSERT_EQ(script.exit_code, 0) << script.output;

@@ -112,7 +112,7 @@ std::vector<std::string> BenchAction::plan_notes() const {
 }
 
 // By hand: each device's harness output into a file (exit 77: the device cannot run
-// here), then `ssdbuild record-bench` computes and writes the same record the step does.
+// here), then `"$ssdbuild" record-bench` computes and writes the same record the step does.
 // Whether the weights are there is decided when the script runs, as the step decides when
 // it runs: an earlier step of the same script may download them.
 std::string BenchAction::shell_commands() const {
@@ -124,10 +124,10 @@ std::string BenchAction::shell_commands() const {
     commands += "if [ -f " + file + " ]; then weights=(--weights " + file + "); fi\n";
   }
   std::string record =
-      "ssdbuild record-bench --results " + shell_quote(settings_.results.string()) + " --model " +
-      shell_quote(settings_.model.string()) + " --batch " + std::to_string(settings_.batch) +
-      " --warmup " + std::to_string(settings_.warmup) + " --iterations " +
-      std::to_string(settings_.iterations);
+      "\"$ssdbuild\" record-bench --results " + shell_quote(settings_.results.string()) +
+      " --model " + shell_quote(settings_.model.string()) + " --batch " +
+      std::to_string(settings_.batch) + " --warmup " + std::to_string(settings_.warmup) +
+      " --iterations " + std::to_string(settings_.iterations);
   if (settings_.require_gpu) record += " --require-gpu";
   if (settings_.variant != "stock") record += " --variant " + shell_quote(settings_.variant);
   record += " --recipe " + shell_quote(settings_.recipe) + " --step " + shell_quote(settings_.step);

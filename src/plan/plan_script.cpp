@@ -66,6 +66,12 @@ bool writes_code(const PlannedStep& step, bool include_skipped) {
   return step.enabled && (step.decision == Decision::run || include_skipped);
 }
 
+// A step whose code is calls of helpers (its action's, ssdbuild_created, ssdbuild_check)
+// leaves no folder or variable behind for the next step: it needs no subshell of its own.
+bool calls_only_helpers(const PlannedStep& step) {
+  return shown_action(step).one_helper_call() && step.env.empty() && !step.compiler_cache;
+}
+
 bool has_checks(const PlannedStep& step) {
   return !creates_of(step).empty() || !step.check.empty();
 }
@@ -79,8 +85,9 @@ std::string helper_definitions(const Plan& plan, bool include_skipped) {
     if (has_checks(step)) names.push_back("step_checks.sh");
   }
   if (names.empty()) return "";
-  return "\n# ===== helpers, defined once: ssdbuild's src/actions/shell/ =====\n" +
-         shell_helper_definitions(names);
+  std::string text = shell_helper_definitions(names);
+  if (ends_with(text, "\n\n")) text.pop_back();  // the stage header starts with a blank line
+  return "\n# ===== helpers, defined once: ssdbuild's src/actions/shell/ =====\n" + text;
 }
 
 // What a run verifies after the step's commands succeed (see exec/executor).
@@ -182,6 +189,8 @@ class StepWriter {
       text_ += "set +e\n(\nset -e\n" + code + ")\nstatus=$?\nset -e\n" +
                "[ \"$status\" -eq 0 ] || echo \"optional step " + step.id +
                " failed (exit $status); going on without it\" >&2\n";
+    } else if (calls_only_helpers(step)) {
+      text_ += code;
     } else if (std::count(code.begin(), code.end(), '\n') == 1 &&
                code.find('#') == std::string::npos) {
       text_ += "( " + code.substr(0, code.size() - 1) + " )\n";  // a one-line step

@@ -73,6 +73,9 @@ class Action {
   virtual std::string shell_commands() const = 0;
   /// The shell helpers (actions/shell_helpers.hpp) that shell_commands() call.
   virtual std::vector<std::string> shell_helpers() const { return {}; }
+  /// Whether shell_commands() is one command that calls a helper or ssdbuild: it changes
+  /// neither the shell's folder nor its variables, so a plan writes it without a subshell.
+  virtual bool one_helper_call() const { return false; }
   /// The paths the action itself makes (git's dest, extract's dest, copy's to, fetch's
   /// dest). They count as the step's `creates`: one that is gone makes the step run again.
   virtual std::vector<std::string> created_paths() const { return {}; }

@@ -40,6 +40,7 @@ class AptAction : public Action {
   std::unique_ptr<Action> for_restored(
       const std::vector<std::string>& system_packages) const override;
   std::vector<std::string> shell_helpers() const override;
+  bool one_helper_call() const override { return true; }
 
  private:
   Settings settings_;

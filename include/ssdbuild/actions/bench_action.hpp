@@ -32,6 +32,8 @@ class BenchAction : public Action {
   std::string shell_commands() const override;
   ActionOutcome execute(const StepContext& context) const override;
   std::vector<std::string> plan_notes() const override;
+  /// $ssdbuild, for `record-bench`: a plan run by hand needs no ssdbuild on PATH.
+  std::vector<std::string> shell_helpers() const override { return {"ssdbuild"}; }
 
   /// The harness's command line for one device; with `with_weights`, the weights (and the
   /// sample image, for the first device) when the weights file exists now.

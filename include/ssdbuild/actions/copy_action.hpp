@@ -24,6 +24,7 @@ class CopyAction : public Action {
   ActionOutcome execute(const StepContext& context) const override;
   std::vector<std::string> plan_notes() const override;
   std::vector<std::string> shell_helpers() const override { return {"copy.sh"}; }
+  bool one_helper_call() const override { return true; }
   std::vector<std::string> created_paths() const override { return {to_.string()}; }
 
  private:

@@ -28,6 +28,7 @@ class FetchAction : public Action {
   ActionOutcome execute(const StepContext& context) const override;
   std::vector<std::string> plan_notes() const override;
   std::vector<std::string> shell_helpers() const override { return {"fetch.sh"}; }
+  bool one_helper_call() const override { return true; }
   std::vector<std::string> created_paths() const override { return {settings_.dest.string()}; }
   KeyValueList outputs() const override { return {{"path", settings_.dest.string()}}; }
 

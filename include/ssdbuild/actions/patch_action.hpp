@@ -35,6 +35,7 @@ class PatchAction : public Action {
   std::string shell_commands() const override;
   ActionOutcome execute(const StepContext& context) const override;
   std::vector<std::string> shell_helpers() const override { return {"ssdbuild"}; }
+  bool one_helper_call() const override { return true; }
   /// Each op's status, then the unified diff of what it changes where the files exist.
   std::vector<std::string> plan_notes() const override;
   std::string effect_missing() const override;
