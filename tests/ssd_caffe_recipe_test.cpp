@@ -1,14 +1,21 @@
 // The built-in ssd-caffe recipe's own logic, without building Caffe: which configuration
 // a machine gets, the host compiler chosen from NVIDIA's table, and the CUDA architectures
 // kept. Real scripts of the recipe run against stand-in nvcc and g++ programs on PATH.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <iterator>
+#include <sstream>
 
+#include "ssdbuild/util/strings.hpp"
 #include "test_support.hpp"
 
 namespace ssdbuild::testing {
 namespace {
+
+using ::testing::Contains;
+using ::testing::HasSubstr;
 
 class SsdCaffeRecipeTest : public ::testing::Test {
  protected:
@@ -43,20 +50,57 @@ class SsdCaffeRecipeTest : public ::testing::Test {
   TempDir dir_;
 };
 
+std::vector<std::string> words_of(const std::string& line) {
+  std::istringstream in(line);
+  return {std::istream_iterator<std::string>(in), std::istream_iterator<std::string>()};
+}
+
+// The steps whose `when` is false in a plan's stage STAGE: its header line names them.
+std::vector<std::string> when_false_in(const std::string& plan, const std::string& stage) {
+  std::string header = "# ===== stage " + stage + " (`when` is false, skipped:";
+  for (const auto& line : split_lines(plan)) {
+    if (starts_with(line, header)) {
+      auto names = words_of(line.substr(header.size()));
+      names.pop_back();         // "====="
+      names.back().pop_back();  // ")"
+      return names;
+    }
+  }
+  return {};
+}
+
 TEST_F(SsdCaffeRecipeTest, WithoutAGpuTheDefaultIsACpuOnlyBuild) {
   nvcc("13.0", "75 90");
   auto plan = ssdbuild({"plan", "ssd-caffe"});
   ASSERT_EQ(plan.exit_code, 0) << plan.output;
-  if (plan.output.find("# --- configure/cuda: skip") == std::string::npos) {
+  if (!::testing::Value(when_false_in(plan.output, "configure"), Contains("cuda"))) {
     GTEST_SKIP() << "this machine has a GPU";
   }
-  EXPECT_NE(plan.output.find("# --- configure/cpu-only: run"), std::string::npos) << plan.output;
-  EXPECT_NE(plan.output.find("# --- toolchain/host-compiler: skip: `when` is false"),
-            std::string::npos);
+  EXPECT_THAT(plan.output, HasSubstr("# --- configure/cpu-only: run"));
+  EXPECT_THAT(when_false_in(plan.output, "toolchain"), Contains("host-compiler"));
   auto forced = ssdbuild({"plan", "ssd-caffe", "--set", "cuda=on"});
-  EXPECT_NE(forced.output.find("# --- configure/cuda: run"), std::string::npos) << forced.output;
-  EXPECT_NE(forced.output.find("# --- configure/cpu-only: skip"), std::string::npos);
-  EXPECT_NE(forced.output.find("# --- toolchain/host-compiler: run"), std::string::npos);
+  EXPECT_THAT(forced.output, HasSubstr("# --- configure/cuda: run"));
+  EXPECT_THAT(when_false_in(forced.output, "configure"), Contains("cpu-only"));
+  EXPECT_THAT(forced.output, HasSubstr("# --- toolchain/host-compiler: run"));
+}
+
+// The target: the default recipe's plan on a fresh state folder, every step of it
+// to run, reads in under 500 lines, with a header line for each step that runs.
+TEST_F(SsdCaffeRecipeTest, TheDefaultPlanIsUnder500LinesWithEveryStepToRunShown) {
+  auto plan = ssdbuild({"plan", "ssd-caffe"});
+  ASSERT_EQ(plan.exit_code, 0) << plan.output;
+  EXPECT_LT(split_lines(plan.output).size(), 500u) << plan.output;
+  size_t to_run = 0, shown = 0;
+  for (const auto& line : split_lines(plan.output)) {
+    if (starts_with(line, "# ")) {
+      auto words = words_of(line);
+      if (words.size() > 3 && words[2] == "step(s)" && words[3] == "to")
+        to_run = std::stoul(words[1]);
+    }
+    shown += starts_with(line, "# --- ") && line.find(": run: ") != std::string::npos;
+  }
+  EXPECT_GT(to_run, 0u) << plan.output;
+  EXPECT_EQ(shown, to_run) << plan.output;
 }
 
 // CUDA 12.4 takes gcc up to 13: a default g++ 14 is passed over for the installed g++-13.
