@@ -121,9 +121,13 @@ stages:
     steps:
       - git: {url: "https://example.invalid/caffe.git", ref: ssd, dest: caffe}
       - copy: {from: a, to: b}
+      - fetch: {url: "https://example.invalid/boost.tar.gz", sha256: first-use, dest: boost.tar.gz}
+      - extract: {archive: boost.tar.gz, dest: boost}
 )");
   EXPECT_THAT(creates_of(planned.steps[0]), ElementsAre((dir_ / "caffe").string()));
   EXPECT_THAT(creates_of(planned.steps[1]), ElementsAre((dir_ / "b").string()));
+  EXPECT_THAT(creates_of(planned.steps[2]), ElementsAre((dir_ / "boost.tar.gz").string()));
+  EXPECT_THAT(creates_of(planned.steps[3]), ElementsAre((dir_ / "boost").string()));
   // Real files this time: the deleted checkout makes the done step run again.
   mark_done(planned);
   std::filesystem::create_directories(dir_ / "b");
