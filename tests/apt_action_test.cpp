@@ -16,6 +16,7 @@ namespace ssdbuild::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 const char* kSourcesList =
     "deb http://deb.example/debian bookworm main\n"
@@ -102,7 +103,7 @@ TEST(AptSources, PlanScriptMakesTheSameEdits) {
   write_text(by_plan / "recipe.yaml", recipe);
   auto plan = run_ssdbuild({"plan", "recipe.yaml", "--state-dir", "state"}, by_plan.path());
   ASSERT_EQ(plan.exit_code, 0) << plan.output;
-  EXPECT_NE(plan.output.find("apt: will turn source packages on in 3 file(s)"), std::string::npos);
+  EXPECT_THAT(plan.output, HasSubstr("apt: will turn source packages on in 3 file(s)"));
   // The plan's `apt-get update` needs the network: a stand-in apt-get records its calls.
   write_text(by_plan / "plan.sh", plan.output);
   write_text(by_plan / "bin/apt-get", "#!/bin/sh\necho \"$*\" >> \"$CALLS\"\n");
@@ -146,7 +147,7 @@ TEST(AptInstall, RecipeErrorForAMalformedPackageName) {
              "      - apt: {install: [Bad Name]}\n");
   auto result = run_ssdbuild({"validate", "recipe.yaml"}, dir.path());
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_NE(result.output.find("`Bad Name` is not a Debian package name"), std::string::npos);
+  EXPECT_THAT(result.output, HasSubstr("`Bad Name` is not a Debian package name"));
 }
 
 // Installs Debian's `hello` for real, then removes it again.
@@ -169,9 +170,8 @@ TEST(AptInstall, InstallsARealPackageAndSkipsItOnTheNextRun) {
   auto first = run_ssdbuild({"run", "recipe.yaml", "--state-dir", "state"}, dir.path());
   EXPECT_EQ(first.exit_code, 1);  // the second step fails
   EXPECT_TRUE(missing_packages({"hello"}).empty()) << first.output;
-  EXPECT_NE(first.output.find("apt: no package `no-such-package-ssdbuild`"), std::string::npos)
-      << first.output;
-  EXPECT_NE(first.output.find("apt-cache search no-such-package-ssdbuild"), std::string::npos);
+  EXPECT_THAT(first.output, HasSubstr("apt: no package `no-such-package-ssdbuild`"));
+  EXPECT_THAT(first.output, HasSubstr("apt-cache search no-such-package-ssdbuild"));
   if (!had_it) {
     EXPECT_FALSE(run_shell("ls state/apt-archives/hello_*.deb", dir.path()).output.empty());
   }
@@ -179,8 +179,8 @@ TEST(AptInstall, InstallsARealPackageAndSkipsItOnTheNextRun) {
       {"run", "recipe.yaml", "--state-dir", "state", "--force", "s/hello", "--to", "s/hello"},
       dir.path());
   EXPECT_EQ(again.exit_code, 0) << again.output;
-  EXPECT_NE(again.output.find("every package is installed already"), std::string::npos);
-  EXPECT_EQ(again.output.find("apt-get"), std::string::npos) << again.output;
+  EXPECT_THAT(again.output, HasSubstr("every package is installed already"));
+  EXPECT_THAT(again.output, Not(HasSubstr("apt-get")));
   if (!had_it) {
     // A VM reset wipes the package, not the state folder: the reinstall takes the kept
     // .deb and downloads nothing, even with the network gone.
@@ -192,7 +192,7 @@ TEST(AptInstall, InstallsARealPackageAndSkipsItOnTheNextRun) {
                            dir.path(), {{"SSDBUILD_BOOT_ID", "after-reset"}});
     EXPECT_EQ(reset.exit_code, 0) << reset.output;
     EXPECT_TRUE(missing_packages({"hello"}).empty()) << reset.output;
-    EXPECT_NE(reset.output.find("Need to get 0 B"), std::string::npos) << reset.output;
+    EXPECT_THAT(reset.output, HasSubstr("Need to get 0 B"));
     run_shell("DEBIAN_FRONTEND=noninteractive apt-get remove -y -q hello", "/");
   }
 }
@@ -230,10 +230,9 @@ TEST(AptInstall, RecipeErrorForARecommendsThatIsNotABoolean) {
              "      - apt: {install: [hello], recommends: maybe}\n");
   auto result = run_ssdbuild({"validate", "recipe.yaml"}, dir.path());
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_NE(result.output.find("recipe.yaml:5:45: error: `recommends` must be true or false, not "
-                               "`maybe`"),
-            std::string::npos)
-      << result.output;
+  EXPECT_THAT(result.output,
+              HasSubstr("recipe.yaml:5:45: error: `recommends` must be true or false, not "
+                        "`maybe`"));
 }
 
 // Recommended packages are left out unless a step asks for them, by a run and by its plan
@@ -300,8 +299,8 @@ TEST(AptRun, UpdatesOncePerRun) {
   auto first = run_ssdbuild({"run", "recipe.yaml", "--state-dir", "state"}, dir.path(), env);
   ASSERT_EQ(first.exit_code, 0) << first.output;
   EXPECT_EQ(count_updates(), 1) << read_text(dir / "apt.log");
-  EXPECT_NE(read_text(dir / "apt.log").find("install absent-one"), std::string::npos);
-  EXPECT_NE(read_text(dir / "apt.log").find("install absent-two"), std::string::npos);
+  EXPECT_THAT(read_text(dir / "apt.log"), HasSubstr("install absent-one"));
+  EXPECT_THAT(read_text(dir / "apt.log"), HasSubstr("install absent-two"));
   auto second = run_ssdbuild({"run", "recipe.yaml", "--state-dir", "state", "--force", "deps"},
                              dir.path(), env);
   ASSERT_EQ(second.exit_code, 0) << second.output;
@@ -340,8 +339,8 @@ TEST(AptRun, NotRootTheSourcesEditAndAptGetGoThroughSudo) {
   ASSERT_EQ(result.exit_code, 0) << result.output;
   std::string log = read_text(dir / "work/sudo.log");
   EXPECT_THAT(log, HasSubstr("-n sh -c cat >\"$1.ssdbuild-tmp\""));
-  EXPECT_NE(log.find((dir / "apt").string()), std::string::npos) << log;
-  EXPECT_NE(log.find("-n env DEBIAN_FRONTEND=noninteractive apt-get"), std::string::npos) << log;
+  EXPECT_THAT(log, HasSubstr((dir / "apt").string()));
+  EXPECT_THAT(log, HasSubstr("-n env DEBIAN_FRONTEND=noninteractive apt-get"));
   // The stand-in changed nothing, and ssdbuild did not write root's files itself.
   EXPECT_EQ(read_text(dir / "apt/sources.list"), sources_before);
 }
@@ -363,10 +362,9 @@ TEST(AptForRestored, InstallsTheLoadedPackagesInsteadOfTheList) {
   auto light = AptAction(settings).for_restored({"libprotobuf32:amd64", "zlib1g:amd64"});
   ASSERT_NE(light, nullptr);
   std::string commands = light->shell_commands();
-  EXPECT_NE(commands.find("--install libprotobuf32:amd64 zlib1g:amd64\n"), std::string::npos)
-      << commands;
-  EXPECT_EQ(commands.find("build-essential"), std::string::npos) << commands;
-  EXPECT_NE(commands.find("--keep-debs /state/apt-archives"), std::string::npos) << commands;
+  EXPECT_THAT(commands, HasSubstr("--install libprotobuf32:amd64 zlib1g:amd64\n"));
+  EXPECT_THAT(commands, Not(HasSubstr("build-essential")));
+  EXPECT_THAT(commands, HasSubstr("--keep-debs /state/apt-archives"));
 }
 
 TEST(AptForRestored, IsNothingForAStepThatInstallsNothingOrWhenNothingIsLoaded) {

@@ -1,4 +1,5 @@
 // Atomic writes: whole files replaced by rename, and sets of files replaced all or none.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -7,6 +8,9 @@
 #include "test_support.hpp"
 
 namespace ssdbuild::testing {
+
+using ::testing::HasSubstr;
+
 namespace {
 
 size_t entries_in(const std::filesystem::path& folder) {
@@ -48,7 +52,7 @@ TEST(AtomicFile, AMissingFileOfTheSetIsNamed) {
     rewrite_files_atomically({{dir / "a.cpp", "new a\n"}, {dir / "gone.cpp", "x"}});
     FAIL() << "no error";
   } catch (const Error& problem) {
-    EXPECT_NE(std::string(problem.what()).find("gone.cpp"), std::string::npos) << problem.what();
+    EXPECT_THAT(std::string(problem.what()), HasSubstr("gone.cpp")) << problem.what();
   }
   EXPECT_EQ(read_text(dir / "a.cpp"), "old a\n");
 }

@@ -3,6 +3,7 @@
 // the harness protocol with made-up times, so these tests check the plumbing (runs per
 // device, GPU skip, require_gpu, the record against its schema, the chart, `report`,
 // `plan | bash`), not Caffe.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -13,6 +14,10 @@
 #include "test_support.hpp"
 
 namespace ssdbuild::testing {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -63,7 +68,7 @@ class BenchAction : public ::testing::Test {
             shell_quote(kSchema) + " " + shell_quote(record.string()),
         dir_.path());
     EXPECT_EQ(result.exit_code, 0) << result.output;
-    EXPECT_NE(result.output.find("valid"), std::string::npos) << result.output;
+    EXPECT_THAT(result.output, HasSubstr("valid"));
   }
 
   TempDir dir_;
@@ -100,9 +105,8 @@ TEST_F(BenchAction, TimesEachDeviceAndRecordsFiguresSpeedupAndEnvironment) {
   EXPECT_EQ(record["environment"]["gpu_compute_capability"], "9.0");
   EXPECT_GE(record["environment"]["cpu_cores"].get<int>(), 1);
   // The table on the console, the chart beside the record, and latest.svg for notebooks.
-  EXPECT_NE(result.output.find("GPU speed-up (median CPU / median GPU)"), std::string::npos)
-      << result.output;
-  EXPECT_NE(result.output.find("random weights (seed 1): timing only"), std::string::npos);
+  EXPECT_THAT(result.output, HasSubstr("GPU speed-up (median CPU / median GPU)"));
+  EXPECT_THAT(result.output, HasSubstr("random weights (seed 1): timing only"));
   fs::path svg = records().back();
   svg.replace_extension(".svg");
   EXPECT_TRUE(fs::exists(svg));
@@ -114,15 +118,13 @@ TEST_F(BenchAction, TimesEachDeviceAndRecordsFiguresSpeedupAndEnvironment) {
           shell_quote(svg.string()),
       dir_.path());
   EXPECT_EQ(parsed.exit_code, 0) << parsed.output;
-  EXPECT_NE(parsed.output.find("{http://www.w3.org/2000/svg}svg 24"), std::string::npos)
-      << parsed.output;
+  EXPECT_THAT(parsed.output, HasSubstr("{http://www.w3.org/2000/svg}svg 24"));
 }
 
 TEST_F(BenchAction, NoGpuIsSkippedWithTheReasonNotFailed) {
   auto result = run({{"STAND_IN_GPU", "absent"}});
   ASSERT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_NE(result.output.find("gpu skipped: no CUDA device on this machine"), std::string::npos)
-      << result.output;
+  EXPECT_THAT(result.output, HasSubstr("gpu skipped: no CUDA device on this machine"));
   nlohmann::json record = only_record();
   expect_valid_against_schema(records().back());
   EXPECT_EQ(record["devices"]["gpu"]["status"], "skipped");
@@ -135,24 +137,22 @@ TEST_F(BenchAction, RequireGpuFailsTheStepButKeepsTheCpuFigures) {
   write_recipe("          require_gpu: true\n");
   auto result = run({{"STAND_IN_GPU", "absent"}});
   EXPECT_EQ(result.exit_code, 1) << result.output;
-  EXPECT_NE(result.output.find("require_gpu: true"), std::string::npos) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("require_gpu: true"));
   nlohmann::json record = only_record();
   EXPECT_EQ(record["devices"]["cpu"]["status"], "ok");
   auto status = run_ssdbuild({"status", "recipe.yaml", "--state-dir", state().string(), "--json"},
                              dir_.path());
-  EXPECT_NE(status.output.find("\"failed\""), std::string::npos) << status.output;
+  EXPECT_THAT(status.output, HasSubstr("\"failed\""));
 }
 
 TEST_F(BenchAction, AFailingOrShortHarnessFailsTheStepAndWritesNoRecord) {
   auto failing = run({{"STAND_IN_FAIL", "gpu"}});
   EXPECT_EQ(failing.exit_code, 1) << failing.output;
-  EXPECT_NE(failing.output.find("the gpu harness ended with exit 3"), std::string::npos)
-      << failing.output;
+  EXPECT_THAT(failing.output, HasSubstr("the gpu harness ended with exit 3"));
   EXPECT_TRUE(records().empty());
   auto short_run = run({{"STAND_IN_SHORT", "cpu"}});
   EXPECT_EQ(short_run.exit_code, 1) << short_run.output;
-  EXPECT_NE(short_run.output.find("11 passes of the 12 announced"), std::string::npos)
-      << short_run.output;
+  EXPECT_THAT(short_run.output, HasSubstr("11 passes of the 12 announced"));
   EXPECT_TRUE(records().empty());
 }
 
@@ -163,7 +163,7 @@ TEST_F(BenchAction, WeightsAreUsedWhenTheFileExistsElseRandom) {
   fs::path argv = dir_ / "argv.txt";
   ASSERT_EQ(run({{"STAND_IN_ARGV", argv.string()}}).exit_code, 0);
   EXPECT_EQ(only_record()["weights"], "random");
-  EXPECT_EQ(read_text(argv).find("--weights"), std::string::npos) << read_text(argv);
+  EXPECT_THAT(read_text(argv), Not(HasSubstr("--weights")));
 
   write_text(weights, "trained");
   fs::remove(argv);
@@ -172,14 +172,14 @@ TEST_F(BenchAction, WeightsAreUsedWhenTheFileExistsElseRandom) {
   auto lines = split_lines(read_text(argv));
   ASSERT_EQ(lines.size(), 2u);
   // Both devices get the weights; the sample image's detection runs once, with the first.
-  EXPECT_NE(lines[0].find("--weights " + weights.string()), std::string::npos);
-  EXPECT_NE(lines[0].find("--image"), std::string::npos);
-  EXPECT_NE(lines[1].find("--weights"), std::string::npos);
-  EXPECT_EQ(lines[1].find("--image"), std::string::npos);
+  EXPECT_THAT(lines[0], HasSubstr("--weights " + weights.string()));
+  EXPECT_THAT(lines[0], HasSubstr("--image"));
+  EXPECT_THAT(lines[1], HasSubstr("--weights"));
+  EXPECT_THAT(lines[1], Not(HasSubstr("--image")));
   nlohmann::json latest = nlohmann::json::parse(read_text(records().back()));
   EXPECT_EQ(latest["weights"], "trained");
   EXPECT_EQ(latest["devices"]["cpu"]["detections"][0]["label"], "person");
-  EXPECT_NE(result.output.find("cpu detection: person 0.97"), std::string::npos) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("cpu detection: person 0.97"));
 }
 
 TEST_F(BenchAction, ReportShowsTheLatestAndEarlierRuns) {
@@ -190,9 +190,9 @@ TEST_F(BenchAction, ReportShowsTheLatestAndEarlierRuns) {
   std::vector<std::string> base = {"report", "recipe.yaml", "--state-dir", state().string()};
   auto text = run_ssdbuild(base, dir_.path());
   ASSERT_EQ(text.exit_code, 0) << text.output;
-  EXPECT_NE(text.output.find("All runs, oldest first:"), std::string::npos) << text.output;
-  EXPECT_NE(text.output.find("skipped"), std::string::npos) << text.output;
-  EXPECT_NE(text.output.find("GPU speed-up"), std::string::npos) << text.output;
+  EXPECT_THAT(text.output, HasSubstr("All runs, oldest first:"));
+  EXPECT_THAT(text.output, HasSubstr("skipped"));
+  EXPECT_THAT(text.output, HasSubstr("GPU speed-up"));
 
   auto arguments = base;
   arguments.insert(arguments.end(), {"--json", "--svg", (dir_ / "chart.svg").string()});
@@ -202,12 +202,12 @@ TEST_F(BenchAction, ReportShowsTheLatestAndEarlierRuns) {
   EXPECT_EQ(report["latest"]["devices"]["gpu"]["status"], "ok");
   ASSERT_EQ(report["earlier"].size(), 1u);
   EXPECT_EQ(report["earlier"][0]["devices"]["gpu"]["status"], "skipped");
-  EXPECT_NE(read_text(dir_ / "chart.svg").find("<svg"), std::string::npos);
+  EXPECT_THAT(read_text(dir_ / "chart.svg"), HasSubstr("<svg"));
 
   auto empty = run_ssdbuild({"report", "recipe.yaml", "--state-dir", (dir_ / "other").string()},
                             dir_.path());
   EXPECT_EQ(empty.exit_code, 1);
-  EXPECT_NE(empty.output.find("no benchmark results"), std::string::npos) << empty.output;
+  EXPECT_THAT(empty.output, HasSubstr("no benchmark results"));
 }
 
 // The script calls ssdbuild by the path it was planned with: it needs none on PATH.
@@ -247,27 +247,26 @@ TEST_F(BenchAction, PlanScriptFindsWeightsThatAnEarlierStepOfItMakes) {
   EXPECT_EQ(record["devices"]["cpu"]["detections"].size(), 1u);
   auto lines = split_lines(read_text(argv));
   ASSERT_EQ(lines.size(), 2u);
-  EXPECT_NE(lines[0].find("--weights " + weights.string() + " --image"), std::string::npos);
-  EXPECT_EQ(lines[1].find("--image"), std::string::npos);
+  EXPECT_THAT(lines[0], HasSubstr("--weights " + weights.string() + " --image"));
+  EXPECT_THAT(lines[1], Not(HasSubstr("--image")));
 }
 
 TEST_F(BenchAction, BadSettingsAreRecipeErrorsWithTheirPlace) {
   write_recipe("", "[cpu, tpu]");
   auto devices = run_ssdbuild({"validate", "recipe.yaml"}, dir_.path());
   EXPECT_EQ(devices.exit_code, 2);
-  EXPECT_NE(devices.output.find("recipe.yaml:9:"), std::string::npos) << devices.output;
-  EXPECT_NE(devices.output.find("not `tpu` (did you mean `cpu`?)"), std::string::npos)
-      << devices.output;
+  EXPECT_THAT(devices.output, HasSubstr("recipe.yaml:9:"));
+  EXPECT_THAT(devices.output, HasSubstr("not `tpu` (did you mean `cpu`?)"));
 
   write_recipe("          require_gpu: true\n", "[cpu]");
   auto require = run_ssdbuild({"validate", "recipe.yaml"}, dir_.path());
   EXPECT_EQ(require.exit_code, 2);
-  EXPECT_NE(require.output.find("`devices` has no gpu"), std::string::npos) << require.output;
+  EXPECT_THAT(require.output, HasSubstr("`devices` has no gpu"));
 
   write_recipe("          iteratons: 5\n");
   auto typo = run_ssdbuild({"validate", "recipe.yaml"}, dir_.path());
   EXPECT_EQ(typo.exit_code, 2);
-  EXPECT_NE(typo.output.find("did you mean `iterations`?"), std::string::npos) << typo.output;
+  EXPECT_THAT(typo.output, HasSubstr("did you mean `iterations`?"));
 }
 
 TEST_F(BenchAction, VariantAndTheComparisonWithAReferenceBuildGoIntoTheRecord) {
@@ -298,9 +297,8 @@ TEST_F(BenchAction, OutputsBeyondTheToleranceFailTheStepAfterTheRecordIsWritten)
                "\n");
   auto result = run({{"STAND_IN_DIFFER", "gpu"}});
   EXPECT_EQ(result.exit_code, 1) << result.output;
-  EXPECT_NE(result.output.find("the gpu outputs differ from the reference build's: blob mbox_loc"),
-            std::string::npos)
-      << result.output;
+  EXPECT_THAT(result.output,
+              HasSubstr("the gpu outputs differ from the reference build's: blob mbox_loc"));
   nlohmann::json record = only_record();
   EXPECT_FALSE(record["devices"]["gpu"]["comparison"]["ok"].get<bool>());
   EXPECT_TRUE(record["devices"]["cpu"]["comparison"]["ok"].get<bool>());
@@ -310,9 +308,8 @@ TEST_F(BenchAction, AMissingReferenceFailsBeforeAnyHarnessRuns) {
   write_recipe("          compare_with: " + (dir_ / "nowhere").string() + "\n");
   auto result = run();
   EXPECT_EQ(result.exit_code, 1) << result.output;
-  EXPECT_NE(result.output.find("no reference outputs " + (dir_ / "nowhere/cpu.outputs").string()),
-            std::string::npos)
-      << result.output;
+  EXPECT_THAT(result.output,
+              HasSubstr("no reference outputs " + (dir_ / "nowhere/cpu.outputs").string()));
   EXPECT_TRUE(records().empty());
 }
 
@@ -322,8 +319,7 @@ TEST_F(BenchAction, RecordsWithoutAVariantAreStockAndABadVariantIsARecipeError) 
   write_recipe("          variant: quick\n");
   auto bad = run_ssdbuild({"validate", "recipe.yaml"}, dir_.path());
   EXPECT_EQ(bad.exit_code, 2) << bad.output;
-  EXPECT_NE(bad.output.find("`variant` is stock or fast, not `quick`"), std::string::npos)
-      << bad.output;
+  EXPECT_THAT(bad.output, HasSubstr("`variant` is stock or fast, not `quick`"));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <regex>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "nginx_test_server.hpp"
@@ -15,6 +16,10 @@
 #include "test_support.hpp"
 
 namespace ssdbuild::testing {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
 namespace {
 
 constexpr int kSources = 10;
@@ -109,9 +114,8 @@ TEST_F(CcacheStepTest, FirstRunMissesAndAfterAResetTheHitsComeFromTheStateFolder
   EXPECT_EQ(cold.misses, kSources + 1);
   EXPECT_EQ(program_output(), kExpectedOutput);
   EXPECT_TRUE(std::filesystem::exists(dir_ / "state" / "ccache" / "CACHEDIR.TAG"));
-  EXPECT_NE(first.output.find("remote storage file:" + (dir_ / "state" / "ccache").string()),
-            std::string::npos)
-      << first.output;
+  EXPECT_THAT(first.output,
+              HasSubstr("remote storage file:" + (dir_ / "state" / "ccache").string()));
 
   lose_local_cache();
   std::filesystem::remove(dir_ / "src" / "program");
@@ -155,10 +159,8 @@ TEST_F(CcacheStepTest, ASecondMachineHitsThroughTheSharedStore) {
   };
   auto first = on_machine("boot-1");
   ASSERT_EQ(first.exit_code, 0) << first.output;
-  EXPECT_NE(first.output.find("and " + store.url("/cache/ccache") +
-                              " (with the credentials of SSDBUILD_CACHE_HEADER)"),
-            std::string::npos)
-      << first.output;
+  EXPECT_THAT(first.output, HasSubstr("and " + store.url("/cache/ccache") +
+                                      " (with the credentials of SSDBUILD_CACHE_HEADER)"));
   EXPECT_TRUE(std::filesystem::exists(store_dir / "cache" / "ccache")) << store.requests();
 
   lose_local_cache();
@@ -171,7 +173,7 @@ TEST_F(CcacheStepTest, ASecondMachineHitsThroughTheSharedStore) {
   EXPECT_EQ(warm.hits, kSources + 1) << second.output;
   EXPECT_EQ(warm.remote_hits, kSources + 1) << second.output;
   EXPECT_EQ(program_output(), kExpectedOutput);
-  EXPECT_EQ((first.output + second.output).find(secret), std::string::npos);
+  EXPECT_THAT((first.output + second.output), Not(HasSubstr(secret)));
   auto holding = run_shell("grep -rl " + secret + " . || true", dir_.path());
   EXPECT_EQ(holding.output, "") << holding.output;
 }
@@ -184,11 +186,10 @@ TEST_F(CcacheStepTest, PlanScriptSetsUpTheSameAndRunByHandHitsTheStateFolderToo)
   // step's cd at its top level).
   std::string script = read_text(dir_ / "state" / "logs" / "build" / "compile.sh");
   std::string body = script.substr(script.find("# ccache: "));
-  EXPECT_NE(plan.output.find(body), std::string::npos) << plan.output << "\n---\n" << body;
-  EXPECT_NE(body.find(shell_quote(ssdbuild_binary()) + " ccache-env --remote " +
-                      shell_quote((dir_ / "state" / "ccache").string()) + " --step build/compile"),
-            std::string::npos)
-      << body;
+  EXPECT_THAT(plan.output, HasSubstr(body)) << plan.output << "\n---\n" << body;
+  EXPECT_THAT(
+      body, HasSubstr(shell_quote(ssdbuild_binary()) + " ccache-env --remote " +
+                      shell_quote((dir_ / "state" / "ccache").string()) + " --step build/compile"));
 
   lose_local_cache();
   write_text(dir_ / "plan.sh", plan.output);
@@ -216,9 +217,8 @@ stages:
 )");
   auto result = ssdbuild({"run"}, "boot-1");
   EXPECT_EQ(result.exit_code, 1) << result.output;
-  EXPECT_NE(result.output.find("FAILED: build/compile (exit 3)"), std::string::npos)
-      << result.output;
-  EXPECT_EQ(result.output.find("not reached"), std::string::npos) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("FAILED: build/compile (exit 3)"));
+  EXPECT_THAT(result.output, Not(HasSubstr("not reached")));
   StatsLine stats = stats_line(result.output);
   ASSERT_TRUE(stats.found) << result.output;
   EXPECT_EQ(stats.misses, 1);
@@ -240,12 +240,11 @@ stages:
 )yaml");
   auto result = ssdbuild({"run"}, "boot-1");
   ASSERT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_NE(result.output.find("[build/cached] " + (dir_ / "local" / "bin" / "g++").string()),
-            std::string::npos)
-      << result.output;
+  EXPECT_THAT(result.output,
+              HasSubstr("[build/cached] " + (dir_ / "local" / "bin" / "g++").string()));
   EXPECT_TRUE(stats_line(result.output).found) << result.output;
-  EXPECT_NE(result.output.find("[build/plain] plain none /"), std::string::npos) << result.output;
-  EXPECT_EQ(result.output.find("[build/plain] ccache"), std::string::npos) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("[build/plain] plain none /"));
+  EXPECT_THAT(result.output, Not(HasSubstr("[build/plain] ccache")));
 }
 
 // Caffe's Makefile runs nvcc by its path; the default recipe's configure/nvcc-launcher puts
@@ -261,13 +260,10 @@ TEST_F(CcacheStepTest, CaffesCuRulePatchedByTheDefaultRecipeCompilesThroughCcach
       dir_.path());
   ASSERT_EQ(patch.exit_code, 0) << patch.output;
   std::string makefile = read_text(caffe / "Makefile");
-  EXPECT_NE(makefile.find("\t$(Q)$(CUDA_DIR)/bin/nvcc $(NVCCFLAGS) $(CUDA_ARCH) -M $<"),
-            std::string::npos)
-      << makefile;
-  EXPECT_NE(makefile.find("\t$(Q)$(CMAKE_CUDA_COMPILER_LAUNCHER) $(CUDA_DIR)/bin/nvcc $(NVCCFLAGS) "
-                          "$(CUDA_ARCH) -c $< -o $@"),
-            std::string::npos)
-      << makefile;
+  EXPECT_THAT(makefile, HasSubstr("\t$(Q)$(CUDA_DIR)/bin/nvcc $(NVCCFLAGS) $(CUDA_ARCH) -M $<"));
+  EXPECT_THAT(makefile,
+              HasSubstr("\t$(Q)$(CMAKE_CUDA_COMPILER_LAUNCHER) $(CUDA_DIR)/bin/nvcc $(NVCCFLAGS) "
+                        "$(CUDA_ARCH) -c $< -o $@"));
 
   std::filesystem::path nvcc = find_on_path("nvcc");
   if (nvcc.empty() && std::filesystem::exists("/usr/local/cuda/bin/nvcc")) {
@@ -328,12 +324,8 @@ TEST(CcacheInstallTest, MissingCcacheIsInstalledWithAptGetBeforeTheStepRuns) {
   EXPECT_TRUE(std::regex_search(asked, std::regex("apt-get [^\n]*update\n(.*\n)*apt-get [^\n]*"
                                                   "install ccache\n")))
       << asked;
-  EXPECT_NE(result.output.find("ccache: not on PATH; installing it with apt-get"),
-            std::string::npos)
-      << result.output;
-  EXPECT_NE(result.output.find("export CCACHE_DIR=" + (dir / "local" / "cache").string()),
-            std::string::npos)
-      << result.output;
+  EXPECT_THAT(result.output, HasSubstr("ccache: not on PATH; installing it with apt-get"));
+  EXPECT_THAT(result.output, HasSubstr("export CCACHE_DIR=" + (dir / "local" / "cache").string()));
 }
 
 }  // namespace

@@ -12,6 +12,7 @@ namespace ssdbuild::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 TEST(Cli, ValidateReportsEveryErrorWithFileLineAndColumn) {
   TempDir dir;
@@ -38,7 +39,7 @@ TEST(Cli, ValidAndBuiltinRecipesValidate) {
   TempDir dir;
   auto builtin = run_ssdbuild({"validate"}, dir.path());
   EXPECT_EQ(builtin.exit_code, 0) << builtin.output;
-  EXPECT_NE(builtin.output.find("builtin:ssd-caffe: ok"), std::string::npos);
+  EXPECT_THAT(builtin.output, HasSubstr("builtin:ssd-caffe: ok"));
 }
 
 TEST(Cli, RunRefusesABrokenRecipeBeforeRunningAnything) {
@@ -53,10 +54,9 @@ stages:
 )");
   auto result = run_ssdbuild({"run", "r.yaml", "--state-dir", "state"}, dir.path());
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_NE(result.output.find("r.yaml:7:16: error: `scope` is `system` or `persistent`, not "
-                               "`persistant` (did you mean `persistent`?)"),
-            std::string::npos)
-      << result.output;
+  EXPECT_THAT(result.output,
+              HasSubstr("r.yaml:7:16: error: `scope` is `system` or `persistent`, not "
+                        "`persistant` (did you mean `persistent`?)"));
   EXPECT_FALSE(std::filesystem::exists(dir / "ran"));
   EXPECT_FALSE(std::filesystem::exists(dir / "state"));
 }
@@ -65,12 +65,11 @@ TEST(Cli, MissingRecipeFileAndUnknownBuiltinAreUsageErrors) {
   TempDir dir;
   auto missing = run_ssdbuild({"run", "nothere.yaml"}, dir.path());
   EXPECT_EQ(missing.exit_code, 2);
-  EXPECT_NE(missing.output.find("nothere.yaml: error: cannot read the recipe (no such file)"),
-            std::string::npos)
-      << missing.output;
+  EXPECT_THAT(missing.output,
+              HasSubstr("nothere.yaml: error: cannot read the recipe (no such file)"));
   auto typo = run_ssdbuild({"plan", "ssd-cafe"}, dir.path());
   EXPECT_EQ(typo.exit_code, 2);
-  EXPECT_NE(typo.output.find("did you mean `ssd-caffe`?"), std::string::npos) << typo.output;
+  EXPECT_THAT(typo.output, HasSubstr("did you mean `ssd-caffe`?"));
 }
 
 TEST(Cli, SetOfAnUnknownVarIsAnError) {
@@ -80,10 +79,8 @@ TEST(Cli, SetOfAnUnknownVarIsAnError) {
              "echo}]}]\n");
   auto result = run_ssdbuild({"plan", "r.yaml", "--set", "colour=blue"}, dir.path());
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_NE(result.output.find("--set colour: recipe r has no var `colour` (did you mean "
-                               "`color`?)"),
-            std::string::npos)
-      << result.output;
+  EXPECT_THAT(result.output, HasSubstr("--set colour: recipe r has no var `colour` (did you mean "
+                                       "`color`?)"));
 }
 
 TEST(Cli, UnknownCommandLineOptionIsExit2) {
@@ -122,14 +119,14 @@ TEST(Cli, HelpAndVersion) {
   TempDir dir;
   auto help = run_ssdbuild({"--help"}, dir.path());
   EXPECT_EQ(help.exit_code, 0);
-  EXPECT_NE(help.output.find("Exit codes: 0 ok, 1 a step failed, 2 usage or recipe error, 3"),
-            std::string::npos);
+  EXPECT_THAT(help.output,
+              HasSubstr("Exit codes: 0 ok, 1 a step failed, 2 usage or recipe error, 3"));
   auto run_help = run_ssdbuild({"run", "--help"}, dir.path());
   EXPECT_EQ(run_help.exit_code, 0);
-  EXPECT_NE(run_help.output.find("--dry-run"), std::string::npos);
+  EXPECT_THAT(run_help.output, HasSubstr("--dry-run"));
   auto version = run_ssdbuild({"--version"}, dir.path());
   EXPECT_EQ(version.exit_code, 0);
-  EXPECT_NE(version.output.find("0."), std::string::npos);
+  EXPECT_THAT(version.output, HasSubstr("0."));
 }
 
 TEST(Cli, CorruptStateIsReportedWithTheWayOutAndLeftAlone) {
@@ -138,8 +135,8 @@ TEST(Cli, CorruptStateIsReportedWithTheWayOutAndLeftAlone) {
   write_text(dir / "state/state.json", "{\"format\": 1, \"steps\": {");
   auto result = run_ssdbuild({"run", "r.yaml", "--state-dir", "state"}, dir.path());
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_NE(result.output.find("state.json is corrupt"), std::string::npos) << result.output;
-  EXPECT_NE(result.output.find("move it aside"), std::string::npos) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("state.json is corrupt"));
+  EXPECT_THAT(result.output, HasSubstr("move it aside"));
   EXPECT_EQ(read_text(dir / "state/state.json"), "{\"format\": 1, \"steps\": {");
   EXPECT_FALSE(std::filesystem::exists(dir / "state/lock.json"));
   auto reset = run_ssdbuild({"reset", "--all", "-r", "r.yaml", "--state-dir", "state"}, dir.path());
@@ -186,9 +183,9 @@ TEST(Cli, QuietShowsStartAndEndLinesOnly) {
              "name: r\nstages: [{name: s, steps: [{name: x, run: echo visible-line}]}]\n");
   auto quiet = run_ssdbuild({"--quiet", "run", "r.yaml", "--state-dir", "st"}, dir.path());
   EXPECT_EQ(quiet.exit_code, 0);
-  EXPECT_NE(quiet.output.find("==> s/x"), std::string::npos) << quiet.output;
-  EXPECT_EQ(quiet.output.find("visible-line"), std::string::npos) << quiet.output;
-  EXPECT_NE(read_text(dir / "st/logs/s/x.log").find("visible-line"), std::string::npos);
+  EXPECT_THAT(quiet.output, HasSubstr("==> s/x"));
+  EXPECT_THAT(quiet.output, Not(HasSubstr("visible-line")));
+  EXPECT_THAT(read_text(dir / "st/logs/s/x.log"), HasSubstr("visible-line"));
 
   // A retry is in the log, not on the console.
   write_text(dir / "retry.yaml",
@@ -197,8 +194,8 @@ TEST(Cli, QuietShowsStartAndEndLinesOnly) {
   auto retried = run_ssdbuild({"--quiet", "run", "retry.yaml", "--state-dir", "st2"}, dir.path(),
                               {{"SSDBUILD_RETRY_BACKOFF_MS", "10"}});
   EXPECT_EQ(retried.exit_code, 0) << retried.output;
-  EXPECT_EQ(retried.output.find("retrying"), std::string::npos) << retried.output;
-  EXPECT_NE(read_text(dir / "st2/logs/s/flaky.log").find("retrying in"), std::string::npos);
+  EXPECT_THAT(retried.output, Not(HasSubstr("retrying")));
+  EXPECT_THAT(read_text(dir / "st2/logs/s/flaky.log"), HasSubstr("retrying in"));
 }
 
 TEST(Cli, SilentStepGetsAHeartbeatLine) {
@@ -207,7 +204,7 @@ TEST(Cli, SilentStepGetsAHeartbeatLine) {
   auto result = run_ssdbuild({"run", "r.yaml", "--state-dir", "st"}, dir.path(),
                              {{"SSDBUILD_HEARTBEAT_SECONDS", "1"}});
   EXPECT_EQ(result.exit_code, 0);
-  EXPECT_NE(result.output.find("[s/x] still running: "), std::string::npos) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("[s/x] still running: "));
 }
 
 TEST(Cli, ColorOnlyWhenAskedAndNeverWithNoColor) {
@@ -215,13 +212,13 @@ TEST(Cli, ColorOnlyWhenAskedAndNeverWithNoColor) {
   write_text(dir / "r.yaml", "name: r\nstages: [{name: s, steps: [{name: x, run: echo}]}]\n");
   auto plain = run_shell(ssdbuild::shell_quote(ssdbuild_binary()) + " run r.yaml --state-dir a",
                          dir.path(), {{"SSDBUILD_BOOT_ID", "b"}});
-  EXPECT_EQ(plain.output.find("\033["), std::string::npos);
+  EXPECT_THAT(plain.output, Not(HasSubstr("\033[")));
   auto forced = run_shell(
       ssdbuild::shell_quote(ssdbuild_binary()) + " --color=always run r.yaml --state-dir b",
       dir.path(), {{"SSDBUILD_BOOT_ID", "b"}});
-  EXPECT_NE(forced.output.find("\033["), std::string::npos);
+  EXPECT_THAT(forced.output, HasSubstr("\033["));
   auto no_color = run_ssdbuild({"--color=always", "run", "r.yaml", "--state-dir", "c"}, dir.path());
-  EXPECT_EQ(no_color.output.find("\033["), std::string::npos);
+  EXPECT_THAT(no_color.output, Not(HasSubstr("\033[")));
 }
 
 // On a real terminal (a pty from util-linux's `script`) colour is on by itself; a notebook
@@ -239,23 +236,23 @@ TEST(Cli, ProgressStyleFollowsTheTerminalAndTheNotebook) {
   };
   auto terminal = on_pty("", "");
   ASSERT_EQ(terminal.exit_code, 0) << terminal.output;
-  EXPECT_NE(terminal.output.find("\033["), std::string::npos) << terminal.output;
+  EXPECT_THAT(terminal.output, HasSubstr("\033["));
   auto notebook = on_pty("", "COLAB_RELEASE_TAG=test");
   ASSERT_EQ(notebook.exit_code, 0) << notebook.output;
-  EXPECT_EQ(notebook.output.find("\033["), std::string::npos) << notebook.output;
+  EXPECT_THAT(notebook.output, Not(HasSubstr("\033[")));
   auto plain = on_pty("--progress=plain", "");
-  EXPECT_EQ(plain.output.find("\033["), std::string::npos) << plain.output;
+  EXPECT_THAT(plain.output, Not(HasSubstr("\033[")));
   auto fancy = run_shell("env -u NO_COLOR " + binary + " --progress=fancy run r.yaml --state-dir p",
                          dir.path(), {{"SSDBUILD_BOOT_ID", "b"}});
-  EXPECT_NE(fancy.output.find("\033["), std::string::npos) << fancy.output;
+  EXPECT_THAT(fancy.output, HasSubstr("\033["));
 }
 
 TEST(Cli, RecipesShowAndFacts) {
   TempDir dir;
   auto recipes = run_ssdbuild({"recipes"}, dir.path());
   EXPECT_EQ(recipes.exit_code, 0);
-  EXPECT_NE(recipes.output.find("ssd-caffe"), std::string::npos);
-  EXPECT_NE(recipes.output.find("(default)"), std::string::npos);
+  EXPECT_THAT(recipes.output, HasSubstr("ssd-caffe"));
+  EXPECT_THAT(recipes.output, HasSubstr("(default)"));
   auto show = run_ssdbuild({"show", "ssd-caffe"}, dir.path());
   EXPECT_EQ(show.exit_code, 0);
   EXPECT_EQ(show.output.rfind("name: ssd-caffe\n", 0), 0u) << show.output;
@@ -273,10 +270,10 @@ TEST(Cli, LogOfAStepThatNeverRanSaysSo) {
   write_text(dir / "r.yaml", "name: r\nstages: [{name: s, steps: [{name: x, run: echo}]}]\n");
   auto result = run_ssdbuild({"log", "s/x", "-r", "r.yaml", "--state-dir", "st"}, dir.path());
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_NE(result.output.find("no log for s/x yet"), std::string::npos) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("no log for s/x yet"));
   auto typo = run_ssdbuild({"log", "s/y", "-r", "r.yaml", "--state-dir", "st"}, dir.path());
   EXPECT_EQ(typo.exit_code, 2);
-  EXPECT_NE(typo.output.find("did you mean `s/x`?"), std::string::npos) << typo.output;
+  EXPECT_THAT(typo.output, HasSubstr("did you mean `s/x`?"));
 }
 
 TEST(Cli, MissingWorkFolderFailsTheStepWithAClearMessage) {
@@ -285,9 +282,7 @@ TEST(Cli, MissingWorkFolderFailsTheStepWithAClearMessage) {
              "name: r\nstages: [{name: s, steps: [{name: x, cwd: nowhere, run: echo}]}]\n");
   auto result = run_ssdbuild({"run", "r.yaml", "--state-dir", "st"}, dir.path());
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_NE(result.output.find("nowhere does not exist (create it in an earlier step"),
-            std::string::npos)
-      << result.output;
+  EXPECT_THAT(result.output, HasSubstr("nowhere does not exist (create it in an earlier step"));
 }
 
 }  // namespace
@@ -303,11 +298,10 @@ TEST(Cli, ValidateFindsVarsThatReferToEachOther) {
              "stages: [{name: s, steps: [{run: echo}]}]\n");
   auto result = run_ssdbuild({"validate", "r.yaml"}, dir.path());
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_NE(result.output.find("r.yaml:3:6: error: vars refer to each other in a cycle: a -> b -> "
-                               "c -> a"),
-            std::string::npos)
-      << result.output;
-  EXPECT_NE(result.output.find("`1x` cannot be a var name"), std::string::npos) << result.output;
+  EXPECT_THAT(result.output,
+              HasSubstr("r.yaml:3:6: error: vars refer to each other in a cycle: a -> b -> "
+                        "c -> a"));
+  EXPECT_THAT(result.output, HasSubstr("`1x` cannot be a var name"));
 }
 
 TEST(Cli, AttemptNumbersGoOnAfterAReset) {
@@ -320,7 +314,7 @@ TEST(Cli, AttemptNumbersGoOnAfterAReset) {
   auto second = run_ssdbuild({"log", "s/x", "-r", "r.yaml", "--state-dir", "st", "--attempt", "2"},
                              dir.path());
   EXPECT_EQ(second.exit_code, 0) << second.output;
-  EXPECT_NE(second.output.find("attempt 2 ===="), std::string::npos) << second.output;
+  EXPECT_THAT(second.output, HasSubstr("attempt 2 ===="));
   std::string all = read_text(dir / "st/logs/s/x.log");
   EXPECT_EQ(all.find("attempt 1 ====", all.find("attempt 1 ====") + 1), std::string::npos);
 }
@@ -341,9 +335,9 @@ TEST(Cli, VerboseLogsArgvFactsEnvironmentChildrenAndEveryDecision) {
        {"argv: ", " --verbose run recipe.yaml --state-dir state", "fact cpu.count = ",
         "fact os.id = ", "env SSDBUILD_BOOT_ID=verbose-boot", "env PATH=", "s/a: run: never ran",
         "s/b: skip: `when` is false", "spawned pid ", "ended with status 0"}) {
-    EXPECT_NE(log.find(expected), std::string::npos) << expected << "\n" << log;
+    EXPECT_THAT(log, HasSubstr(expected)) << expected << "\n" << log;
   }
-  EXPECT_EQ(result.output.find("fact cpu.count"), std::string::npos) << "not on stdout";
+  EXPECT_THAT(result.output, Not(HasSubstr("fact cpu.count"))) << "not on stdout";
 }
 
 // Offline (a network namespace with no interfaces), the main job stops at its first
@@ -357,12 +351,10 @@ TEST(Cli, OfflineTheDefaultRecipeFailsCleanlyAtItsFirstDownload) {
                               " run --only source --state-dir state",
                           dir.path(), {{"SSDBUILD_BOOT_ID", "offline"}});
   EXPECT_EQ(result.exit_code, 1) << result.output;
-  EXPECT_NE(result.output.find("FAILED: source/clone (git: cannot clone "
-                               "https://github.com/weiliu89/caffe.git"),
-            std::string::npos)
-      << result.output;
-  EXPECT_NE(result.output.find("github.com"), std::string::npos);
-  EXPECT_NE(result.output.find("re-run just this step: ssdbuild run ssd-caffe"), std::string::npos);
+  EXPECT_THAT(result.output, HasSubstr("FAILED: source/clone (git: cannot clone "
+                                       "https://github.com/weiliu89/caffe.git"));
+  EXPECT_THAT(result.output, HasSubstr("github.com"));
+  EXPECT_THAT(result.output, HasSubstr("re-run just this step: ssdbuild run ssd-caffe"));
   EXPECT_FALSE(std::filesystem::exists(dir / "caffe"));
 }
 
@@ -417,10 +409,9 @@ TEST(Cli, AStepRunsAgainWhenWhatItReadsOfTheMachineChanges) {
   };
   ASSERT_EQ(run("vanilla").exit_code, 0);
   auto same = run("vanilla");
-  EXPECT_NE(same.output.find("--- s/x  (skip: done"), std::string::npos) << same.output;
+  EXPECT_THAT(same.output, HasSubstr("--- s/x  (skip: done"));
   auto other = run("chocolate");
-  EXPECT_NE(other.output.find("==> s/x  (run: definition changed)"), std::string::npos)
-      << other.output;
+  EXPECT_THAT(other.output, HasSubstr("==> s/x  (run: definition changed)"));
 }
 
 }  // namespace

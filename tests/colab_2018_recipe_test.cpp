@@ -3,6 +3,7 @@
 // that it is built in and valid, that its plan (which needs neither root nor the network)
 // holds the post's commands in the post's order, and that its file edits do what the post
 // did to copies of the files it edits.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -12,6 +13,10 @@
 #include "test_support.hpp"
 
 namespace ssdbuild::testing {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
 namespace {
 
 // Where each of `wanted` is found in `text`, each after the one before it; "" when all are
@@ -36,11 +41,11 @@ TEST(Colab2018Recipe, IsBuiltInAndValid) {
   TempDir dir;
   auto validate = run_ssdbuild({"validate", "colab-2018"}, dir.path());
   EXPECT_EQ(validate.exit_code, 0) << validate.output;
-  EXPECT_NE(validate.output.find("ok: recipe colab-2018"), std::string::npos) << validate.output;
+  EXPECT_THAT(validate.output, HasSubstr("ok: recipe colab-2018"));
 
   auto recipes = run_ssdbuild({"recipes"}, dir.path());
   ASSERT_EQ(recipes.exit_code, 0) << recipes.output;
-  EXPECT_NE(recipes.output.find("colab-2018"), std::string::npos) << recipes.output;
+  EXPECT_THAT(recipes.output, HasSubstr("colab-2018"));
   // ssd-caffe stays first, and the default.
   EXPECT_EQ(recipes.output.rfind("ssd-caffe", 0), 0u) << recipes.output;
   EXPECT_LT(recipes.output.find("(default)"), recipes.output.find("colab-2018"));
@@ -48,8 +53,8 @@ TEST(Colab2018Recipe, IsBuiltInAndValid) {
   auto show = run_ssdbuild({"show", "colab-2018"}, dir.path());
   ASSERT_EQ(show.exit_code, 0) << show.output;
   EXPECT_EQ(show.output.rfind("name: colab-2018\n", 0), 0u) << show.output;
-  EXPECT_NE(show.output.find("not expected to run on today's machines"), std::string::npos);
-  EXPECT_NE(show.output.find("Stage 6: MobileNet-SSD timing on CPU and GPU"), std::string::npos);
+  EXPECT_THAT(show.output, HasSubstr("not expected to run on today's machines"));
+  EXPECT_THAT(show.output, HasSubstr("Stage 6: MobileNet-SSD timing on CPU and GPU"));
 }
 
 TEST(Colab2018Recipe, PlanHasTheProceduresCommandsInItsOrder) {
@@ -57,11 +62,10 @@ TEST(Colab2018Recipe, PlanHasTheProceduresCommandsInItsOrder) {
   auto plan = run_ssdbuild({"plan", "colab-2018", "--state-dir", "state"}, dir.path());
   ASSERT_EQ(plan.exit_code, 0) << plan.output;
   const std::string caffe = dir.path().string() + "/caffe";
-  EXPECT_NE(plan.output.find(
-                std::to_string(steps_in(std::string(find_builtin_recipe("colab-2018")->text))) +
-                " step(s) to run, 0 to skip"),
-            std::string::npos)
-      << plan.output;
+  EXPECT_THAT(
+      plan.output,
+      HasSubstr(std::to_string(steps_in(std::string(find_builtin_recipe("colab-2018")->text))) +
+                " step(s) to run, 0 to skip"));
   std::string problem = find_in_order(
       plan.output,
       {
@@ -131,7 +135,7 @@ TEST(Colab2018Recipe, PlanHasTheProceduresCommandsInItsOrder) {
       });
   EXPECT_EQ(problem, "") << plan.output;
   // The post's dead download host is not used.
-  EXPECT_EQ(plan.output.find("bintray"), std::string::npos);
+  EXPECT_THAT(plan.output, Not(HasSubstr("bintray")));
 }
 
 // The start of weiliu89/caffe's Makefile.config.example at the pinned commit, with every
@@ -225,7 +229,7 @@ TEST(Colab2018Recipe, FileEditsDoWhatThePostDid) {
   auto rerun = run_ssdbuild(again, dir.path());
   ASSERT_EQ(rerun.exit_code, 0) << rerun.output;
   EXPECT_EQ(read_text(dir / "caffe/Makefile.config"), kConfigEdited);
-  EXPECT_NE(rerun.output.find("already applied"), std::string::npos) << rerun.output;
+  EXPECT_THAT(rerun.output, HasSubstr("already applied"));
   EXPECT_EQ(read_text(dir / "c++config.h"), fixed_header);
 }
 

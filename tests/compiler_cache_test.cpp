@@ -5,12 +5,16 @@
 
 #include <sys/stat.h>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "ssdbuild/recipe/loader.hpp"
 #include "test_support.hpp"
 
 namespace ssdbuild {
+
+using ::testing::HasSubstr;
+
 namespace {
 
 using testing::TempDir;
@@ -80,7 +84,7 @@ TEST(CcacheEnvironmentTest, UbuntuTwentyTwoFourGetsTheStateFolderAsSecondaryStor
   EXPECT_EQ(change_of(environment, "CCACHE_REMOTE_STORAGE"), nullptr);
   EXPECT_TRUE(unsets(environment, "CCACHE_REMOTE_STORAGE"));
   ASSERT_EQ(environment.notes.size(), 1u);
-  EXPECT_NE(environment.notes[0].find("(secondary_storage)"), std::string::npos);
+  EXPECT_THAT(environment.notes[0], HasSubstr("(secondary_storage)"));
 }
 
 TEST(CcacheEnvironmentTest, NewerReleasesGetRemoteStorageAndTheOldNameIsUnset) {
@@ -118,7 +122,7 @@ TEST(CcacheEnvironmentTest, TooOldForRemoteStorageGetsTheLocalCacheAndSaysSo) {
   EXPECT_EQ(change_of(environment, "CCACHE_SECONDARY_STORAGE"), nullptr);
   EXPECT_NE(change_of(environment, "CCACHE_DIR"), nullptr);
   ASSERT_EQ(environment.notes.size(), 1u);
-  EXPECT_NE(environment.notes[0].find("before 4.4 has no remote storage"), std::string::npos);
+  EXPECT_THAT(environment.notes[0], HasSubstr("before 4.4 has no remote storage"));
   // No stats_log before 4.4 either (Debian 11's 4.2): unset, not an empty log.
   EXPECT_EQ(change_of(environment, "CCACHE_STATSLOG"), nullptr);
   EXPECT_TRUE(unsets(environment, "CCACHE_STATSLOG"));
@@ -129,7 +133,7 @@ TEST(CcacheEnvironmentTest, AStateFolderWithASpaceCannotBeTheRemoteStorage) {
       version(4, 9), folders(), "/content/drive/My Drive/ccache", "s/a", "/usr/bin/ccache");
   EXPECT_EQ(change_of(environment, "CCACHE_REMOTE_STORAGE"), nullptr);
   EXPECT_TRUE(unsets(environment, "CCACHE_REMOTE_STORAGE"));
-  EXPECT_NE(environment.notes[0].find("holds a space"), std::string::npos);
+  EXPECT_THAT(environment.notes[0], HasSubstr("holds a space"));
 }
 
 TEST(CcacheEnvironmentTest, ShellUnsetsThenExportsWithPathPrepended) {
@@ -137,10 +141,8 @@ TEST(CcacheEnvironmentTest, ShellUnsetsThenExportsWithPathPrepended) {
       ccache_environment(version(4, 9), folders(), "/state/ccache", "s/a", "/usr/bin/ccache");
   std::string shell = ccache_environment_as_shell(environment);
   EXPECT_EQ(shell.rfind("unset CCACHE_DISABLE CCACHE_READONLY", 0), 0u) << shell;
-  EXPECT_NE(shell.find("export PATH=/local/ccache/bin\"${PATH:+:$PATH}\"\n"), std::string::npos)
-      << shell;
-  EXPECT_NE(shell.find("export CCACHE_REMOTE_STORAGE=file:/state/ccache\n"), std::string::npos)
-      << shell;
+  EXPECT_THAT(shell, HasSubstr("export PATH=/local/ccache/bin\"${PATH:+:$PATH}\"\n"));
+  EXPECT_THAT(shell, HasSubstr("export CCACHE_REMOTE_STORAGE=file:/state/ccache\n"));
 }
 
 TEST(LocalCompilerCacheFoldersTest, OwnVariableFirstThenXdgCacheHomeThenHome) {
@@ -215,7 +217,7 @@ TEST(MasqueradeLinksTest, AFolderThatCannotBeMadeIsNamed) {
     make_masquerade_links(dir / "file" / "bin", "/usr/bin/ccache", {"gcc"});
     FAIL() << "no error";
   } catch (const Error& error) {
-    EXPECT_NE(std::string(error.what()).find((dir / "file" / "bin").string()), std::string::npos)
+    EXPECT_THAT(std::string(error.what()), HasSubstr((dir / "file" / "bin").string()))
         << error.what();
   }
 }

@@ -1,4 +1,5 @@
 // The `copy` action, through the real binary.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -6,6 +7,9 @@
 #include "test_support.hpp"
 
 namespace ssdbuild::testing {
+
+using ::testing::HasSubstr;
+
 namespace {
 
 const char* kRecipe = R"(name: copying
@@ -46,8 +50,7 @@ TEST_F(CopyActionTest, CopiesFilesAndFoldersKeepingTheMode) {
   EXPECT_EQ(info.st_mode & 0777, 0640u);
   EXPECT_EQ(read_text(dir_ / "out/templates/sub/b.txt"), "b\n");
   EXPECT_FALSE(std::filesystem::exists(dir_ / "Makefile.config.ssdbuild-tmp"));
-  EXPECT_NE(result.output.find("configure/copy-makefile.config"), std::string::npos)
-      << result.output;
+  EXPECT_THAT(result.output, HasSubstr("configure/copy-makefile.config"));
 }
 
 TEST_F(CopyActionTest, ExistingTargetIsKeptUnlessOverwriteIsTrue) {
@@ -55,7 +58,7 @@ TEST_F(CopyActionTest, ExistingTargetIsKeptUnlessOverwriteIsTrue) {
   auto kept = run();
   ASSERT_EQ(kept.exit_code, 0) << kept.output;
   EXPECT_EQ(read_text(dir_ / "Makefile.config"), "edited by hand\n");
-  EXPECT_NE(kept.output.find("kept"), std::string::npos) << kept.output;
+  EXPECT_THAT(kept.output, HasSubstr("kept"));
   auto replaced = run({"--set", "mode=true"});
   ASSERT_EQ(replaced.exit_code, 0) << replaced.output;
   EXPECT_EQ(read_text(dir_ / "Makefile.config"), "# CUDA_DIR := /usr\nBLAS := open\n");
@@ -65,10 +68,8 @@ TEST_F(CopyActionTest, MissingSourceFailsWithItsName) {
   std::filesystem::remove(dir_ / "Makefile.config.example");
   auto result = run();
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_NE(result.output.find("copy: " + (dir_ / "Makefile.config.example").string() +
-                               " does not exist"),
-            std::string::npos)
-      << result.output;
+  EXPECT_THAT(result.output, HasSubstr("copy: " + (dir_ / "Makefile.config.example").string() +
+                                       " does not exist"));
 }
 
 TEST_F(CopyActionTest, PlanScriptDoesTheSameAndSaysWhatItWillDo) {
@@ -80,9 +81,8 @@ TEST_F(CopyActionTest, PlanScriptDoesTheSameAndSaysWhatItWillDo) {
   std::filesystem::create_directories(other / "out");
   auto plan = run_ssdbuild({"plan", "recipe.yaml", "--state-dir", "state"}, other.path());
   ASSERT_EQ(plan.exit_code, 0) << plan.output;
-  EXPECT_NE(plan.output.find("#     copy: will create " + (other / "Makefile.config").string()),
-            std::string::npos)
-      << plan.output;
+  EXPECT_THAT(plan.output,
+              HasSubstr("#     copy: will create " + (other / "Makefile.config").string()));
   write_text(other / "plan.sh", plan.output);
   auto script = run_shell("bash plan.sh && bash plan.sh", other.path());
   ASSERT_EQ(script.exit_code, 0) << script.output;
@@ -98,10 +98,9 @@ TEST_F(CopyActionTest, UnknownKeyIsARecipeError) {
              "{from: a, too: b}\n");
   auto result = run();
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_NE(result.output.find("recipe.yaml:5:25: error: unknown key `too` in `copy` (did you "
-                               "mean `to`?)"),
-            std::string::npos)
-      << result.output;
+  EXPECT_THAT(result.output,
+              HasSubstr("recipe.yaml:5:25: error: unknown key `too` in `copy` (did you "
+                        "mean `to`?)"));
 }
 
 // A file embedded in the binary (the benchmark harness's source), copied out by `run` and
@@ -114,7 +113,7 @@ TEST(CopyBuiltinFile, RunAndPlanWriteTheEmbeddedTextExactly) {
              "overwrite: true}\n");
   auto shown = run_ssdbuild({"show", "mobilenet_ssd_bench.cpp"}, dir.path());
   ASSERT_EQ(shown.exit_code, 0) << shown.output;
-  ASSERT_NE(shown.output.find("int main(int argc, char** argv)"), std::string::npos);
+  ASSERT_THAT(shown.output, HasSubstr("int main(int argc, char** argv)"));
 
   auto plan = run_ssdbuild({"plan", "recipe.yaml", "--state-dir", "state"}, dir.path());
   ASSERT_EQ(plan.exit_code, 0) << plan.output;
@@ -126,7 +125,7 @@ TEST(CopyBuiltinFile, RunAndPlanWriteTheEmbeddedTextExactly) {
   auto run = run_ssdbuild({"run", "recipe.yaml", "--state-dir", "state"}, dir.path());
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_EQ(read_text(dir / "out/new/bench.cpp"), shown.output);
-  EXPECT_NE(run.output.find("builtin:mobilenet_ssd_bench.cpp ->"), std::string::npos) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("builtin:mobilenet_ssd_bench.cpp ->"));
 }
 
 TEST(CopyBuiltinFile, AnUnknownNameIsARecipeErrorWithTheClosestName) {
@@ -136,10 +135,9 @@ TEST(CopyBuiltinFile, AnUnknownNameIsARecipeErrorWithTheClosestName) {
              "      - copy: {from: \"builtin:mobilenet_ssd_bench.cc\", to: bench.cpp}\n");
   auto result = run_ssdbuild({"validate", "recipe.yaml"}, dir.path());
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_NE(result.output.find("recipe.yaml:5:22: error: no built-in file `mobilenet_ssd_bench.cc` "
-                               "(did you mean `mobilenet_ssd_bench.cpp`?)"),
-            std::string::npos)
-      << result.output;
+  EXPECT_THAT(result.output,
+              HasSubstr("recipe.yaml:5:22: error: no built-in file `mobilenet_ssd_bench.cc` "
+                        "(did you mean `mobilenet_ssd_bench.cpp`?)"));
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // The `env` action: variables for the steps after it, kept across runs, and printed for a
 // notebook by `ssdbuild env`.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -7,6 +8,9 @@
 #include "test_support.hpp"
 
 namespace ssdbuild::testing {
+
+using ::testing::HasSubstr;
+
 namespace {
 
 const char* kRecipe = R"(name: environment
@@ -58,23 +62,19 @@ TEST_F(EnvActionTest, AResumedRunStillHasTheEnvironment) {
   std::filesystem::remove(dir_ / "seen");
   auto result = ssdbuild({"run", "recipe.yaml", "--state-dir", "state", "--force", "two/after"});
   ASSERT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_NE(result.output.find("one/paths  (skip: done"), std::string::npos) << result.output;
-  EXPECT_NE(read_text(dir_ / "seen").find("after=" + (dir_ / "caffe/python").string()),
-            std::string::npos);
+  EXPECT_THAT(result.output, HasSubstr("one/paths  (skip: done"));
+  EXPECT_THAT(read_text(dir_ / "seen"), HasSubstr("after=" + (dir_ / "caffe/python").string()));
 }
 
 TEST_F(EnvActionTest, TheCallersPathDoesNotChangeFingerprintsButTheRecipeDoes) {
   ASSERT_EQ(ssdbuild({"run", "recipe.yaml", "--state-dir", "state"}).exit_code, 0);
   auto other_path = run_ssdbuild({"run", "recipe.yaml", "--state-dir", "state"}, dir_.path(),
                                  {{"PATH", "/usr/local/bin:/usr/bin:/bin"}});
-  EXPECT_NE(
-      other_path.output.find("0 step(s) ran, " + std::to_string(steps_in(kRecipe)) + " skipped"),
-      std::string::npos)
-      << other_path.output;
+  EXPECT_THAT(other_path.output,
+              HasSubstr("0 step(s) ran, " + std::to_string(steps_in(kRecipe)) + " skipped"));
   auto changed = ssdbuild({"run", "recipe.yaml", "--state-dir", "state", "--set", "lib=/x"});
-  EXPECT_NE(changed.output.find("two/after  (run: definition changed)"), std::string::npos)
-      << changed.output;
-  EXPECT_NE(changed.output.find("one/before  (skip: done"), std::string::npos) << changed.output;
+  EXPECT_THAT(changed.output, HasSubstr("two/after  (run: definition changed)"));
+  EXPECT_THAT(changed.output, HasSubstr("one/before  (skip: done"));
 }
 
 TEST_F(EnvActionTest, EnvFileAndEnvCommandGiveTheSameValues) {
@@ -123,7 +123,7 @@ stages:
 )");
   auto result = ssdbuild({"validate", "recipe.yaml"});
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_NE(result.output.find("a step needs an action"), std::string::npos) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("a step needs an action"));
   write_text(dir_ / "recipe.yaml", R"(name: r
 stages:
   - name: s
@@ -132,8 +132,7 @@ stages:
 )");
   auto bad = ssdbuild({"validate", "recipe.yaml"});
   EXPECT_EQ(bad.exit_code, 2);
-  EXPECT_NE(bad.output.find("`1BAD` is not an environment variable name"), std::string::npos)
-      << bad.output;
+  EXPECT_THAT(bad.output, HasSubstr("`1BAD` is not an environment variable name"));
 }
 
 }  // namespace

@@ -7,12 +7,17 @@
 #include <filesystem>
 #include <set>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "ssdbuild/util/paths.hpp"
 #include "test_support.hpp"
 
 namespace ssdbuild {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
 namespace {
 
 using testing::read_text;
@@ -68,7 +73,7 @@ TEST(EnvironmentSettingsTest, NoOtherSourceCallsGetenv) {
     if (entry.path().extension() != ".cpp") continue;
     std::string relative = entry.path().lexically_relative(src).string();
     if (allowed.count(relative)) continue;
-    EXPECT_EQ(read_text(entry.path()).find("getenv("), std::string::npos)
+    EXPECT_THAT(read_text(entry.path()), Not(HasSubstr("getenv(")))
         << relative << " reads the environment; add the variable to the table instead";
   }
 }

@@ -1,10 +1,14 @@
 // The extract action on real archives made here by tar, zip tools and Python's tarfile,
 // malicious ones included.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "test_support.hpp"
 
 namespace ssdbuild::testing {
+
+using ::testing::HasSubstr;
+
 namespace {
 
 const std::vector<std::string> kRun = {"run", "recipe.yaml", "--state-dir", "state"};
@@ -46,7 +50,7 @@ TEST_P(ExtractFormats, ExtractsStripsAndRecognisesItsWork) {
   EXPECT_FALSE(std::filesystem::exists(dir / "out/boost.ssdbuild-tmp"));
   auto again =
       run_ssdbuild({"run", "recipe.yaml", "--state-dir", "state", "--force", "s"}, dir.path());
-  EXPECT_NE(again.output.find("already holds this archive"), std::string::npos) << again.output;
+  EXPECT_THAT(again.output, HasSubstr("already holds this archive"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Extract, ExtractFormats,
@@ -86,8 +90,8 @@ TEST_P(ExtractMalicious, IsRefusedByEntryNameAndLeavesNothing) {
   write_recipe(dir, "bad.tar.gz", 0);
   auto result = run_ssdbuild(kRun, dir.path());
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_NE(result.output.find(GetParam().second), std::string::npos) << result.output;
-  EXPECT_NE(result.output.find("nothing was extracted"), std::string::npos) << result.output;
+  EXPECT_THAT(result.output, HasSubstr(GetParam().second));
+  EXPECT_THAT(result.output, HasSubstr("nothing was extracted"));
   EXPECT_FALSE(std::filesystem::exists(dir / "out/boost"));
   EXPECT_FALSE(std::filesystem::exists(dir / "out/boost.ssdbuild-tmp"));
   EXPECT_FALSE(std::filesystem::exists(dir / "evil.txt"));
@@ -114,7 +118,7 @@ TEST(Extract, ExistingFolderIsKeptUnlessOverwriteAndAChangedArchiveReplacesOurs)
   write_recipe(dir, "boost.tar.gz", 1);
   auto refused = run_ssdbuild(kRun, dir.path());
   EXPECT_EQ(refused.exit_code, 1);
-  EXPECT_NE(refused.output.find("was not extracted by ssdbuild"), std::string::npos);
+  EXPECT_THAT(refused.output, HasSubstr("was not extracted by ssdbuild"));
   EXPECT_EQ(read_text(dir / "out/boost/mine.txt"), "precious\n");
   write_recipe(dir, "boost.tar.gz", 1, ", overwrite: true");
   ASSERT_EQ(run_ssdbuild(kRun, dir.path()).exit_code, 0);
@@ -140,7 +144,7 @@ TEST(Extract, TruncatedArchiveFailsCleanly) {
   write_recipe(dir, "cut.tar.xz", 1);
   auto result = run_ssdbuild(kRun, dir.path());
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_NE(result.output.find("FAILED: s/unpack"), std::string::npos) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("FAILED: s/unpack"));
   EXPECT_FALSE(std::filesystem::exists(dir / "out/boost"));
 }
 

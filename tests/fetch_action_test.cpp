@@ -1,5 +1,6 @@
 // The fetch action against a real HTTP server on 127.0.0.1 that serves ranges, drops
 // connections, fails once, ignores Range, serves wrong bytes and redirects.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -9,6 +10,9 @@
 #include "test_support.hpp"
 
 namespace ssdbuild::testing {
+
+using ::testing::HasSubstr;
+
 namespace {
 
 class FetchActionTest : public ::testing::Test {
@@ -55,7 +59,7 @@ TEST_F(FetchActionTest, DownloadsIntoTheStateFolderAndGivesLaterStepsThePath) {
   auto after_reset = run_ssdbuild({"run", "recipe.yaml", "--state-dir", "state"}, dir_.path(),
                                   {{"SSDBUILD_BOOT_ID", "another-boot"}});
   ASSERT_EQ(after_reset.exit_code, 0) << after_reset.output;
-  EXPECT_NE(after_reset.output.find("is already downloaded"), std::string::npos);
+  EXPECT_THAT(after_reset.output, HasSubstr("is already downloaded"));
   EXPECT_EQ(server_->requests(), "/file/boost_1_67_0.tar.bz2 -\n/log -\n");
 }
 
@@ -65,18 +69,18 @@ TEST_F(FetchActionTest, ADroppedConnectionResumesWithARangeRequest) {
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_EQ(read_text(dir_ / "got"), content_);
   std::string log = server_->requests();
-  EXPECT_NE(
-      log.find("/drop/boost_1_67_0.tar.bz2 bytes=" + std::to_string(content_.size() / 2) + "-"),
-      std::string::npos)
+  EXPECT_THAT(
+      log,
+      HasSubstr("/drop/boost_1_67_0.tar.bz2 bytes=" + std::to_string(content_.size() / 2) + "-"))
       << log << result.output;
-  EXPECT_NE(result.output.find("resuming"), std::string::npos) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("resuming"));
 }
 
 TEST_F(FetchActionTest, AServerErrorIsRetried) {
   recipe("{url: " + server_->url("/flaky/boost_1_67_0.tar.bz2") + ", sha256: " + sha_ + "}");
   auto result = run();
   ASSERT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_NE(result.output.find("HTTP 500; retrying in"), std::string::npos) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("HTTP 500; retrying in"));
 }
 
 TEST_F(FetchActionTest, AServerIgnoringRangeMakesTheDownloadStartOver) {
@@ -87,18 +91,15 @@ TEST_F(FetchActionTest, AServerIgnoringRangeMakesTheDownloadStartOver) {
   auto result = run();
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_EQ(read_text(dir_ / "got"), content_);
-  EXPECT_NE(result.output.find("ignored the Range request; starting over"), std::string::npos)
-      << result.output;
+  EXPECT_THAT(result.output, HasSubstr("ignored the Range request; starting over"));
 }
 
 TEST_F(FetchActionTest, AChecksumMismatchDeletesThePartAndNamesBothHashes) {
   recipe("{url: " + server_->url("/wrong/boost_1_67_0.tar.bz2") + ", sha256: " + sha_ + "}");
   auto result = run();
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_NE(result.output.find("checksum mismatch: expected " + sha_ + ", got " +
-                               sha256_hex(std::string(content_.size(), 'X'))),
-            std::string::npos)
-      << result.output;
+  EXPECT_THAT(result.output, HasSubstr("checksum mismatch: expected " + sha_ + ", got " +
+                                       sha256_hex(std::string(content_.size(), 'X'))));
   EXPECT_TRUE(run_shell("ls state/downloads", dir_.path()).output.empty());
 }
 
@@ -115,15 +116,15 @@ TEST_F(FetchActionTest, AllMirrorsFailingIsOneClearError) {
          ", http://127.0.0.1:1/none], sha256: " + sha_ + "}");
   auto result = run();
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_NE(result.output.find("fetch: no URL gave"), std::string::npos) << result.output;
-  EXPECT_NE(result.output.find("missing.tar: HTTP 404"), std::string::npos) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("fetch: no URL gave"));
+  EXPECT_THAT(result.output, HasSubstr("missing.tar: HTTP 404"));
 }
 
 TEST_F(FetchActionTest, FirstUsePinsTheHashAndLaterDownloadsMustMatch) {
   recipe("{url: " + server_->url("/file/boost_1_67_0.tar.bz2") + ", sha256: first-use}");
   auto first = run();
   ASSERT_EQ(first.exit_code, 0) << first.output;
-  EXPECT_NE(first.output.find("first use: pinned sha256 " + sha_), std::string::npos);
+  EXPECT_THAT(first.output, HasSubstr("first use: pinned sha256 " + sha_));
   auto state = nlohmann::json::parse(read_text(dir_ / "state/state.json"));
   EXPECT_EQ(state["pins"][server_->url("/file/boost_1_67_0.tar.bz2")], sha_);
   // Upstream changes the file: the next download is refused.
@@ -131,17 +132,16 @@ TEST_F(FetchActionTest, FirstUsePinsTheHashAndLaterDownloadsMustMatch) {
   run_shell("rm -rf state/downloads", dir_.path());
   auto second = run({"--force", "sources/boost"});
   EXPECT_EQ(second.exit_code, 1);
-  EXPECT_NE(second.output.find("checksum mismatch: expected " + sha_), std::string::npos)
-      << second.output;
+  EXPECT_THAT(second.output, HasSubstr("checksum mismatch: expected " + sha_));
 }
 
 TEST_F(FetchActionTest, SkipWarnsOnEveryRun) {
   recipe("{url: " + server_->url("/file/boost_1_67_0.tar.bz2") + ", sha256: skip}");
   auto first = run();
   ASSERT_EQ(first.exit_code, 0) << first.output;
-  EXPECT_NE(first.output.find("warning: sha256: skip"), std::string::npos);
+  EXPECT_THAT(first.output, HasSubstr("warning: sha256: skip"));
   auto plan = run_ssdbuild({"plan", "recipe.yaml", "--state-dir", "state", "--all"}, dir_.path());
-  EXPECT_NE(plan.output.find("warning: sha256: skip"), std::string::npos) << plan.output;
+  EXPECT_THAT(plan.output, HasSubstr("warning: sha256: skip"));
 }
 
 TEST_F(FetchActionTest, FileUrlsWork) {
@@ -174,8 +174,7 @@ TEST_F(FetchActionTest, UnknownStepOutputIsARecipeError) {
              "      - run: cat ${steps.boost.path}\n");
   auto result = run_ssdbuild({"validate", "recipe.yaml"}, dir_.path());
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_NE(result.output.find("unknown variable `steps.boost.path`"), std::string::npos)
-      << result.output;
+  EXPECT_THAT(result.output, HasSubstr("unknown variable `steps.boost.path`"));
 }
 
 }  // namespace
@@ -202,9 +201,8 @@ TEST_F(FetchActionTest, CtrlCKeepsThePartAndTheNextRunResumesIt) {
   auto second = run();
   ASSERT_EQ(second.exit_code, 0) << second.output;
   EXPECT_EQ(read_text(dir_ / "got"), content_);
-  EXPECT_NE(
-      server_->requests().find("/file/boost_1_67_0.tar.bz2 bytes=" + std::to_string(kept) + "-"),
-      std::string::npos);
+  EXPECT_THAT(server_->requests(),
+              HasSubstr("/file/boost_1_67_0.tar.bz2 bytes=" + std::to_string(kept) + "-"));
 }
 
 // Progress for a notebook: a line every 10 % with bytes, rate and ETA; without a size from
@@ -220,15 +218,15 @@ TEST_F(FetchActionTest, ProgressLinesShowPercentRateAndEtaOrBytesWithoutASize) {
        at = known.output.find("%), ", at + 1))
     ++lines;
   EXPECT_GE(lines, 5) << known.output;
-  EXPECT_NE(known.output.find(" KiB / 20.0 KiB ("), std::string::npos) << known.output;
-  EXPECT_NE(known.output.find("/s, ETA "), std::string::npos) << known.output;
+  EXPECT_THAT(known.output, HasSubstr(" KiB / 20.0 KiB ("));
+  EXPECT_THAT(known.output, HasSubstr("/s, ETA "));
 
   recipe("{url: " + server_->url("/chunked/boost_1_67_0.tar.bz2") + ", sha256: " + sha_ + "}");
   auto unknown = run_ssdbuild({"run", "recipe.yaml", "--state-dir", "state2"}, dir_.path(),
                               {{"SSDBUILD_FETCH_PROGRESS_MS", "300"}});
   ASSERT_EQ(unknown.exit_code, 0) << unknown.output;
-  EXPECT_NE(unknown.output.find(" so far, "), std::string::npos) << unknown.output;
-  EXPECT_NE(unknown.output.find("(the server gives no size)"), std::string::npos);
+  EXPECT_THAT(unknown.output, HasSubstr(" so far, "));
+  EXPECT_THAT(unknown.output, HasSubstr("(the server gives no size)"));
   EXPECT_EQ(read_text(dir_ / "got"), content_);
 }
 
@@ -249,7 +247,7 @@ TEST_F(FetchActionTest, AnUnverifiableCertificateIsRefused) {
   recipe("{url: " + url + ", sha256: " + sha_ + "}");
   auto result = run();
   EXPECT_EQ(result.exit_code, 1) << result.output;
-  EXPECT_NE(result.output.find("certificate"), std::string::npos) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("certificate"));
   EXPECT_FALSE(std::filesystem::exists(dir_ / "got"));
 }
 

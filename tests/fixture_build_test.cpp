@@ -4,9 +4,15 @@
 // built from a tarball that a real HTTP server serves, driven by a recipe that uses every
 // action kind. Cold run, no-op run, VM reset, and `plan | bash` in a fresh folder all give
 // the same program output; and each fix of the recipe is shown to be needed.
+#include <gmock/gmock.h>
+
 #include "legacy_app_fixture.hpp"
 
 namespace ssdbuild::testing {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
 namespace {
 
 class FixtureBuild : public LegacyAppFixture {
@@ -29,7 +35,7 @@ TEST_F(FixtureBuild, ColdRunNoOpRunResetAndPlanScriptGiveTheSameProgram) {
                              "Makefile.config && make all",
                          material_.path());
   EXPECT_NE(plain.exit_code, 0) << plain.output;
-  EXPECT_NE(plain.output.find("stdlib.h"), std::string::npos) << plain.output;
+  EXPECT_THAT(plain.output, HasSubstr("stdlib.h"));
 
   // 1. Cold run: everything runs, and the program prints its line.
   auto validated = run_ssdbuild({"validate", kRecipe}, dir_.path());
@@ -37,28 +43,21 @@ TEST_F(FixtureBuild, ColdRunNoOpRunResetAndPlanScriptGiveTheSameProgram) {
   auto cold = run_recipe("run", dir_, "boot-1");
   ASSERT_EQ(cold.exit_code, 0) << cold.output;
   EXPECT_EQ(read_text(dir_ / "work/output.txt"), kExpectedOutput) << cold.output;
-  EXPECT_NE(cold.output.find(std::to_string(enabled_steps()) + " step(s) ran"), std::string::npos)
-      << cold.output;
+  EXPECT_THAT(cold.output, HasSubstr(std::to_string(enabled_steps()) + " step(s) ran"));
   EXPECT_EQ(tarball_requests(), 1);
   if (use_apt_) {
-    EXPECT_NE(cold.output.find("apt: every package is installed already"), std::string::npos)
-        << cold.output;
+    EXPECT_THAT(cold.output, HasSubstr("apt: every package is installed already"));
   }
   // The recipe's edits, as the files show them.
   std::string config = read_text(dir_ / "work/legacy-app/Makefile.config");
-  EXPECT_NE(config.find("\n# LIB_DIR := /usr/local/libdep/lib\nLIB_DIR := $(LIBDEP_PREFIX)/lib\n"),
-            std::string::npos)
-      << config;
-  EXPECT_NE(config.find("\nWITH_FEATURE := 1\n"), std::string::npos) << config;
-  EXPECT_NE(config.find("\nLIBDEP_PREFIX := " + (dir_ / "prefix").string() + "\n"),
-            std::string::npos)
-      << config;
-  EXPECT_NE(config.find("\nPREFIX := " + (dir_ / "prefix").string() + "\n"), std::string::npos)
-      << config;
-  EXPECT_EQ(read_text(dir_ / "work/legacy-app/Makefile").find("-isystem"), std::string::npos);
-  EXPECT_NE(read_text(dir_ / "prefix/include/libdep_config.h")
-                .find("/* #undef LIBDEP_HAVE_C99_MATH */\n#define LIBDEP_HAVE_C99_MATH 1\n"),
-            std::string::npos);
+  EXPECT_THAT(config,
+              HasSubstr("\n# LIB_DIR := /usr/local/libdep/lib\nLIB_DIR := $(LIBDEP_PREFIX)/lib\n"));
+  EXPECT_THAT(config, HasSubstr("\nWITH_FEATURE := 1\n"));
+  EXPECT_THAT(config, HasSubstr("\nLIBDEP_PREFIX := " + (dir_ / "prefix").string() + "\n"));
+  EXPECT_THAT(config, HasSubstr("\nPREFIX := " + (dir_ / "prefix").string() + "\n"));
+  EXPECT_THAT(read_text(dir_ / "work/legacy-app/Makefile"), Not(HasSubstr("-isystem")));
+  EXPECT_THAT(read_text(dir_ / "prefix/include/libdep_config.h"),
+              HasSubstr("/* #undef LIBDEP_HAVE_C99_MATH */\n#define LIBDEP_HAVE_C99_MATH 1\n"));
   EXPECT_EQ(std::string(trim(run_git(dir_ / "work/legacy-app", "rev-parse HEAD").output)),
             app_commit_);
   // The environment of the env steps, as a notebook or a shell loads it.
@@ -67,9 +66,8 @@ TEST_F(FixtureBuild, ColdRunNoOpRunResetAndPlanScriptGiveTheSameProgram) {
   EXPECT_EQ(sourced.output, kExpectedOutput);
   if (root_) {
     // alternatives: g++ on the steps' PATH is the sysroot's link to the real g++.
-    EXPECT_NE(cold.output.find("[app/make] compiler: " + (dir_ / "work/sysroot/bin/g++").string()),
-              std::string::npos)
-        << cold.output;
+    EXPECT_THAT(cold.output,
+                HasSubstr("[app/make] compiler: " + (dir_ / "work/sysroot/bin/g++").string()));
     EXPECT_EQ(run_shell("readlink -f work/sysroot/bin/g++", dir_.path()).output,
               run_shell("readlink -f /usr/bin/g++", dir_.path()).output);
     EXPECT_EQ(
@@ -80,29 +78,26 @@ TEST_F(FixtureBuild, ColdRunNoOpRunResetAndPlanScriptGiveTheSameProgram) {
   // Each fix, taken back alone, breaks the build again.
   auto without_isystem_fix = build_without("isystem", "git show HEAD:Makefile > Makefile");
   EXPECT_NE(without_isystem_fix.exit_code, 0) << without_isystem_fix.output;
-  EXPECT_NE(without_isystem_fix.output.find("stdlib.h"), std::string::npos)
-      << without_isystem_fix.output;
+  EXPECT_THAT(without_isystem_fix.output, HasSubstr("stdlib.h"));
   auto without_config = build_without("config", "cp Makefile.config.example Makefile.config");
   EXPECT_NE(without_config.exit_code, 0) << without_config.output;
-  EXPECT_NE(without_config.output.find("libdep.h"), std::string::npos) << without_config.output;
+  EXPECT_THAT(without_config.output, HasSubstr("libdep.h"));
   auto without_header_fix =
       build_without("header",
                     "cp -a ../prefix ../unfixed-prefix && cp ../work/libdep-1.0/libdep_config.h "
                     "../unfixed-prefix/include/ && sed -i 's|^LIBDEP_PREFIX := .*|LIBDEP_PREFIX "
                     ":= '\"$PWD\"'/../unfixed-prefix|' Makefile.config");
   EXPECT_NE(without_header_fix.exit_code, 0) << without_header_fix.output;
-  EXPECT_NE(without_header_fix.output.find("libdep_hypot"), std::string::npos)
-      << without_header_fix.output;
+  EXPECT_THAT(without_header_fix.output, HasSubstr("libdep_hypot"));
 
   // 2. Again: nothing runs.
   size_t before = event_count(dir_ / "state");
   auto again = run_recipe("run", dir_, "boot-1");
   ASSERT_EQ(again.exit_code, 0) << again.output;
-  EXPECT_NE(again.output.find("0 step(s) ran, " +
-                              std::to_string(steps_in(read_text(kFixture + "/recipe.yaml"))) +
-                              " skipped"),
-            std::string::npos)
-      << again.output;
+  EXPECT_THAT(
+      again.output,
+      HasSubstr("0 step(s) ran, " + std::to_string(steps_in(read_text(kFixture + "/recipe.yaml"))) +
+                " skipped"));
   auto events = events_since(dir_ / "state", before);
   EXPECT_TRUE(steps_with_event(events, "step_start").empty()) << again.output;
   EXPECT_EQ(steps_with_event(events, "step_skip").size(), 18u);
@@ -133,11 +128,9 @@ TEST_F(FixtureBuild, ColdRunNoOpRunResetAndPlanScriptGiveTheSameProgram) {
     EXPECT_TRUE(contains(restored, step)) << step << "\n" << reset.output;
   }
   EXPECT_EQ(contains(started, "libdep/ldconfig"), root_) << reset.output;  // a machine change
-  EXPECT_NE(reset.output.find("==> tools/sysroot  (run: machine was reset (system scope))"),
-            std::string::npos)
-      << reset.output;
-  EXPECT_NE(reset.output.find("--- libdep/archive  (skip: done"), std::string::npos)
-      << reset.output;
+  EXPECT_THAT(reset.output,
+              HasSubstr("==> tools/sysroot  (run: machine was reset (system scope))"));
+  EXPECT_THAT(reset.output, HasSubstr("--- libdep/archive  (skip: done"));
   EXPECT_EQ(tarball_requests(), 1) << server_->requests();
 
   // 4. The plan, run by bash in a fresh folder (fresh state, work folder and prefix), builds

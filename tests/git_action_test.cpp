@@ -1,5 +1,6 @@
 // The git action against real repositories made here with git: branches, tags, a tag moved
 // after the first clone, local changes in `dest`.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -7,6 +8,9 @@
 #include "test_support.hpp"
 
 namespace ssdbuild::testing {
+
+using ::testing::HasSubstr;
+
 namespace {
 
 const std::vector<std::string> kRun = {"run", "recipe.yaml", "--state-dir", "state"};
@@ -62,8 +66,7 @@ TEST_F(GitActionTest, ClonesTheBranchDetachedAndRecordsTheCommit) {
       run_ssdbuild({"status", "recipe.yaml", "--state-dir", "state", "--json"}, dir_.path());
   EXPECT_EQ(nlohmann::json::parse(status.output)["steps"][0]["details"]["commit"], ssd_);
   auto text = run_ssdbuild({"status", "recipe.yaml", "--state-dir", "state"}, dir_.path());
-  EXPECT_NE(text.output.find("[commit " + ssd_.substr(0, 12) + "]"), std::string::npos)
-      << text.output;
+  EXPECT_THAT(text.output, HasSubstr("[commit " + ssd_.substr(0, 12) + "]"));
 }
 
 TEST_F(GitActionTest, PinnedCommitIsCheckedAndAResumedRunIsInstant) {
@@ -72,14 +75,12 @@ TEST_F(GitActionTest, PinnedCommitIsCheckedAndAResumedRunIsInstant) {
   write_text(dir_ / "src/Makefile", "patched\n");  // what a later patch step does
   auto again = run({"--force", "source"});
   ASSERT_EQ(again.exit_code, 0) << again.output;
-  EXPECT_NE(again.output.find("is at " + ssd_ + " already"), std::string::npos) << again.output;
+  EXPECT_THAT(again.output, HasSubstr("is at " + ssd_ + " already"));
   EXPECT_EQ(read_text(dir_ / "src/Makefile"), "patched\n");
   recipe(", ref: ssd, commit: " + v1_);
   auto moved = run();
   EXPECT_EQ(moved.exit_code, 1);
-  EXPECT_NE(moved.output.find("`ssd` is now " + ssd_ + ", not the pinned commit " + v1_),
-            std::string::npos)
-      << moved.output;
+  EXPECT_THAT(moved.output, HasSubstr("`ssd` is now " + ssd_ + ", not the pinned commit " + v1_));
 }
 
 TEST_F(GitActionTest, AMovedTagIsFollowedAfterAFetch) {
@@ -101,13 +102,13 @@ TEST_F(GitActionTest, LocalChangesBlockASwitchUnlessForced) {
   git(dir_, "-C up merge -q --ff-only ssd");
   auto refused = run({"--force", "source"});
   EXPECT_EQ(refused.exit_code, 1);
-  EXPECT_NE(refused.output.find("has local changes"), std::string::npos) << refused.output;
-  EXPECT_NE(refused.output.find("\n    Makefile"), std::string::npos) << refused.output;
+  EXPECT_THAT(refused.output, HasSubstr("has local changes"));
+  EXPECT_THAT(refused.output, HasSubstr("\n    Makefile"));
   EXPECT_EQ(read_text(dir_ / "src/Makefile"), "my edit\n");
   recipe(", ref: master, force: true");
   auto forced = run();
   ASSERT_EQ(forced.exit_code, 0) << forced.output;
-  EXPECT_NE(forced.output.find("discarding local change to Makefile"), std::string::npos);
+  EXPECT_THAT(forced.output, HasSubstr("discarding local change to Makefile"));
   EXPECT_EQ(head(), ssd_);
 }
 
@@ -116,20 +117,19 @@ TEST_F(GitActionTest, ACloneOfAnotherUrlOrAFolderIsNotTouched) {
   write_text(dir_ / "src/keep.txt", "mine\n");
   auto folder = run();
   EXPECT_EQ(folder.exit_code, 1);
-  EXPECT_NE(folder.output.find("exists and is not a git clone"), std::string::npos);
+  EXPECT_THAT(folder.output, HasSubstr("exists and is not a git clone"));
   std::filesystem::remove_all(dir_ / "src");
   git(dir_, "clone -q up other && git clone -q other src");
   auto other = run();
   EXPECT_EQ(other.exit_code, 1);
-  EXPECT_NE(other.output.find("is a clone of " + (dir_ / "other").string()), std::string::npos)
-      << other.output;
+  EXPECT_THAT(other.output, HasSubstr("is a clone of " + (dir_ / "other").string()));
 }
 
 TEST_F(GitActionTest, PlanScriptClonesTheSameCommit) {
   recipe(", ref: ssd, commit: " + ssd_);
   auto plan = run_ssdbuild({"plan", "recipe.yaml", "--state-dir", "state"}, dir_.path());
   ASSERT_EQ(plan.exit_code, 0);
-  EXPECT_NE(plan.output.find("#     git: will clone"), std::string::npos) << plan.output;
+  EXPECT_THAT(plan.output, HasSubstr("#     git: will clone"));
   write_text(dir_ / "plan.sh", plan.output);
   auto script = run_shell("bash plan.sh && bash plan.sh", dir_.path());
   ASSERT_EQ(script.exit_code, 0) << script.output;
@@ -137,22 +137,20 @@ TEST_F(GitActionTest, PlanScriptClonesTheSameCommit) {
   // ssdbuild takes over the clone the script made.
   auto result = run();
   ASSERT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_NE(result.output.find("already"), std::string::npos) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("already"));
 }
 
 TEST_F(GitActionTest, UnknownRefAndBadPinAreClearErrors) {
   recipe(", ref: nosuchbranch");
   auto unknown = run();
   EXPECT_EQ(unknown.exit_code, 1);
-  EXPECT_NE(unknown.output.find("`nosuchbranch` is neither a branch, a tag nor a commit"),
-            std::string::npos)
-      << unknown.output;
+  EXPECT_THAT(unknown.output, HasSubstr("`nosuchbranch` is neither a branch, a tag nor a commit"));
   recipe(", commit: abc123");
   auto validated = run_ssdbuild({"validate", "recipe.yaml"}, dir_.path());
   EXPECT_EQ(validated.exit_code, 2) << validated.output;
   auto bad = run();
   EXPECT_EQ(bad.exit_code, 2);
-  EXPECT_NE(bad.output.find("`commit` must be a full 40-character SHA-1"), std::string::npos);
+  EXPECT_THAT(bad.output, HasSubstr("`commit` must be a full 40-character SHA-1"));
 }
 
 // plan reads HEAD from the clone's files (it must not load libgit2): a detached HEAD, a
@@ -163,13 +161,11 @@ TEST_F(GitActionTest, PlanReadsHeadFromPackedRefsAndWorktrees) {
   auto plan = [&] {
     return run_ssdbuild({"plan", "recipe.yaml", "--state-dir", "state"}, dir_.path()).output;
   };
-  EXPECT_NE(plan().find("will fetch into " + (dir_ / "src").string() + " (now at " +
-                        v1_.substr(0, 12) + ")"),
-            std::string::npos)
-      << plan();
+  EXPECT_THAT(plan(), HasSubstr("will fetch into " + (dir_ / "src").string() + " (now at " +
+                                v1_.substr(0, 12) + ")"));
   git(dir_, "-C src checkout -q -b ssd origin/ssd && git -C src pack-refs --all");
   ASSERT_FALSE(std::filesystem::exists(dir_ / "src/.git/refs/heads/ssd"));
-  EXPECT_NE(plan().find("is at " + ssd_.substr(0, 12) + " already"), std::string::npos) << plan();
+  EXPECT_THAT(plan(), HasSubstr("is at " + ssd_.substr(0, 12) + " already"));
   git(dir_, "-C src checkout -q master");
   git(dir_, "-C src worktree add -q --detach ../wt " + ssd_);
   ASSERT_TRUE(std::filesystem::is_regular_file(dir_ / "wt/.git"));
@@ -177,8 +173,7 @@ TEST_F(GitActionTest, PlanReadsHeadFromPackedRefsAndWorktrees) {
              "name: source\nstages:\n  - name: source\n    steps:\n      - name: clone\n"
              "        git: {url: " +
                  (dir_ / "up").string() + ", dest: wt, ref: ssd, commit: " + ssd_ + "}\n");
-  EXPECT_NE(plan().find("wt is at " + ssd_.substr(0, 12) + " already"), std::string::npos)
-      << plan();
+  EXPECT_THAT(plan(), HasSubstr("wt is at " + ssd_.substr(0, 12) + " already"));
 }
 
 // A clone killed before its checkout leaves src.ssdbuild-tmp (here: a real clone with no
@@ -212,7 +207,7 @@ TEST_F(GitActionTest, SubmodulesAreCheckedOutRecursively) {
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_EQ(read_text(dir_ / "src/lib/lib.txt"), "lib\n");
   EXPECT_EQ(read_text(dir_ / "src/lib/inner/inner.txt"), "inner\n");
-  EXPECT_NE(result.output.find("git: submodule lib/inner"), std::string::npos) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("git: submodule lib/inner"));
 }
 
 // The plan's commands keep the run's guards: local changes stop the switch unless forced,
@@ -228,8 +223,8 @@ TEST_F(GitActionTest, ThePlanKeepsTheRunsGuards) {
   write_text(dir_ / "plan.sh", plan.output);
   auto refused = run_shell("bash plan.sh", dir_.path());
   EXPECT_NE(refused.exit_code, 0) << refused.output;
-  EXPECT_NE(refused.output.find("has local changes"), std::string::npos) << refused.output;
-  EXPECT_NE(refused.output.find("M Makefile"), std::string::npos) << refused.output;
+  EXPECT_THAT(refused.output, HasSubstr("has local changes"));
+  EXPECT_THAT(refused.output, HasSubstr("M Makefile"));
   EXPECT_EQ(read_text(dir_ / "src/Makefile"), "my edit\n");
 
   recipe(", ref: master, force: true");
@@ -237,8 +232,7 @@ TEST_F(GitActionTest, ThePlanKeepsTheRunsGuards) {
   write_text(dir_ / "plan.sh", plan.output);
   auto forced = run_shell("bash plan.sh", dir_.path());
   ASSERT_EQ(forced.exit_code, 0) << forced.output;
-  EXPECT_NE(forced.output.find("git: discarding local change to Makefile"), std::string::npos)
-      << forced.output;
+  EXPECT_THAT(forced.output, HasSubstr("git: discarding local change to Makefile"));
   EXPECT_EQ(head(), ssd_);
 
   recipe(", ref: ssd, commit: " + ssd_);
@@ -247,7 +241,7 @@ TEST_F(GitActionTest, ThePlanKeepsTheRunsGuards) {
   write_text(dir_ / "plan.sh", plan.output);
   auto pinned = run_shell("bash plan.sh", dir_.path());
   ASSERT_EQ(pinned.exit_code, 0) << pinned.output;
-  EXPECT_NE(pinned.output.find("is at " + ssd_ + " already"), std::string::npos) << pinned.output;
+  EXPECT_THAT(pinned.output, HasSubstr("is at " + ssd_ + " already"));
 }
 
 }  // namespace

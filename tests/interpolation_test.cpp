@@ -1,6 +1,7 @@
 // ${name} in recipe strings, and the scope that resolves names to values.
 #include "ssdbuild/recipe/interpolation.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -11,6 +12,9 @@
 #include "test_support.hpp"
 
 namespace ssdbuild {
+
+using ::testing::HasSubstr;
+
 namespace {
 
 using testing::TempDir;
@@ -54,10 +58,8 @@ TEST(Interpolate, ATemplateAfterABarIsRepeatedForEachWord) {
             "-gencode arch=compute_86,code=sm_86");
   EXPECT_EQ(interpolate("[${none|-x %}]", lookup.function()), "[]");
   EXPECT_EQ(referenced_variables("${arches|-I%}"), std::vector<std::string>{"arches"});
-  EXPECT_NE(error_of([&] {
-              interpolate("${arches|no placeholder}", lookup.function());
-            }).find("a template with `%` for each word"),
-            std::string::npos);
+  EXPECT_THAT(error_of([&] { interpolate("${arches|no placeholder}", lookup.function()); }),
+              HasSubstr("a template with `%` for each word"));
 }
 
 TEST(Interpolate, LeavesTextWithoutReferencesAlone) {
@@ -91,16 +93,15 @@ TEST(Interpolate, LeavesALoneDollarUntouched) {
 TEST(Interpolate, RejectsAnUnclosedReference) {
   TableLookup lookup;
   std::string message = error_of([&] { interpolate("echo ${HOME", lookup.function()); });
-  EXPECT_NE(message.find("unclosed `${` at offset 5"), std::string::npos) << message;
-  EXPECT_NE(message.find("$${"), std::string::npos) << message;  // says how to write a literal
+  EXPECT_THAT(message, HasSubstr("unclosed `${` at offset 5"));
+  EXPECT_THAT(message, HasSubstr("$${"));  // says how to write a literal
 }
 
 TEST(Interpolate, RejectsNamesThatAreNotNames) {
   TableLookup lookup;
   for (const char* text : {"${}", "${1abc}", "${a b}", "${a/b}", "${-x}", "${x:-default}"}) {
     std::string message = error_of([&] { interpolate(text, lookup.function()); });
-    EXPECT_NE(message.find("is not a variable reference"), std::string::npos)
-        << text << ": " << message;
+    EXPECT_THAT(message, HasSubstr("is not a variable reference")) << text << ": " << message;
   }
   EXPECT_TRUE(lookup.asked.empty());
 }
@@ -175,21 +176,19 @@ TEST_F(VariableScopeTest, ReportsVarsThatReferToEachOtherInACycle) {
   Facts facts(sources_);
   VariableScope scope(recipe_, {}, facts, "/start");
   std::string message = error_of([&] { scope.value("a"); });
-  EXPECT_NE(message.find("variables refer to each other in a cycle: a -> b -> a"),
-            std::string::npos)
-      << message;
+  EXPECT_THAT(message, HasSubstr("variables refer to each other in a cycle: a -> b -> a"));
   // The failed resolution leaves nothing behind: the scope still works, and the same cycle
   // is reported the same way.
   EXPECT_EQ(scope.value("c"), "fine");
   EXPECT_EQ(error_of([&] { scope.value("a"); }), message);
-  EXPECT_NE(error_of([&] { scope.value("b"); }).find("cycle: b -> a -> b"), std::string::npos);
+  EXPECT_THAT(error_of([&] { scope.value("b"); }), HasSubstr("cycle: b -> a -> b"));
 }
 
 TEST_F(VariableScopeTest, ReportsAVarReferringToItself) {
   recipe_.vars = {{"loop", "again ${loop}"}};
   Facts facts(sources_);
   VariableScope scope(recipe_, {}, facts, "/start");
-  EXPECT_NE(error_of([&] { scope.value("loop"); }).find("cycle: loop -> loop"), std::string::npos);
+  EXPECT_THAT(error_of([&] { scope.value("loop"); }), HasSubstr("cycle: loop -> loop"));
 }
 
 TEST_F(VariableScopeTest, SetOverridesReplaceVarsAndAreSeenByVarsThatUseThem) {
@@ -230,8 +229,7 @@ TEST_F(VariableScopeTest, UnknownVariableInsideAVarIsReported) {
   recipe_.vars = {{"a", "${nothing_like_it}"}};
   Facts facts(sources_);
   VariableScope scope(recipe_, {}, facts, "/start");
-  EXPECT_NE(error_of([&] { scope.value("a"); }).find("unknown variable `nothing_like_it`"),
-            std::string::npos);
+  EXPECT_THAT(error_of([&] { scope.value("a"); }), HasSubstr("unknown variable `nothing_like_it`"));
 }
 
 TEST_F(VariableScopeTest, UnknownFactSuggestsAFactAndNotAShellVariable) {
@@ -242,10 +240,8 @@ TEST_F(VariableScopeTest, UnknownFactSuggestsAFactAndNotAShellVariable) {
 }
 
 TEST(UnknownVariableMessage, OffersVarsAndFactsAsCandidates) {
-  EXPECT_NE(unknown_variable_message("jbos", {"jobs"}).find("(did you mean `jobs`?)"),
-            std::string::npos);
-  EXPECT_NE(unknown_variable_message("facts.gpu.cuont", {}).find("`facts.gpu.count`"),
-            std::string::npos);
+  EXPECT_THAT(unknown_variable_message("jbos", {"jobs"}), HasSubstr("(did you mean `jobs`?)"));
+  EXPECT_THAT(unknown_variable_message("facts.gpu.cuont", {}), HasSubstr("`facts.gpu.count`"));
 }
 
 TEST_F(VariableScopeTest, FactReadsAreRecordedForTheFingerprint) {
@@ -308,8 +304,7 @@ TEST_F(VariableScopeTest, KnowsWhichNamesItCanResolveWithoutProbing) {
 TEST_F(VariableScopeTest, StepOutputsBecomeKnownOnceSet) {
   Facts facts(sources_);
   VariableScope scope(recipe_, {}, facts, "/start");
-  EXPECT_NE(error_of([&] { scope.value("steps.get.path"); }).find("is not known here"),
-            std::string::npos);
+  EXPECT_THAT(error_of([&] { scope.value("steps.get.path"); }), HasSubstr("is not known here"));
   scope.set_step_output("get", "path", "/state/downloads/x.tar");
   EXPECT_TRUE(scope.is_known("steps.get.path"));
   EXPECT_EQ(scope.interpolate("tar xf ${steps.get.path}"), "tar xf /state/downloads/x.tar");

@@ -1,4 +1,5 @@
 // Crashes, signals, timeouts and retries, with real child processes killed mid-step.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
@@ -11,6 +12,10 @@
 #include "test_support.hpp"
 
 namespace ssdbuild::testing {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
 namespace {
 
 // The long step records its process group (bash's $$) so the test can check for leftovers.
@@ -85,8 +90,8 @@ TEST(Interrupt, SigkilledRunIsRunAgainAndStateStaysValid) {
   watching = false;
   watcher.join();
   ASSERT_EQ(second.exit_code, 0) << second.output;
-  EXPECT_NE(second.output.find("took over the lock"), std::string::npos) << second.output;
-  EXPECT_NE(second.output.find("stopped without finishing"), std::string::npos) << second.output;
+  EXPECT_THAT(second.output, HasSubstr("took over the lock"));
+  EXPECT_THAT(second.output, HasSubstr("stopped without finishing"));
   EXPECT_EQ(read_text(dir / "counter"), "quick\nslow\nslow\nfinished\nafter\n");
   EXPECT_EQ(read_state(dir)["steps"]["work/slow"]["status"], "done");
   EXPECT_GT(reads.load(), 10);
@@ -108,7 +113,7 @@ TEST(Interrupt, SigintRecordsInterruptedExits130AndLeavesNoProcess) {
   EXPECT_EQ(state["steps"]["work/slow"]["failure"], "interrupted (SIGINT)");
   EXPECT_FALSE(state["steps"].contains("work/after"));
   EXPECT_FALSE(std::filesystem::exists(dir / "state/lock.json"));
-  EXPECT_NE(read_text(dir / "out").find("interrupted"), std::string::npos);
+  EXPECT_THAT(read_text(dir / "out"), HasSubstr("interrupted"));
 }
 
 // SIGTERM (what `ssdbuild stop` and a dying notebook send) and SIGHUP (a closed terminal)
@@ -188,8 +193,7 @@ stages:
 )");
   auto result = run_ssdbuild(kRun, dir.path(), {{"SSDBUILD_KILL_GRACE_MS", "300"}});
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_NE(result.output.find("FAILED: work/sleepy (timeout after 1.0s)"), std::string::npos)
-      << result.output;
+  EXPECT_THAT(result.output, HasSubstr("FAILED: work/sleepy (timeout after 1.0s)"));
   EXPECT_EQ(read_state(dir)["steps"]["work/sleepy"]["status"], "failed");
   EXPECT_EQ(read_state(dir)["steps"]["work/sleepy"]["failure"], "timeout");
   EXPECT_TRUE(group_ends(read_pgid(dir)));
@@ -210,16 +214,16 @@ stages:
 )yaml");
   auto result = run_ssdbuild(kRun, dir.path(), {{"SSDBUILD_RETRY_BACKOFF_MS", "10"}});
   ASSERT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_NE(result.output.find("retrying in"), std::string::npos) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("retrying in"));
   EXPECT_EQ(read_state(dir)["steps"]["work/flaky"]["attempts"], 3);
   auto second = run_ssdbuild(
       {"log", "work/flaky", "--recipe", "recipe.yaml", "--state-dir", "state", "--attempt", "2"},
       dir.path());
   ASSERT_EQ(second.exit_code, 0) << second.output;
-  EXPECT_NE(second.output.find("attempt 2 ===="), std::string::npos);
-  EXPECT_NE(second.output.find("attempt 2\n"), std::string::npos) << second.output;
-  EXPECT_EQ(second.output.find("attempt 3"), std::string::npos) << second.output;
-  EXPECT_NE(second.output.find("==== exit 1 after"), std::string::npos) << second.output;
+  EXPECT_THAT(second.output, HasSubstr("attempt 2 ===="));
+  EXPECT_THAT(second.output, HasSubstr("attempt 2\n"));
+  EXPECT_THAT(second.output, Not(HasSubstr("attempt 3")));
+  EXPECT_THAT(second.output, HasSubstr("==== exit 1 after"));
 }
 
 TEST(Interrupt, FailureReportShowsTheTailTheLogAndTheRerunCommand) {
@@ -238,18 +242,17 @@ stages:
 )");
   auto result = run_ssdbuild(kRun, dir.path());
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_NE(result.output.find("FAILED: build/compile (exit 2)"), std::string::npos)
-      << result.output;
-  EXPECT_NE(result.output.find("    fatal: it broke"), std::string::npos);
-  EXPECT_NE(result.output.find("    line 12\n"), std::string::npos);  // the last 30 lines
-  EXPECT_EQ(result.output.find("    line 11\n"), std::string::npos);
-  EXPECT_NE(result.output.find("state/logs/build/compile.log"), std::string::npos);
-  EXPECT_NE(result.output.find("--from build/compile --to build/compile"), std::string::npos);
+  EXPECT_THAT(result.output, HasSubstr("FAILED: build/compile (exit 2)"));
+  EXPECT_THAT(result.output, HasSubstr("    fatal: it broke"));
+  EXPECT_THAT(result.output, HasSubstr("    line 12\n"));  // the last 30 lines
+  EXPECT_THAT(result.output, Not(HasSubstr("    line 11\n")));
+  EXPECT_THAT(result.output, HasSubstr("state/logs/build/compile.log"));
+  EXPECT_THAT(result.output, HasSubstr("--from build/compile --to build/compile"));
   EXPECT_FALSE(std::filesystem::exists(dir / "never"));
   // The saved script re-runs the step by hand.
   auto by_hand = run_shell("bash state/logs/build/compile.sh", dir.path());
   EXPECT_EQ(by_hand.exit_code, 2);
-  EXPECT_NE(by_hand.output.find("fatal: it broke"), std::string::npos);
+  EXPECT_THAT(by_hand.output, HasSubstr("fatal: it broke"));
 }
 
 }  // namespace

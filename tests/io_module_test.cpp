@@ -1,6 +1,7 @@
 // The I/O module (libcurl, libgit2, libarchive) loads only when a step downloads, clones or
 // extracts: plan and status work without it, and a run that needs it and cannot find it
 // fails at that step, saying where it looked and what to do.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "ssdbuild/util/sha256.hpp"
@@ -8,6 +9,9 @@
 #include "test_support.hpp"
 
 namespace ssdbuild::testing {
+
+using ::testing::HasSubstr;
+
 namespace {
 
 class IoModuleTest : public ::testing::Test {
@@ -37,7 +41,7 @@ class IoModuleTest : public ::testing::Test {
 TEST_F(IoModuleTest, PlanNeedsNoModuleAndARunSaysWhereItLooked) {
   auto plan = ssdbuild("plan", "");
   EXPECT_EQ(plan.exit_code, 0) << plan.output;
-  EXPECT_NE(plan.output.find("fetch: will download to"), std::string::npos) << plan.output;
+  EXPECT_THAT(plan.output, HasSubstr("fetch: will download to"));
 
   auto run = ssdbuild("run", "");
   EXPECT_EQ(run.exit_code, 1) << run.output;
@@ -47,7 +51,7 @@ TEST_F(IoModuleTest, PlanNeedsNoModuleAndARunSaysWhereItLooked) {
         (dir_ / "bin/ssdbuild-io.so").string() + ": not there",
         (dir_ / "lib/ssdbuild/ssdbuild-io.so").string() + ": not there",
         std::string("SSDBUILD_IO_MODULE"), std::string("get/download")}) {
-    EXPECT_NE(run.output.find(expected), std::string::npos) << expected << "\n" << run.output;
+    EXPECT_THAT(run.output, HasSubstr(expected)) << expected << "\n" << run.output;
   }
   EXPECT_FALSE(std::filesystem::exists(dir_ / "data.txt"));
 }
@@ -62,7 +66,7 @@ TEST_F(IoModuleTest, AFileThatIsNotTheModuleIsRefusedByName) {
   write_text(dir_ / "fake.so", "not a shared object\n");
   auto run = ssdbuild("run", (dir_ / "fake.so").string());
   EXPECT_EQ(run.exit_code, 1) << run.output;
-  EXPECT_NE(run.output.find((dir_ / "fake.so").string() + ": "), std::string::npos) << run.output;
+  EXPECT_THAT(run.output, HasSubstr((dir_ / "fake.so").string() + ": "));
 
   // A real shared object without the entry point.
   auto libz = run_shell("ldconfig -p | awk '/libz\\.so\\.1 / { print $NF; exit }'", dir_.path());
@@ -70,8 +74,7 @@ TEST_F(IoModuleTest, AFileThatIsNotTheModuleIsRefusedByName) {
   ASSERT_FALSE(path.empty()) << libz.output;
   auto other = ssdbuild("run", path);
   EXPECT_EQ(other.exit_code, 1) << other.output;
-  EXPECT_NE(other.output.find(path + ": not an ssdbuild I/O module"), std::string::npos)
-      << other.output;
+  EXPECT_THAT(other.output, HasSubstr(path + ": not an ssdbuild I/O module"));
 }
 
 }  // namespace

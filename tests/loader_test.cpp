@@ -2,11 +2,15 @@
 // as FILE:LINE:COL: error: MESSAGE.
 #include "ssdbuild/recipe/loader.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "test_support.hpp"
 
 namespace ssdbuild {
+
+using ::testing::HasSubstr;
+
 namespace {
 
 using testing::TempDir;
@@ -526,8 +530,7 @@ TEST(LoadRecipeErrors, ARunScriptMustNotBeEmpty) {
 TEST(LoadRecipeErrors, ARunWithoutAScriptIsNotAString) {
   std::string message = error_of(with_steps("      - run:\n"));
   EXPECT_EQ(message.rfind("recipe.yaml:", 0), 0u) << message;
-  EXPECT_NE(message.find(": error: `run` must be a string, not nothing"), std::string::npos)
-      << message;
+  EXPECT_THAT(message, HasSubstr(": error: `run` must be a string, not nothing"));
 }
 
 TEST(LoadRecipeErrors, BadNamesAreRejected) {

@@ -1,5 +1,6 @@
 // `optional: true` steps, and the outputs of steps whose `when` is false, through the real
 // binary and through `plan | bash`.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -7,6 +8,9 @@
 #include "test_support.hpp"
 
 namespace ssdbuild::testing {
+
+using ::testing::HasSubstr;
+
 namespace {
 
 // `broken` fails halfway until `fixed` exists (its `touch` must not run before); `after`
@@ -44,11 +48,9 @@ class OptionalStep : public ::testing::Test {
 TEST_F(OptionalStep, AFailureIsRecordedAndTheRunGoesOn) {
   auto first = run();
   ASSERT_EQ(first.exit_code, 0) << first.output;
-  EXPECT_NE(first.output.find("FAILED: s/broken"), std::string::npos) << first.output;
-  EXPECT_NE(first.output.find("s/broken is optional: the run goes on without it"),
-            std::string::npos)
-      << first.output;
-  EXPECT_NE(first.output.find("(optional, failed: s/broken)"), std::string::npos) << first.output;
+  EXPECT_THAT(first.output, HasSubstr("FAILED: s/broken"));
+  EXPECT_THAT(first.output, HasSubstr("s/broken is optional: the run goes on without it"));
+  EXPECT_THAT(first.output, HasSubstr("(optional, failed: s/broken)"));
   EXPECT_FALSE(std::filesystem::exists(dir_ / "half-done"));
   EXPECT_EQ(read_text(dir_ / "after.count"), "ran\n");
   auto state = nlohmann::json::parse(read_text(dir_ / "state/state.json"));
@@ -58,7 +60,7 @@ TEST_F(OptionalStep, AFailureIsRecordedAndTheRunGoesOn) {
   // The failed step is tried again; what comes after it is done and stays done.
   auto second = run();
   ASSERT_EQ(second.exit_code, 0) << second.output;
-  EXPECT_NE(second.output.find("==> s/broken"), std::string::npos) << second.output;
+  EXPECT_THAT(second.output, HasSubstr("==> s/broken"));
   EXPECT_EQ(read_text(dir_ / "after.count"), "ran\n");
 
   // Once it succeeds, what depends on it runs again, in the same run.
@@ -66,13 +68,11 @@ TEST_F(OptionalStep, AFailureIsRecordedAndTheRunGoesOn) {
   auto third = run();
   ASSERT_EQ(third.exit_code, 0) << third.output;
   EXPECT_TRUE(std::filesystem::exists(dir_ / "half-done"));
-  EXPECT_NE(third.output.find("s/after  (run: s/broken (optional) succeeded this time)"),
-            std::string::npos)
-      << third.output;
+  EXPECT_THAT(third.output, HasSubstr("s/after  (run: s/broken (optional) succeeded this time)"));
   EXPECT_EQ(read_text(dir_ / "after.count"), "ran\nran\n");
   auto fourth = run();
   ASSERT_EQ(fourth.exit_code, 0) << fourth.output;
-  EXPECT_NE(fourth.output.find("0 step(s) ran"), std::string::npos) << fourth.output;
+  EXPECT_THAT(fourth.output, HasSubstr("0 step(s) ran"));
 }
 
 TEST_F(OptionalStep, ASwitchedOffStepGivesEmptyOutputs) {
@@ -86,9 +86,8 @@ TEST_F(OptionalStep, PlanScriptReportsTheFailureKeepsSetEAndGoesOn) {
   write_text(dir_ / "plan.sh", plan.output);
   auto by_hand = run_shell("bash plan.sh", dir_.path());
   ASSERT_EQ(by_hand.exit_code, 0) << by_hand.output;
-  EXPECT_NE(by_hand.output.find("optional step s/broken failed (exit 1); going on without it"),
-            std::string::npos)
-      << by_hand.output;
+  EXPECT_THAT(by_hand.output,
+              HasSubstr("optional step s/broken failed (exit 1); going on without it"));
   EXPECT_FALSE(std::filesystem::exists(dir_ / "half-done"));
   EXPECT_EQ(read_text(dir_ / "after.count"), "ran\n");
   EXPECT_EQ(read_text(dir_ / "report.txt"), "path=[]\n");
@@ -101,9 +100,8 @@ TEST(OptionalStepValidation, OptionalMustBeABoolean) {
       "name: x\nstages:\n  - name: s\n    steps:\n      - run: 'true'\n        optional: maybe\n");
   auto result = run_ssdbuild({"validate", "recipe.yaml"}, dir.path());
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_NE(result.output.find("recipe.yaml:6:19: error: `optional` is true or false, not `maybe`"),
-            std::string::npos)
-      << result.output;
+  EXPECT_THAT(result.output,
+              HasSubstr("recipe.yaml:6:19: error: `optional` is true or false, not `maybe`"));
 }
 
 }  // namespace

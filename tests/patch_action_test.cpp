@@ -261,9 +261,8 @@ TEST(PatchAction, AppliesEveryOpOnRealisticFilesAndKeepsTheMode) {
   struct stat info {};
   ::stat((dir / "caffe/Makefile.config").c_str(), &info);
   EXPECT_EQ(info.st_mode & 0777, 0600u);
-  EXPECT_NE(result.output.find("op 1 (replace `-isystem` with `-I`): applied (2 place(s))"),
-            std::string::npos)
-      << result.output;
+  EXPECT_THAT(result.output,
+              HasSubstr("op 1 (replace `-isystem` with `-I`): applied (2 place(s))"));
 }
 
 TEST(PatchAction, ReapplyingIsANoOpThatSaysSo) {
@@ -275,8 +274,8 @@ TEST(PatchAction, ReapplyingIsANoOpThatSaysSo) {
                             dir.path());
   ASSERT_EQ(again.exit_code, 0) << again.output;
   EXPECT_EQ(snapshot(dir), after);
-  EXPECT_NE(again.output.find("already applied"), std::string::npos);
-  EXPECT_EQ(again.output.find(": applied"), std::string::npos) << again.output;
+  EXPECT_THAT(again.output, HasSubstr("already applied"));
+  EXPECT_THAT(again.output, Not(HasSubstr(": applied")));
 }
 
 TEST(PatchAction, ConflictLeavesEveryFileByteIdenticalAndShowsTheClosestLines) {
@@ -289,12 +288,11 @@ TEST(PatchAction, ConflictLeavesEveryFileByteIdenticalAndShowsTheClosestLines) {
                              dir.path());
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_EQ(read_text(dir / "caffe/Makefile.config"), changed);
-  EXPECT_NE(result.output.find("op 1 (comment `CUDA_DIR := /usr/local/cuda`): no match; the "
-                               "closest lines are:"),
-            std::string::npos)
-      << result.output;
-  EXPECT_NE(result.output.find("4: CUDA_DIR ?= /opt/cuda"), std::string::npos) << result.output;
-  EXPECT_NE(result.output.find("No file was changed."), std::string::npos);
+  EXPECT_THAT(result.output,
+              HasSubstr("op 1 (comment `CUDA_DIR := /usr/local/cuda`): no match; the "
+                        "closest lines are:"));
+  EXPECT_THAT(result.output, HasSubstr("4: CUDA_DIR ?= /opt/cuda"));
+  EXPECT_THAT(result.output, HasSubstr("No file was changed."));
 }
 
 TEST(PatchAction, WrongCountTouchesNothing) {
@@ -303,8 +301,7 @@ TEST(PatchAction, WrongCountTouchesNothing) {
   write_text(dir / "caffe/Makefile", "CXXFLAGS += -isystem /opt\n");
   auto result = run_ssdbuild(kRun, dir.path());
   EXPECT_EQ(result.exit_code, 1);
-  EXPECT_NE(result.output.find("expected 2 match(es), found 1"), std::string::npos)
-      << result.output;
+  EXPECT_THAT(result.output, HasSubstr("expected 2 match(es), found 1"));
   EXPECT_EQ(read_text(dir / "caffe/Makefile"), "CXXFLAGS += -isystem /opt\n");
 }
 
@@ -326,12 +323,10 @@ TEST(PatchAction, PlanShowsEachOpAndItsScriptDoesTheSame) {
   // A second pass of the script changes nothing, and the plan now sees every op applied.
   auto again = run_shell("bash plan.sh", by_plan.path());
   ASSERT_EQ(again.exit_code, 0) << again.output;
-  EXPECT_NE(again.output.find("already applied"), std::string::npos);
+  EXPECT_THAT(again.output, HasSubstr("already applied"));
   EXPECT_EQ(snapshot(by_plan), snapshot(by_run));
   auto replanned = run_ssdbuild({"plan", "recipe.yaml", "--state-dir", "state"}, by_plan.path());
-  EXPECT_NE(replanned.output.find("#     op 4 (set OPENCV_VERSION := 4): already applied"),
-            std::string::npos)
-      << replanned.output;
+  EXPECT_THAT(replanned.output, HasSubstr("#     op 4 (set OPENCV_VERSION := 4): already applied"));
 }
 
 TEST(PatchAction, ScriptRefusesAConflictAndTouchesNothing) {
@@ -343,8 +338,7 @@ TEST(PatchAction, ScriptRefusesAConflictAndTouchesNothing) {
   std::string before = snapshot(dir);
   auto script = run_shell("bash plan.sh", dir.path());
   EXPECT_NE(script.exit_code, 0);
-  EXPECT_NE(script.output.find("expected 2 match(es), found 1"), std::string::npos)
-      << script.output;
+  EXPECT_THAT(script.output, HasSubstr("expected 2 match(es), found 1"));
   // The first step (config) ran before the conflicting one; the Makefile is untouched.
   EXPECT_EQ(read_text(dir / "caffe/Makefile"), "CXXFLAGS += -isystem /opt\n");
   EXPECT_NE(snapshot(dir), before);  // config was patched by the step before
@@ -437,10 +431,9 @@ stages:
 )");
   auto result = run_ssdbuild({"validate", "recipe.yaml"}, dir.path());
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_NE(result.output.find("recipe.yaml:8:15: error: unknown patch op `replce` (did you mean "
-                               "`replace`?)"),
-            std::string::npos)
-      << result.output;
+  EXPECT_THAT(result.output,
+              HasSubstr("recipe.yaml:8:15: error: unknown patch op `replce` (did you mean "
+                        "`replace`?)"));
 }
 
 }  // namespace

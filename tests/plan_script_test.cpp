@@ -11,6 +11,7 @@ namespace ssdbuild::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // Steps with cwd, env, variables, quoting traps and a shell variable escaped with $${.
 const char* kRecipe = R"(name: equivalence
@@ -72,10 +73,10 @@ TEST(PlanScript, PlanPipedToBashMatchesRun) {
 
   std::string expected = tree_listing(by_run.path());
   EXPECT_EQ(tree_listing(by_plan.path()), expected);
-  EXPECT_NE(expected.find("it's a \"label\" with $dollar and spaces"), std::string::npos);
-  EXPECT_NE(expected.find("results/escaped.txt:\n3x\n"), std::string::npos) << expected;
-  EXPECT_NE(expected.find("results/leak.txt:\nGREETING=[unset]\n"), std::string::npos);
-  EXPECT_NE(expected.find("results/nested/where.txt:\nnested\n"), std::string::npos);
+  EXPECT_THAT(expected, HasSubstr("it's a \"label\" with $dollar and spaces"));
+  EXPECT_THAT(expected, HasSubstr("results/escaped.txt:\n3x\n"));
+  EXPECT_THAT(expected, HasSubstr("results/leak.txt:\nGREETING=[unset]\n"));
+  EXPECT_THAT(expected, HasSubstr("results/nested/where.txt:\nnested\n"));
 }
 
 TEST(PlanScript, DoneStepsAreCommentsUnlessAllIsGiven) {
@@ -84,19 +85,16 @@ TEST(PlanScript, DoneStepsAreCommentsUnlessAllIsGiven) {
   ASSERT_EQ(run_ssdbuild({"run", "recipe.yaml", "--state-dir", "state"}, dir.path()).exit_code, 0);
   auto plan = run_ssdbuild({"plan", "recipe.yaml", "--state-dir", "state"}, dir.path());
   ASSERT_EQ(plan.exit_code, 0);
-  EXPECT_NE(plan.output.find("# --- prepare/folders: skip: done"), std::string::npos)
-      << plan.output;
-  EXPECT_EQ(plan.output.find("mkdir -p"), std::string::npos) << plan.output;
-  EXPECT_NE(
-      plan.output.find("# 0 step(s) to run, " + std::to_string(steps_in(kRecipe)) + " to skip"),
-      std::string::npos);
+  EXPECT_THAT(plan.output, HasSubstr("# --- prepare/folders: skip: done"));
+  EXPECT_THAT(plan.output, Not(HasSubstr("mkdir -p")));
+  EXPECT_THAT(plan.output,
+              HasSubstr("# 0 step(s) to run, " + std::to_string(steps_in(kRecipe)) + " to skip"));
   auto all = run_ssdbuild({"plan", "recipe.yaml", "--state-dir", "state", "--all"}, dir.path());
-  EXPECT_NE(all.output.find("mkdir -p results/nested"), std::string::npos) << all.output;
+  EXPECT_THAT(all.output, HasSubstr("mkdir -p results/nested"));
   // Planning changed nothing.
   auto again = run_ssdbuild({"run", "recipe.yaml", "--state-dir", "state"}, dir.path());
-  EXPECT_NE(again.output.find("0 step(s) ran, " + std::to_string(steps_in(kRecipe)) + " skipped"),
-            std::string::npos)
-      << again.output;
+  EXPECT_THAT(again.output,
+              HasSubstr("0 step(s) ran, " + std::to_string(steps_in(kRecipe)) + " skipped"));
 }
 
 // The script checks `creates` and `check` as a run does: a step whose file did not appear,
@@ -153,9 +151,9 @@ TEST(PlanScript, PlanShowsEachStepUnderItsDecisionWithCdAndExports) {
   std::string expected_block =
       "# --- prepare/env-file: run: never ran\ncd " + (dir / "results").string() +
       "\n(\nexport GREETING=" + "'it'\\''s a \"label\" with $dollar and spaces'\nexport COUNT=3\n";
-  EXPECT_NE(plan.output.find(expected_block), std::string::npos) << plan.output;
+  EXPECT_THAT(plan.output, HasSubstr(expected_block));
   EXPECT_EQ(plan.output.rfind("#!/usr/bin/env bash\n", 0), 0u);
-  EXPECT_NE(plan.output.find("\nset -euo pipefail\n"), std::string::npos);
+  EXPECT_THAT(plan.output, HasSubstr("\nset -euo pipefail\n"));
   // A plan neither runs anything nor creates the state folder.
   EXPECT_FALSE(std::filesystem::exists(dir / "results"));
   EXPECT_FALSE(std::filesystem::exists(dir / "state"));

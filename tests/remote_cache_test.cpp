@@ -4,6 +4,8 @@
 // from the store and runs no build command. The store's faults (stopped mid-download, a
 // corrupt archive, a 500, wrong credentials) cost a local build with a warning, never the
 // run, and the credentials appear in no file and no output.
+#include <gmock/gmock.h>
+
 #include <regex>
 
 #include "legacy_app_fixture.hpp"
@@ -13,6 +15,10 @@
 #include "ssdbuild/util/paths.hpp"
 
 namespace ssdbuild::testing {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
 namespace {
 
 const std::string kSecret = "s3cret-token-4f9c2a";
@@ -120,7 +126,7 @@ TEST_F(RemoteCache, ASecondMachineRestoresEveryStageFromTheStoreAndBuildsNothing
   ASSERT_EQ(first.exit_code, 0) << first.output;
   EXPECT_FALSE(build_commands().empty());
   EXPECT_EQ(count_lines_with(first.output, "cache: stage "), 4) << first.output;  // saved
-  EXPECT_NE(first.output.find("cache: stage app uploaded"), std::string::npos) << first.output;
+  EXPECT_THAT(first.output, HasSubstr("cache: stage app uploaded"));
   // Content-addressed archives, each with its manifest; nothing partial left.
   ASSERT_EQ(stored(".json").size(), 2u);
   ASSERT_EQ(stored(".tar.zst").size(), 2u);
@@ -136,27 +142,23 @@ TEST_F(RemoteCache, ASecondMachineRestoresEveryStageFromTheStoreAndBuildsNothing
   // Another machine: its own state folder, nothing built in the work folder.
   new_machine();
   auto status = on_vm("2", "status");
-  EXPECT_NE(status.output.find("cache app: restore from " + store_->url("/cache/")),
-            std::string::npos)
-      << status.output;
+  EXPECT_THAT(status.output, HasSubstr("cache app: restore from " + store_->url("/cache/")));
   auto plan = on_vm("2", "plan");
   ASSERT_EQ(plan.exit_code, 0) << plan.output;
-  EXPECT_NE(plan.output.find("downloaded from " + store_->url("/cache")), std::string::npos)
-      << plan.output;
-  EXPECT_NE(plan.output.find("curl -fsSL"), std::string::npos) << plan.output;
+  EXPECT_THAT(plan.output, HasSubstr("downloaded from " + store_->url("/cache")));
+  EXPECT_THAT(plan.output, HasSubstr("curl -fsSL"));
   auto second = on_vm("2", "run", {"--verbose"});
   ASSERT_EQ(second.exit_code, 0) << second.output;
   EXPECT_EQ(build_commands(), std::vector<std::string>{}) << second.output;
-  EXPECT_NE(second.output.find("cache: downloading stage app from " + store_->url("/cache/")),
-            std::string::npos)
-      << second.output;
-  EXPECT_NE(second.output.find("9 restored from cache"), std::string::npos) << second.output;
+  EXPECT_THAT(second.output,
+              HasSubstr("cache: downloading stage app from " + store_->url("/cache/")));
+  EXPECT_THAT(second.output, HasSubstr("9 restored from cache"));
   EXPECT_EQ(read_text(dir_ / "work/output.txt"), kExpectedOutput);
   EXPECT_EQ(run_shell("make -q", dir_ / "work/legacy-app").exit_code, 0);
   // Kept in its state folder, and known to be on the store: nothing to push.
   EXPECT_EQ(files_holding(dir_ / "state/cache", "\"uploaded_to\"").size(), 2u);
   auto pushed = on_vm("2", "status");
-  EXPECT_EQ(pushed.output.find("not uploaded"), std::string::npos) << pushed.output;
+  EXPECT_THAT(pushed.output, Not(HasSubstr("not uploaded")));
 
   // The plan's script restores with curl, the credentials read from the environment.
   new_machine();
@@ -173,7 +175,7 @@ TEST_F(RemoteCache, ASecondMachineRestoresEveryStageFromTheStoreAndBuildsNothing
   // The secret is in no file ssdbuild wrote (state folders, logs, events, step scripts, the
   // work folder) and in none of its output, --verbose included.
   EXPECT_EQ(files_holding(dir_.path(), kSecret), std::vector<std::string>{});
-  EXPECT_EQ(outputs_.find(kSecret), std::string::npos);
+  EXPECT_THAT(outputs_, Not(HasSubstr(kSecret)));
 }
 
 TEST_F(RemoteCache, ACorruptArchiveOnTheStoreIsRefusedNamingItsUrlAndTheStageBuilt) {
@@ -187,18 +189,14 @@ TEST_F(RemoteCache, ACorruptArchiveOnTheStoreIsRefusedNamingItsUrlAndTheStageBui
   new_machine();
   auto second = on_vm("2", "run");
   ASSERT_EQ(second.exit_code, 0) << second.output;
-  EXPECT_NE(
-      second.output.find("warning: cache: stage app cannot be downloaded: " +
-                         store_->url("/cache/" + archive.filename().string()) + " has SHA-256"),
-      std::string::npos)
-      << second.output;
-  EXPECT_NE(second.output.find("==> app/make"), std::string::npos) << second.output;
-  EXPECT_NE(second.output.find("--- libdep/install  (restored from cache"), std::string::npos)
-      << second.output;
+  EXPECT_THAT(second.output,
+              HasSubstr("warning: cache: stage app cannot be downloaded: " +
+                        store_->url("/cache/" + archive.filename().string()) + " has SHA-256"));
+  EXPECT_THAT(second.output, HasSubstr("==> app/make"));
+  EXPECT_THAT(second.output, HasSubstr("--- libdep/install  (restored from cache"));
   EXPECT_EQ(read_text(dir_ / "work/output.txt"), kExpectedOutput);
   // The corrupt bytes were not kept; the rebuilt stage's manifest stays the first machine's.
-  EXPECT_NE(second.output.find("is on " + store_->url("/cache") + " already"), std::string::npos)
-      << second.output;
+  EXPECT_THAT(second.output, HasSubstr("is on " + store_->url("/cache") + " already"));
 }
 
 TEST_F(RemoteCache, AStoreStoppedMidDownloadCostsALocalBuildAndCachePushUploadsLater) {
@@ -232,12 +230,12 @@ TEST_F(RemoteCache, AStoreStoppedMidDownloadCostsALocalBuildAndCachePushUploadsL
   store_->stop();
   ASSERT_EQ(wait_for_exit(pid), 0) << read_text(dir_ / "run.out");
   std::string output = read_text(dir_ / "run.out");
-  EXPECT_NE(output.find("cannot be downloaded"), std::string::npos) << output;
+  EXPECT_THAT(output, HasSubstr("cannot be downloaded"));
   EXPECT_EQ(count_lines_with(output, "is given up for this run"), 1) << output;
   EXPECT_FALSE(build_commands().empty());
   EXPECT_EQ(read_text(dir_ / "work/output.txt"), kExpectedOutput);
   for (const auto& entry : fs::directory_iterator(dir_ / "state/cache")) {
-    EXPECT_EQ(entry.path().string().find(".tmp-"), std::string::npos) << entry.path();
+    EXPECT_THAT(entry.path().string(), Not(HasSubstr(".tmp-"))) << entry.path();
   }
   auto status = on_vm("2", "status");
   // app's at least: libdep's may have come down before the store stopped.
@@ -251,10 +249,8 @@ TEST_F(RemoteCache, AStoreStoppedMidDownloadCostsALocalBuildAndCachePushUploadsL
   auto pushed = run_ssdbuild(push_arguments, dir_.path(), {{"SSDBUILD_CACHE_HEADER", kHeader}});
   ASSERT_EQ(pushed.exit_code, 0) << pushed.output;
   // The first machine's uploads won: nothing is replaced.
-  EXPECT_NE(pushed.output.find("cache push: 0 uploaded, 2 there already, 0 failed"),
-            std::string::npos)
-      << pushed.output;
-  EXPECT_EQ(on_vm("2", "status").output.find("not uploaded"), std::string::npos);
+  EXPECT_THAT(pushed.output, HasSubstr("cache push: 0 uploaded, 2 there already, 0 failed"));
+  EXPECT_THAT(on_vm("2", "status").output, Not(HasSubstr("not uploaded")));
 }
 
 TEST_F(RemoteCache, AFiveHundredIsTriedAgain) {
@@ -263,13 +259,13 @@ TEST_F(RemoteCache, AFiveHundredIsTriedAgain) {
   std::string url = flaky.url("/flakystore/cache");
   auto first = on_vm("1", "run", {}, "", url);
   ASSERT_EQ(first.exit_code, 0) << first.output;
-  EXPECT_NE(first.output.find("cache: stage app uploaded"), std::string::npos) << first.output;
+  EXPECT_THAT(first.output, HasSubstr("cache: stage app uploaded"));
   build_commands();
   new_machine();
   auto second = on_vm("2", "run", {}, "", url);
   ASSERT_EQ(second.exit_code, 0) << second.output;
   EXPECT_EQ(build_commands(), std::vector<std::string>{}) << second.output;
-  EXPECT_EQ(second.output.find("warning"), std::string::npos) << second.output;
+  EXPECT_THAT(second.output, Not(HasSubstr("warning")));
   // Every request was answered 500 first, then served.
   std::string log = flaky.requests();
   EXPECT_EQ(count_lines_with(log, "PUT /flakystore/cache/"), 8) << log;
@@ -284,12 +280,12 @@ TEST_F(RemoteCache, WrongCredentialsAreAWarningAndNeverShown) {
   EXPECT_TRUE(stored(".json").empty());
   EXPECT_EQ(read_text(dir_ / "work/output.txt"), kExpectedOutput);
   auto none = on_vm("1", "status", {}, "");
-  EXPECT_NE(none.output.find("not uploaded to"), std::string::npos) << none.output;
+  EXPECT_THAT(none.output, HasSubstr("not uploaded to"));
   EXPECT_EQ(files_holding(dir_.path(), "not-the-token-77e1"), std::vector<std::string>{});
-  EXPECT_EQ(outputs_.find("not-the-token-77e1"), std::string::npos);
+  EXPECT_THAT(outputs_, Not(HasSubstr("not-the-token-77e1")));
   // A URL with credentials in it is shown without them.
   auto with_user = on_vm("3", "plan", {}, "", "http://user:pw-9d2@127.0.0.1:1/cache");
-  EXPECT_EQ(with_user.output.find("pw-9d2"), std::string::npos) << with_user.output;
+  EXPECT_THAT(with_user.output, Not(HasSubstr("pw-9d2")));
 }
 
 TEST(RemoteCacheStore, UrlsAreShownWithoutCredentials) {
@@ -310,11 +306,11 @@ TEST(RemoteCacheStore, CcacheGetsTheTokenOrTheBasicCredentialsItCanUse) {
   CcacheHttpStorage bearer{"http://h/cache/ccache", "Authorization: Bearer abc"};
   EXPECT_EQ(ccache_http_storage(v47, bearer, &why), "http://h/cache/ccache|bearer-token=abc");
   EXPECT_EQ(ccache_http_storage(v45, bearer, &why), "");
-  EXPECT_EQ(why.find("abc"), std::string::npos) << why;
+  EXPECT_THAT(why, Not(HasSubstr("abc")));
   CcacheHttpStorage basic{"http://h/c", "Authorization: Basic dXNlcjpzM2NyZXQ="};  // user:s3cret
   EXPECT_EQ(ccache_http_storage(v45, basic, &why), "http://user:s3cret@h/c");
   EXPECT_EQ(ccache_http_storage(v47, {"https://h/c", ""}, &why), "");
-  EXPECT_NE(why.find("https"), std::string::npos);
+  EXPECT_THAT(why, HasSubstr("https"));
   EXPECT_EQ(ccache_http_storage(v47, {"http://h/c", "X-Key: 1"}, &why), "");
 }
 

@@ -1,4 +1,5 @@
 // Resume rules, driven through the real binary: what a second run skips and re-runs.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -6,6 +7,9 @@
 #include "test_support.hpp"
 
 namespace ssdbuild::testing {
+
+using ::testing::HasSubstr;
+
 namespace {
 
 // Each step appends its name to `counter`, so the file tells which steps ran.
@@ -66,10 +70,9 @@ TEST_F(ResumeTest, SecondRunExecutesNothing) {
   auto second = run();
   ASSERT_EQ(second.exit_code, 0) << second.output;
   EXPECT_EQ(ran(), "");
-  EXPECT_NE(second.output.find("skip: done"), std::string::npos) << second.output;
-  EXPECT_NE(second.output.find("0 step(s) ran, " + std::to_string(steps_in(kRecipe)) + " skipped"),
-            std::string::npos)
-      << second.output;
+  EXPECT_THAT(second.output, HasSubstr("skip: done"));
+  EXPECT_THAT(second.output,
+              HasSubstr("0 step(s) ran, " + std::to_string(steps_in(kRecipe)) + " skipped"));
 }
 
 TEST_F(ResumeTest, ChangedStepRerunsWithEverythingAfterItAndNothingBefore) {
@@ -78,10 +81,8 @@ TEST_F(ResumeTest, ChangedStepRerunsWithEverythingAfterItAndNothingBefore) {
   auto changed = run({"--set", "message=second"});
   ASSERT_EQ(changed.exit_code, 0) << changed.output;
   EXPECT_EQ(ran(), "b-second\nc\nd\ne\n");
-  EXPECT_NE(changed.output.find("setup/b  (run: definition changed)"), std::string::npos)
-      << changed.output;
-  EXPECT_NE(changed.output.find("setup/c  (run: a step it depends on changed)"), std::string::npos)
-      << changed.output;
+  EXPECT_THAT(changed.output, HasSubstr("setup/b  (run: definition changed)"));
+  EXPECT_THAT(changed.output, HasSubstr("setup/c  (run: a step it depends on changed)"));
 }
 
 TEST_F(ResumeTest, EditingTheRecipeFileRerunsTheEditedStep) {
@@ -100,9 +101,8 @@ TEST_F(ResumeTest, NewBootRerunsSystemStepsButNotPersistentOnes) {
   auto after_reset = run({}, "boot-2");
   ASSERT_EQ(after_reset.exit_code, 0) << after_reset.output;
   EXPECT_EQ(ran(), "a\nb-first\nc\n");
-  EXPECT_NE(after_reset.output.find("run: machine was reset (system scope)"), std::string::npos);
-  EXPECT_NE(after_reset.output.find("build/d  (skip: done"), std::string::npos)
-      << after_reset.output;
+  EXPECT_THAT(after_reset.output, HasSubstr("run: machine was reset (system scope)"));
+  EXPECT_THAT(after_reset.output, HasSubstr("build/d  (skip: done"));
 }
 
 TEST_F(ResumeTest, MissingCreatesPathRerunsItsStepAndWhatFollows) {
@@ -112,9 +112,8 @@ TEST_F(ResumeTest, MissingCreatesPathRerunsItsStepAndWhatFollows) {
   auto result = run();
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_EQ(ran(), "d\ne\n");
-  EXPECT_NE(result.output.find("run: creates " + (dir_ / "made-by-d").string() + " missing"),
-            std::string::npos)
-      << result.output;
+  EXPECT_THAT(result.output,
+              HasSubstr("run: creates " + (dir_ / "made-by-d").string() + " missing"));
 }
 
 TEST_F(ResumeTest, FailedCheckRerunsTheStep) {
@@ -132,7 +131,7 @@ stages:
   std::filesystem::remove(dir_ / "flag");
   auto result = run();
   EXPECT_EQ(ran(), "ran\n");
-  EXPECT_NE(result.output.find("run: check failed"), std::string::npos) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("run: check failed"));
 }
 
 TEST_F(ResumeTest, ForceRerunsTheStepAndItsDependents) {
@@ -151,9 +150,8 @@ TEST_F(ResumeTest, FromToAndOnlySelectSteps) {
   EXPECT_EQ(ran(), "b-first\n");
   auto bad = run({"--from", "setup/x"});
   EXPECT_EQ(bad.exit_code, 2);
-  EXPECT_NE(bad.output.find("--from setup/x: no such stage or step (did you mean `setup/a`?)"),
-            std::string::npos)
-      << bad.output;
+  EXPECT_THAT(bad.output,
+              HasSubstr("--from setup/x: no such stage or step (did you mean `setup/a`?)"));
 }
 
 TEST_F(ResumeTest, WhenFalseSkipsAndChangingItRunsTheStep) {
@@ -172,7 +170,7 @@ stages:
   auto first = run();
   ASSERT_EQ(first.exit_code, 0) << first.output;
   EXPECT_EQ(ran(), "always\n");
-  EXPECT_NE(first.output.find("skip: `when` is false"), std::string::npos) << first.output;
+  EXPECT_THAT(first.output, HasSubstr("skip: `when` is false"));
   ASSERT_EQ(run({"--set", "enable=yes"}).exit_code, 0);
   EXPECT_EQ(ran(), "maybe\nalways\n");
 }
@@ -202,8 +200,7 @@ TEST_F(ResumeTest, ResetForgetsAStepAndWhatDependsOnIt) {
   auto reset = run_ssdbuild({"reset", "setup/c", "--recipe", "recipe.yaml", "--state-dir", "state"},
                             dir_.path(), {{"SSDBUILD_BOOT_ID", "boot-1"}});
   ASSERT_EQ(reset.exit_code, 0) << reset.output;
-  EXPECT_NE(reset.output.find("reset 3 step(s): setup/c, build/d, build/e"), std::string::npos)
-      << reset.output;
+  EXPECT_THAT(reset.output, HasSubstr("reset 3 step(s): setup/c, build/d, build/e"));
   ASSERT_EQ(run().exit_code, 0);
   EXPECT_EQ(ran(), "c\nd\ne\n");
 }

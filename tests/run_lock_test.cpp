@@ -2,6 +2,7 @@
 // one is taken over, and `ssdbuild stop` ends the holder.
 #include "ssdbuild/state/run_lock.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -13,6 +14,9 @@
 #include "test_support.hpp"
 
 namespace ssdbuild::testing {
+
+using ::testing::HasSubstr;
+
 namespace {
 
 const char* kRecipe = R"(name: locked
@@ -59,10 +63,8 @@ TEST(RunLock, SecondConcurrentRunExits3AndNamesTheHolder) {
   ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(dir / "started"); }));
   auto second = run_ssdbuild(kRun, dir.path());
   EXPECT_EQ(second.exit_code, 3);
-  EXPECT_NE(second.output.find("in use by ssdbuild (pid " + std::to_string(first)),
-            std::string::npos)
-      << second.output;
-  EXPECT_NE(second.output.find("ssdbuild stop --state-dir"), std::string::npos);
+  EXPECT_THAT(second.output, HasSubstr("in use by ssdbuild (pid " + std::to_string(first)));
+  EXPECT_THAT(second.output, HasSubstr("ssdbuild stop --state-dir"));
   write_text(dir / "allow", "");
   EXPECT_EQ(wait_for_exit(first), 0);
   EXPECT_FALSE(std::filesystem::exists(dir / "state/lock.json"));
@@ -75,14 +77,14 @@ TEST(RunLock, StopEndsTheHolderWhichRecordsTheStepInterrupted) {
   ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(dir / "started"); }));
   auto stop = run_ssdbuild({"stop", "--recipe", "recipe.yaml", "--state-dir", "state"}, dir.path());
   EXPECT_EQ(stop.exit_code, 0) << stop.output;
-  EXPECT_NE(stop.output.find("stopped"), std::string::npos) << stop.output;
+  EXPECT_THAT(stop.output, HasSubstr("stopped"));
   EXPECT_EQ(wait_for_exit(first), 130);
   auto state = nlohmann::json::parse(read_text(dir / "state/state.json"));
   EXPECT_EQ(state["steps"]["work/wait"]["status"], "interrupted");
   auto nothing =
       run_ssdbuild({"stop", "--recipe", "recipe.yaml", "--state-dir", "state"}, dir.path());
   EXPECT_EQ(nothing.exit_code, 0);
-  EXPECT_NE(nothing.output.find("no run holds"), std::string::npos) << nothing.output;
+  EXPECT_THAT(nothing.output, HasSubstr("no run holds"));
 }
 
 TEST(RunLock, LockOfADeadProcessIsTakenOver) {
@@ -92,8 +94,8 @@ TEST(RunLock, LockOfADeadProcessIsTakenOver) {
   write_lock(dir, dead_pid(), "test-boot-1", now_seconds());
   auto result = run_ssdbuild(kRun, dir.path());
   EXPECT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_NE(result.output.find("warning: took over the lock"), std::string::npos);
-  EXPECT_NE(result.output.find("is gone"), std::string::npos) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("warning: took over the lock"));
+  EXPECT_THAT(result.output, HasSubstr("is gone"));
 }
 
 TEST(RunLock, LockFromAnotherBootIsTakenOver) {
@@ -103,8 +105,7 @@ TEST(RunLock, LockFromAnotherBootIsTakenOver) {
   write_lock(dir, ::getpid(), "boot-before-reset", now_seconds());
   auto result = run_ssdbuild(kRun, dir.path());
   EXPECT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_NE(result.output.find("before this machine was reset"), std::string::npos)
-      << result.output;
+  EXPECT_THAT(result.output, HasSubstr("before this machine was reset"));
 }
 
 TEST(RunLock, LockWithAStaleHeartbeatIsTakenOver) {
@@ -114,7 +115,7 @@ TEST(RunLock, LockWithAStaleHeartbeatIsTakenOver) {
   write_lock(dir, ::getpid(), "test-boot-1", now_seconds() - 3600);
   auto result = run_ssdbuild(kRun, dir.path());
   EXPECT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_NE(result.output.find("heartbeat stopped"), std::string::npos) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("heartbeat stopped"));
 }
 
 TEST(RunLock, LiveHolderInThisProcessRefusesASecondLock) {
@@ -159,9 +160,8 @@ stages:
   write_lock(dir, 1, "another-boot", now_seconds());
   write_text(dir / "allow", "");
   EXPECT_EQ(wait_for_exit(first), 3);
-  EXPECT_NE(read_text(dir / "first.out").find("another ssdbuild run took over the state folder"),
-            std::string::npos)
-      << read_text(dir / "first.out");
+  EXPECT_THAT(read_text(dir / "first.out"),
+              HasSubstr("another ssdbuild run took over the state folder"));
   EXPECT_FALSE(std::filesystem::exists(dir / "next-ran"));
   // The lock it lost is not removed.
   EXPECT_TRUE(std::filesystem::exists(dir / "state/lock.json"));

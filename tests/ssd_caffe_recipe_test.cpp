@@ -112,10 +112,8 @@ TEST_F(SsdCaffeRecipeTest, HostCompilerIsTheNewestThatNvccAccepts) {
   auto run = run_step("toolchain/host-compiler", {"cuda=on"});
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_EQ(read_text(dir_ / "toolchain.mk"), "CUDA_HOST_CXX := g++-13\n");
-  EXPECT_NE(
-      run.output.find("CUDA 12.4 accepts gcc up to 13; nvcc's host compiler: g++-13 (13.3.0)"),
-      std::string::npos)
-      << run.output;
+  EXPECT_THAT(run.output,
+              HasSubstr("CUDA 12.4 accepts gcc up to 13; nvcc's host compiler: g++-13 (13.3.0)"));
 }
 
 // CUDA 13.0 takes gcc up to 15: the default g++ 12 is allowed and kept.
@@ -134,7 +132,7 @@ TEST_F(SsdCaffeRecipeTest, Cuda112TakesGcc10) {
   auto run = run_step("toolchain/host-compiler", {"cuda=on"});
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_EQ(read_text(dir_ / "toolchain.mk"), "CUDA_HOST_CXX := g++\n");
-  EXPECT_NE(run.output.find("CUDA 11.2 accepts gcc up to 10"), std::string::npos) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("CUDA 11.2 accepts gcc up to 10"));
 }
 
 TEST_F(SsdCaffeRecipeTest, ACudaOutsideTheTableIsAClearError) {
@@ -142,8 +140,7 @@ TEST_F(SsdCaffeRecipeTest, ACudaOutsideTheTableIsAClearError) {
   program("g++", "echo 12\n");
   auto run = run_step("toolchain/host-compiler", {"cuda=on"});
   EXPECT_EQ(run.exit_code, 1) << run.output;
-  EXPECT_NE(run.output.find("CUDA 10.2 is not in host_gcc_by_cuda"), std::string::npos)
-      << run.output;
+  EXPECT_THAT(run.output, HasSubstr("CUDA 10.2 is not in host_gcc_by_cuda"));
   EXPECT_FALSE(std::filesystem::exists(dir_ / "toolchain.mk"));
 }
 
@@ -155,13 +152,12 @@ TEST_F(SsdCaffeRecipeTest, ArchitecturesTheNvccRejectsAreLeftOut) {
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_EQ(read_text(dir_ / "caffe/cuda-arch.txt"),
             " -gencode arch=compute_75,code=sm_75 -gencode arch=compute_80,code=sm_80\n");
-  EXPECT_NE(run.output.find("cannot build for sm_120: left out"), std::string::npos) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("cannot build for sm_120: left out"));
 
   std::filesystem::remove(dir_ / "caffe/cuda-arch.txt");
   auto none = run_step("configure/cuda-arch", {"cuda=on", "cuda_arches=120"});
   EXPECT_EQ(none.exit_code, 1) << none.output;
-  EXPECT_NE(none.output.find("no wanted architecture is supported by this nvcc"), std::string::npos)
-      << none.output;
+  EXPECT_THAT(none.output, HasSubstr("no wanted architecture is supported by this nvcc"));
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // its store (src/cache/cache_store.cpp): a tree comes back as it was packed (modes, links,
 // nanosecond modification times), GNU tar and zstd read the same archive, and an archive
 // made to write outside the stage's paths is refused.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -13,6 +14,9 @@
 #include "test_support.hpp"
 
 namespace ssdbuild::testing {
+
+using ::testing::HasSubstr;
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -89,7 +93,7 @@ TEST(StageArchive, RestoreRefusesEntriesOutsideTheRootsAndThroughLinks) {
     io_module().restore_stage_archive(dir / "a.tar.zst", {dir / "elsewhere"});
     ADD_FAILURE() << "restored outside the roots";
   } catch (const Error& error) {
-    EXPECT_NE(std::string(error.what()).find("outside the stage's cache paths"), std::string::npos)
+    EXPECT_THAT(std::string(error.what()), HasSubstr("outside the stage's cache paths"))
         << error.what();
   }
   // An archive whose link, made by an earlier entry, leads the next entry out.
@@ -109,8 +113,7 @@ TEST(StageArchive, RestoreRefusesEntriesOutsideTheRootsAndThroughLinks) {
     io_module().restore_stage_archive(dir / "evil.tar.zst", {dir / "evil/root"});
     ADD_FAILURE() << "restored through a link";
   } catch (const Error& error) {
-    EXPECT_NE(std::string(error.what()).find("a link that an earlier entry made"),
-              std::string::npos)
+    EXPECT_THAT(std::string(error.what()), HasSubstr("a link that an earlier entry made"))
         << error.what();
   }
   EXPECT_FALSE(fs::exists(dir / "target/file"));
@@ -148,11 +151,11 @@ TEST(CacheStore, PublishFindPruneAndLeftovers) {
   std::string key = store.list().front().key;
   fs::resize_file(store.archive_path(key), 3);
   ASSERT_TRUE(store.find(key).has_value());
-  EXPECT_NE(store.archive_problem(*store.find(key)).find("truncated"), std::string::npos);
+  EXPECT_THAT(store.archive_problem(*store.find(key)), HasSubstr("truncated"));
   cache.key = key;
   CacheOperation restored = restore_stage_cache(cache, store);
   EXPECT_FALSE(restored.ok);
-  EXPECT_NE(restored.message.find("truncated"), std::string::npos) << restored.message;
+  EXPECT_THAT(restored.message, HasSubstr("truncated"));
   EXPECT_FALSE(store.find(key).has_value());
   EXPECT_FALSE(fs::exists(store.archive_path(key)));
 }

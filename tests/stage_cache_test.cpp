@@ -2,10 +2,16 @@
 // `cache`: a cold run packs them into the state folder; after a simulated VM reset they come
 // back from their archives with no build command run, `make -q` has nothing to do, and a
 // truncated or corrupt archive costs a rebuild with a warning, never the run.
+#include <gmock/gmock.h>
+
 #include "legacy_app_fixture.hpp"
 #include "ssdbuild/cache/cache_key.hpp"
 
 namespace ssdbuild::testing {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
 namespace {
 
 class StageCache : public LegacyAppFixture {
@@ -92,28 +98,26 @@ TEST_F(StageCache, ResetRestoresEveryCachedStageAndRunsNoBuildCommand) {
   ASSERT_EQ(cold.exit_code, 0) << cold.output;
   auto built = build_commands();
   EXPECT_GE(built.size(), 3u);  // cc for libdep, make and g++ for the app
-  EXPECT_NE(cold.output.find("cache: stage libdep saved"), std::string::npos) << cold.output;
-  EXPECT_NE(cold.output.find("cache: stage app saved"), std::string::npos) << cold.output;
+  EXPECT_THAT(cold.output, HasSubstr("cache: stage libdep saved"));
+  EXPECT_THAT(cold.output, HasSubstr("cache: stage app saved"));
   ASSERT_EQ(archives().size(), 2u);
   // Never a temporary file left beside them.
   for (const auto& entry : fs::directory_iterator(dir_ / "state/cache")) {
-    EXPECT_EQ(entry.path().string().find(".tmp-"), std::string::npos) << entry.path();
+    EXPECT_THAT(entry.path().string(), Not(HasSubstr(".tmp-"))) << entry.path();
   }
 
   wipe_vm();
   auto status = run_counted("status", "boot-2");
-  EXPECT_NE(status.output.find("cache app: restore ("), std::string::npos) << status.output;
-  EXPECT_NE(status.output.find("restore: from the stage cache"), std::string::npos)
-      << status.output;
+  EXPECT_THAT(status.output, HasSubstr("cache app: restore ("));
+  EXPECT_THAT(status.output, HasSubstr("restore: from the stage cache"));
   size_t before = event_count(dir_ / "state");
   auto reset = run_counted("run", "boot-2");
   ASSERT_EQ(reset.exit_code, 0) << reset.output;
   EXPECT_EQ(build_commands(), std::vector<std::string>{}) << reset.output;
   auto events = events_since(dir_ / "state", before);
   EXPECT_EQ(steps_with_event(events, "step_restore").size(), 7u) << reset.output;
-  EXPECT_NE(reset.output.find("--- app/make  (restored from cache ("), std::string::npos)
-      << reset.output;
-  EXPECT_NE(reset.output.find("7 restored from cache"), std::string::npos) << reset.output;
+  EXPECT_THAT(reset.output, HasSubstr("--- app/make  (restored from cache ("));
+  EXPECT_THAT(reset.output, HasSubstr("7 restored from cache"));
   // The program works, the restored tree is up to date for make, and the clone and the
   // patches that ran after the restore found their work done.
   EXPECT_EQ(read_text(dir_ / "work/output.txt"), kExpectedOutput);
@@ -121,22 +125,20 @@ TEST_F(StageCache, ResetRestoresEveryCachedStageAndRunsNoBuildCommand) {
   EXPECT_EQ(program.output, kExpectedOutput);
   auto up_to_date = run_shell("make -q", dir_ / "work/legacy-app");
   EXPECT_EQ(up_to_date.exit_code, 0) << up_to_date.output;
-  EXPECT_NE(reset.output.find("is at " + app_commit_ + " already"), std::string::npos)
-      << reset.output;
-  EXPECT_NE(reset.output.find("already applied"), std::string::npos) << reset.output;
+  EXPECT_THAT(reset.output, HasSubstr("is at " + app_commit_ + " already"));
+  EXPECT_THAT(reset.output, HasSubstr("already applied"));
 
   // The next run on this boot has nothing to do, and packs nothing again.
   auto again = run_counted("run", "boot-2");
-  EXPECT_NE(again.output.find("0 step(s) ran"), std::string::npos) << again.output;
-  EXPECT_EQ(again.output.find("cache: packing"), std::string::npos) << again.output;
+  EXPECT_THAT(again.output, HasSubstr("0 step(s) ran"));
+  EXPECT_THAT(again.output, Not(HasSubstr("cache: packing")));
 
   // A forced stage is built, never restored.
   wipe_vm();
   auto forced = run_counted("run", "boot-3", {"--force", "app"});
   ASSERT_EQ(forced.exit_code, 0) << forced.output;
-  EXPECT_NE(forced.output.find("==> app/make  (run: forced)"), std::string::npos) << forced.output;
-  EXPECT_NE(forced.output.find("--- libdep/install  (restored from cache"), std::string::npos)
-      << forced.output;
+  EXPECT_THAT(forced.output, HasSubstr("==> app/make  (run: forced)"));
+  EXPECT_THAT(forced.output, HasSubstr("--- libdep/install  (restored from cache"));
   EXPECT_FALSE(build_commands().empty());
   EXPECT_EQ(read_text(dir_ / "work/output.txt"), kExpectedOutput);
 }
@@ -148,8 +150,8 @@ TEST_F(StageCache, PlanScriptRestoresWithTarAndZstd) {
   wipe_vm();
   auto plan = run_counted("plan", "boot-2");
   ASSERT_EQ(plan.exit_code, 0) << plan.output;
-  EXPECT_NE(plan.output.find("| sha256sum --check --quiet"), std::string::npos) << plan.output;
-  EXPECT_NE(plan.output.find("| tar -x -p -f - -C /"), std::string::npos) << plan.output;
+  EXPECT_THAT(plan.output, HasSubstr("| sha256sum --check --quiet"));
+  EXPECT_THAT(plan.output, HasSubstr("| tar -x -p -f - -C /"));
   write_text(dir_ / "plan.sh", plan.output);
   const char* path = std::getenv("PATH");
   auto script = run_shell("env -u LD_LIBRARY_PATH bash plan.sh", dir_.path(),
@@ -168,16 +170,14 @@ TEST_F(StageCache, TruncatedArchiveIsDeletedAndTheStageRebuiltWithAWarning) {
   wipe_vm();
   auto reset = run_counted("run", "boot-2");
   ASSERT_EQ(reset.exit_code, 0) << reset.output;
-  EXPECT_NE(reset.output.find("warning: cache: stage app cannot be restored"), std::string::npos)
-      << reset.output;
-  EXPECT_NE(reset.output.find("truncated"), std::string::npos) << reset.output;
-  EXPECT_NE(reset.output.find("==> app/make"), std::string::npos) << reset.output;
+  EXPECT_THAT(reset.output, HasSubstr("warning: cache: stage app cannot be restored"));
+  EXPECT_THAT(reset.output, HasSubstr("truncated"));
+  EXPECT_THAT(reset.output, HasSubstr("==> app/make"));
   EXPECT_FALSE(build_commands().empty());
   EXPECT_EQ(read_text(dir_ / "work/output.txt"), kExpectedOutput);
   // libdep still came back from its own archive; app's was made again, whole.
-  EXPECT_NE(reset.output.find("--- libdep/install  (restored from cache"), std::string::npos)
-      << reset.output;
-  EXPECT_NE(reset.output.find("cache: stage app saved"), std::string::npos) << reset.output;
+  EXPECT_THAT(reset.output, HasSubstr("--- libdep/install  (restored from cache"));
+  EXPECT_THAT(reset.output, HasSubstr("cache: stage app saved"));
   EXPECT_EQ(archives().size(), 2u);
 }
 
@@ -193,10 +193,9 @@ TEST_F(StageCache, ArchiveWithAWrongChecksumIsDeletedAndTheStageRebuiltWithAWarn
   wipe_vm();
   auto reset = run_counted("run", "boot-2");
   ASSERT_EQ(reset.exit_code, 0) << reset.output;
-  EXPECT_NE(reset.output.find("warning: cache: stage libdep cannot be restored"), std::string::npos)
-      << reset.output;
-  EXPECT_NE(reset.output.find("has SHA-256"), std::string::npos) << reset.output;
-  EXPECT_NE(reset.output.find("==> libdep/install"), std::string::npos) << reset.output;
+  EXPECT_THAT(reset.output, HasSubstr("warning: cache: stage libdep cannot be restored"));
+  EXPECT_THAT(reset.output, HasSubstr("has SHA-256"));
+  EXPECT_THAT(reset.output, HasSubstr("==> libdep/install"));
   EXPECT_EQ(read_text(dir_ / "work/output.txt"), kExpectedOutput) << reset.output;
 }
 
@@ -206,8 +205,8 @@ TEST_F(StageCache, ListPruneAndClear) {
   EXPECT_EQ(run_ssdbuild({"cache"}, dir_.path()).exit_code, 2);  // an action is required
   auto listed = cache("list");
   ASSERT_EQ(listed.exit_code, 0) << listed.output;
-  EXPECT_NE(listed.output.find("2 archive(s)"), std::string::npos) << listed.output;
-  EXPECT_NE(listed.output.find("(current)"), std::string::npos) << listed.output;
+  EXPECT_THAT(listed.output, HasSubstr("2 archive(s)"));
+  EXPECT_THAT(listed.output, HasSubstr("(current)"));
   // Another URL for the same app: the clone's definition changed, so app's key did, and
   // a second app archive is packed.
   ASSERT_EQ(run_shell("cp -a app app-copy", material_.path()).exit_code, 0);
@@ -218,7 +217,7 @@ TEST_F(StageCache, ListPruneAndClear) {
   EXPECT_EQ(archives().size(), 3u) << changed.output;
   auto pruned = cache("prune", {"--keep", "1"});
   ASSERT_EQ(pruned.exit_code, 0) << pruned.output;
-  EXPECT_NE(pruned.output.find("removed app "), std::string::npos) << pruned.output;
+  EXPECT_THAT(pruned.output, HasSubstr("removed app "));
   EXPECT_EQ(archives().size(), 2u);
   auto cleared = cache("clear");
   ASSERT_EQ(cleared.exit_code, 0) << cleared.output;
@@ -251,34 +250,30 @@ TEST_F(StageCacheWithApt, PackagesNeededToBuildInstallOnlyWhatRestoredProgramsLo
   auto loaded = manifest_of("app").value("system_packages", std::vector<std::string>{});
   std::string all;
   for (const auto& package : loaded) all += package + " ";
-  EXPECT_NE(all.find("libc6"), std::string::npos) << all;  // the program is C++ using C only
-  EXPECT_NE(cold.output.find("system packages"), std::string::npos) << cold.output;
+  EXPECT_THAT(all, HasSubstr("libc6"));  // the program is C++ using C only
+  EXPECT_THAT(cold.output, HasSubstr("system packages"));
 
   wipe_vm();
   auto status = run_counted("status", "boot-2");
-  EXPECT_NE(status.output.find("packages that libdep, app load, since none of them builds"),
-            std::string::npos)
-      << status.output;
+  EXPECT_THAT(status.output,
+              HasSubstr("packages that libdep, app load, since none of them builds"));
   auto plan = run_counted("plan", "boot-2");
-  EXPECT_NE(plan.output.find("--install libc6"), std::string::npos) << plan.output;
-  EXPECT_EQ(plan.output.find("--install make"), std::string::npos) << plan.output;
+  EXPECT_THAT(plan.output, HasSubstr("--install libc6"));
+  EXPECT_THAT(plan.output, Not(HasSubstr("--install make")));
   auto reset = run_counted("run", "boot-2");
   ASSERT_EQ(reset.exit_code, 0) << reset.output;
-  EXPECT_NE(reset.output.find("apt: every package is installed already"), std::string::npos)
-      << reset.output;
+  EXPECT_THAT(reset.output, HasSubstr("apt: every package is installed already"));
   EXPECT_EQ(build_commands(), std::vector<std::string>{}) << reset.output;
-  EXPECT_NE(read_text(dir_ / "state/state.json").find("\"served_restored_only\": true"),
-            std::string::npos);
+  EXPECT_THAT(read_text(dir_ / "state/state.json"), HasSubstr("\"served_restored_only\": true"));
 
   // Building app again needs the whole list, even on this boot, where the step is done.
   auto forced = run_counted("run", "boot-2", {"--force", "app"});
   ASSERT_EQ(forced.exit_code, 0) << forced.output;
-  EXPECT_NE(forced.output.find("==> tools/packages  (run: it did only what restored stages need "
-                               "last time, and app builds)"),
-            std::string::npos)
-      << forced.output;
-  EXPECT_EQ(read_text(dir_ / "state/state.json").find("\"served_restored_only\": true"),
-            std::string::npos);
+  EXPECT_THAT(forced.output,
+              HasSubstr("==> tools/packages  (run: it did only what restored stages need "
+                        "last time, and app builds)"));
+  EXPECT_THAT(read_text(dir_ / "state/state.json"),
+              Not(HasSubstr("\"served_restored_only\": true")));
 }
 
 TEST_F(StageCacheWithApt, AStageThatCannotBeRestoredGetsTheWholeStepAfterAll) {
@@ -288,10 +283,9 @@ TEST_F(StageCacheWithApt, AStageThatCannotBeRestoredGetsTheWholeStepAfterAll) {
   wipe_vm();
   auto reset = run_counted("run", "boot-2");
   ASSERT_EQ(reset.exit_code, 0) << reset.output;
-  EXPECT_NE(reset.output.find("==> tools/packages  (run: stage app could not be restored and is "
-                              "built, so all of tools/packages runs)"),
-            std::string::npos)
-      << reset.output;
+  EXPECT_THAT(reset.output,
+              HasSubstr("==> tools/packages  (run: stage app could not be restored and is "
+                        "built, so all of tools/packages runs)"));
   EXPECT_EQ(read_text(dir_ / "work/output.txt"), kExpectedOutput);
 }
 
@@ -323,10 +317,9 @@ stages:
   fs::remove(dir_ / "tools.log");
   auto reset = run("boot-2");
   ASSERT_EQ(reset.exit_code, 0) << reset.output;
-  EXPECT_NE(reset.output.find("--- tools/compiler  (skip: needed only to build build, and none of "
-                              "them builds in this run)"),
-            std::string::npos)
-      << reset.output;
+  EXPECT_THAT(reset.output,
+              HasSubstr("--- tools/compiler  (skip: needed only to build build, and none of "
+                        "them builds in this run)"));
   EXPECT_FALSE(fs::exists(dir_ / "tools.log"));
   EXPECT_TRUE(fs::exists(dir_ / "out/program"));
   auto forced = run("boot-2", {"--force", "build"});

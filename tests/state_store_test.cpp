@@ -1,12 +1,16 @@
 // state.json: the checkpoints, saved atomically and never silently reset.
 #include "ssdbuild/state/state_store.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "ssdbuild/util/error.hpp"
 #include "test_support.hpp"
 
 namespace ssdbuild {
+
+using ::testing::HasSubstr;
+
 namespace {
 
 using testing::read_text;
@@ -142,9 +146,8 @@ TEST(StateStore, CorruptJsonNamesTheFileAndTheWayOut) {
   std::string path = (dir / "state.json").string();
   std::string message = load_error(store);
   EXPECT_EQ(message.rfind(path + " is corrupt (", 0), 0u) << message;
-  EXPECT_NE(message.find("move it aside (mv " + path + " state.json.bad)"), std::string::npos)
-      << message;
-  EXPECT_NE(message.find("nothing was changed"), std::string::npos) << message;
+  EXPECT_THAT(message, HasSubstr("move it aside (mv " + path + " state.json.bad)"));
+  EXPECT_THAT(message, HasSubstr("nothing was changed"));
   // ... and nothing was changed.
   EXPECT_EQ(read_text(dir / "state.json"), "{\"format\": 1, \"steps\": {");
 }
@@ -160,7 +163,7 @@ TEST(StateStore, ValidJsonThatIsNotAStateFileIsRefusedToo) {
     std::string message = load_error(store);
     EXPECT_EQ(message.rfind(path + " is not a valid state file (", 0), 0u)
         << text << ": " << message;
-    EXPECT_NE(message.find("move it aside"), std::string::npos) << message;
+    EXPECT_THAT(message, HasSubstr("move it aside"));
   }
 }
 
@@ -173,8 +176,8 @@ TEST(StateStore, AnUnknownStatusNamesTheFileAndTheWayOut) {
   std::string path = (dir / "state.json").string();
   std::string message = load_error(store);
   EXPECT_EQ(message.rfind(path + " is not a valid state file (", 0), 0u) << message;
-  EXPECT_NE(message.find("unknown status"), std::string::npos) << message;
-  EXPECT_NE(message.find("move it aside"), std::string::npos) << message;
+  EXPECT_THAT(message, HasSubstr("unknown status"));
+  EXPECT_THAT(message, HasSubstr("move it aside"));
 }
 
 TEST(StateStore, AFileFromANewerFormatIsRefused) {

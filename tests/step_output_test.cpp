@@ -2,6 +2,7 @@
 // condensed to summaries, heartbeats for silence.
 #include "ssdbuild/exec/step_output.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <time.h>
@@ -12,6 +13,9 @@
 #include "test_support.hpp"
 
 namespace ssdbuild {
+
+using ::testing::HasSubstr;
+
 namespace {
 
 using testing::read_text;
@@ -202,8 +206,7 @@ TEST_F(StepOutputTest, AnUnwritableLogIsAnErrorNamingIt) {
     StepOutput output("build/make", dir_ / "logs/make.log", console);
     FAIL() << "opened a log inside a file";
   } catch (const std::exception& error) {
-    EXPECT_NE(std::string(error.what()).find((dir_ / "logs").string()), std::string::npos)
-        << error.what();
+    EXPECT_THAT(std::string(error.what()), HasSubstr((dir_ / "logs").string())) << error.what();
   }
 }
 

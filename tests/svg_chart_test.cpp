@@ -5,11 +5,16 @@
 #include <string>
 #include <vector>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "test_support.hpp"
 
 namespace ssdbuild {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
 namespace {
 
 using testing::run_shell;
@@ -75,28 +80,27 @@ ChartInput cpu_and_gpu_chart() {
 TEST(SvgChart, RendersWellFormedSvgWithOneRowPerSeries) {
   std::string svg = render_svg_chart(cpu_and_gpu_chart());
   std::string checked = check_chart(svg);
-  EXPECT_NE(checked.find("root {http://www.w3.org/2000/svg}svg\n"), std::string::npos) << checked;
-  EXPECT_NE(checked.find("series 2\n"), std::string::npos) << checked;
-  EXPECT_NE(checked.find("passes 42\n"), std::string::npos) << checked;
-  EXPECT_NE(checked.find("medians 2\n"), std::string::npos) << checked;
-  EXPECT_NE(checked.find("axes 1\n"), std::string::npos) << checked;
-  EXPECT_NE(checked.find("title MobileNet-SSD inference, batch 1\n"), std::string::npos);
-  EXPECT_NE(checked.find("median-label median 120.0 ms\n"), std::string::npos) << checked;
-  EXPECT_NE(checked.find("median-label median 5.00 ms\n"), std::string::npos) << checked;
+  EXPECT_THAT(checked, HasSubstr("root {http://www.w3.org/2000/svg}svg\n"));
+  EXPECT_THAT(checked, HasSubstr("series 2\n"));
+  EXPECT_THAT(checked, HasSubstr("passes 42\n"));
+  EXPECT_THAT(checked, HasSubstr("medians 2\n"));
+  EXPECT_THAT(checked, HasSubstr("axes 1\n"));
+  EXPECT_THAT(checked, HasSubstr("title MobileNet-SSD inference, batch 1\n"));
+  EXPECT_THAT(checked, HasSubstr("median-label median 120.0 ms\n"));
+  EXPECT_THAT(checked, HasSubstr("median-label median 5.00 ms\n"));
 }
 
 TEST(SvgChart, ShowsTheSpeedupWithItsInterval) {
   std::string checked = check_chart(render_svg_chart(cpu_and_gpu_chart()));
-  EXPECT_NE(checked.find("speedup GPU speed-up: 24.0x (95% CI 23.1-25.2x)\n"), std::string::npos)
-      << checked;
+  EXPECT_THAT(checked, HasSubstr("speedup GPU speed-up: 24.0x (95% CI 23.1-25.2x)\n"));
 }
 
 TEST(SvgChart, EscapesTextThatWouldBreakTheXml) {
   std::string svg = render_svg_chart(cpu_and_gpu_chart());
-  EXPECT_EQ(svg.find("<&>"), std::string::npos);
-  EXPECT_NE(svg.find("&lt;&amp;&gt; &quot;quoted&quot; it&apos;s"), std::string::npos);
+  EXPECT_THAT(svg, Not(HasSubstr("<&>")));
+  EXPECT_THAT(svg, HasSubstr("&lt;&amp;&gt; &quot;quoted&quot; it&apos;s"));
   std::string checked = check_chart(svg);
-  EXPECT_NE(checked.find("label GPU: T4 <&> \"quoted\" it's\n"), std::string::npos) << checked;
+  EXPECT_THAT(checked, HasSubstr("label GPU: T4 <&> \"quoted\" it's\n"));
 }
 
 TEST(SvgChart, WrapsLongLabelsIntoAtMostThreeLines) {
@@ -105,28 +109,24 @@ TEST(SvgChart, WrapsLongLabelsIntoAtMostThreeLines) {
   input.series[1].label = "GPU: " + std::string(20, 'x') + " " + std::string(30, 'y') + " " +
                           std::string(30, 'z') + " " + std::string(30, 'w');
   std::string checked = check_chart(render_svg_chart(input));
-  EXPECT_NE(checked.find("label CPU: Intel(R) Xeon(R) CPU @ | 2.20GHz, 2 threads\n"),
-            std::string::npos)
-      << checked;
+  EXPECT_THAT(checked, HasSubstr("label CPU: Intel(R) Xeon(R) CPU @ | 2.20GHz, 2 threads\n"));
   // The fourth line's words go into the third, cut to 29 characters and an ellipsis.
-  EXPECT_NE(checked.find("label GPU: " + std::string(20, 'x') + " | " + std::string(30, 'y') +
-                         " | " + std::string(29, 'z') + "\u2026\n"),
-            std::string::npos)
-      << checked;
+  EXPECT_THAT(checked, HasSubstr("label GPU: " + std::string(20, 'x') + " | " +
+                                 std::string(30, 'y') + " | " + std::string(29, 'z') + "\u2026\n"));
 }
 
 TEST(SvgChart, IsSelfContained) {
   std::string svg = render_svg_chart(cpu_and_gpu_chart());
   for (const char* external : {"<script", "href", "@import", "<style", "url("}) {
-    EXPECT_EQ(svg.find(external), std::string::npos) << external;
+    EXPECT_THAT(svg, Not(HasSubstr(external))) << external;
   }
-  EXPECT_NE(svg.find("font-family=\"sans-serif\""), std::string::npos);
+  EXPECT_THAT(svg, HasSubstr("font-family=\"sans-serif\""));
 }
 
 TEST(SvgChart, PutsOneTwoFiveTicksOnALogAxisCoveringEveryPass) {
   // 4 ms to 140 ms: decades alone would give 1, 10, 100, 1000 and waste half the width.
   std::string checked = check_chart(render_svg_chart(cpu_and_gpu_chart()));
-  EXPECT_NE(checked.find("ticks 2 5 10 20 50 100 200\n"), std::string::npos) << checked;
+  EXPECT_THAT(checked, HasSubstr("ticks 2 5 10 20 50 100 200\n"));
 }
 
 TEST(SvgChart, RendersOneSeriesWithoutSpeedup) {
@@ -137,10 +137,10 @@ TEST(SvgChart, RendersOneSeriesWithoutSpeedup) {
   input.speedup_interval.reset();
   input.notes = {"GPU: skipped (no CUDA device)"};
   std::string checked = check_chart(render_svg_chart(input));
-  EXPECT_NE(checked.find("series 1\n"), std::string::npos) << checked;
-  EXPECT_NE(checked.find("passes 21\n"), std::string::npos) << checked;
-  EXPECT_NE(checked.find("medians 1\n"), std::string::npos) << checked;
-  EXPECT_EQ(checked.find("speedup"), std::string::npos) << checked;
+  EXPECT_THAT(checked, HasSubstr("series 1\n"));
+  EXPECT_THAT(checked, HasSubstr("passes 21\n"));
+  EXPECT_THAT(checked, HasSubstr("medians 1\n"));
+  EXPECT_THAT(checked, Not(HasSubstr("speedup")));
 }
 
 TEST(SvgChart, ShowsTheSpeedupWithoutAnInterval) {
@@ -148,7 +148,7 @@ TEST(SvgChart, ShowsTheSpeedupWithoutAnInterval) {
   input.speedup = 3.456;
   input.speedup_interval.reset();
   std::string checked = check_chart(render_svg_chart(input));
-  EXPECT_NE(checked.find("speedup GPU speed-up: 3.46x\n"), std::string::npos) << checked;
+  EXPECT_THAT(checked, HasSubstr("speedup GPU speed-up: 3.46x\n"));
 }
 
 TEST(SvgChart, HandlesOneValueEqualValuesSubMillisecondAndWideRanges) {
@@ -159,15 +159,13 @@ TEST(SvgChart, HandlesOneValueEqualValuesSubMillisecondAndWideRanges) {
     input.title = "edge case";
     input.series.push_back(make_series("CPU", values));
     std::string checked = check_chart(render_svg_chart(input));
-    EXPECT_NE(checked.find("passes " + std::to_string(values.size()) + "\n"), std::string::npos)
-        << checked;
+    EXPECT_THAT(checked, HasSubstr("passes " + std::to_string(values.size()) + "\n"));
     auto ticks = checked.substr(checked.find("ticks "));
     EXPECT_GE(std::count(ticks.begin(), ticks.end(), ' '), 2) << checked;  // two labels or more
   }
   ChartInput single;
   single.series.push_back(make_series("CPU", {0.42}));
-  EXPECT_NE(check_chart(render_svg_chart(single)).find("median-label median 0.42 ms\n"),
-            std::string::npos);
+  EXPECT_THAT(check_chart(render_svg_chart(single)), HasSubstr("median-label median 0.42 ms\n"));
 }
 
 TEST(SvgChart, RendersASeriesWithoutPasses) {
@@ -175,8 +173,8 @@ TEST(SvgChart, RendersASeriesWithoutPasses) {
   input.series[1].values_ms.clear();
   input.series[1].summary = Summary{};
   std::string checked = check_chart(render_svg_chart(input));
-  EXPECT_NE(checked.find("series 2\n"), std::string::npos) << checked;
-  EXPECT_NE(checked.find("passes 21\n"), std::string::npos) << checked;
+  EXPECT_THAT(checked, HasSubstr("series 2\n"));
+  EXPECT_THAT(checked, HasSubstr("passes 21\n"));
 }
 
 }  // namespace

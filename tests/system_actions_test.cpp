@@ -1,4 +1,5 @@
 // `alternatives` and `ldconfig` against the real update-alternatives and ldconfig.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -6,6 +7,10 @@
 #include "test_support.hpp"
 
 namespace ssdbuild::testing {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
 namespace {
 
 const std::vector<std::string> kRun = {"run", "recipe.yaml", "--state-dir", "state"};
@@ -39,7 +44,7 @@ TEST(Alternatives, InstallsAndSelectsAndIsThenInPlace) {
   auto again = run_ssdbuild({"run", "recipe.yaml", "--state-dir", "state", "--force", "toolchain"},
                             dir.path());
   ASSERT_EQ(again.exit_code, 0) << again.output;
-  EXPECT_NE(again.output.find("is in place"), std::string::npos) << again.output;
+  EXPECT_THAT(again.output, HasSubstr("is in place"));
   EXPECT_EQ(run_shell("bin/cc", dir.path()).output, "5\n");
 }
 
@@ -78,14 +83,10 @@ TEST(Ldconfig, EachStepHasItsOwnDefaultFile) {
              "      - ldconfig: {paths: [/opt/a]}\n      - ldconfig: {paths: [/opt/b]}\n");
   auto plan = run_ssdbuild({"plan", "recipe.yaml", "--state-dir", "state"}, dir.path());
   ASSERT_EQ(plan.exit_code, 0) << plan.output;
-  EXPECT_NE(plan.output.find("cat > /etc/ld.so.conf.d/ssdbuild-libs-s-ldconfig.conf"),
-            std::string::npos)
-      << plan.output;
-  EXPECT_NE(plan.output.find("cat > /etc/ld.so.conf.d/ssdbuild-libs-s-ldconfig-2.conf"),
-            std::string::npos)
-      << plan.output;
+  EXPECT_THAT(plan.output, HasSubstr("cat > /etc/ld.so.conf.d/ssdbuild-libs-s-ldconfig.conf"));
+  EXPECT_THAT(plan.output, HasSubstr("cat > /etc/ld.so.conf.d/ssdbuild-libs-s-ldconfig-2.conf"));
   // The plan creates the file's folder, as a run does.
-  EXPECT_NE(plan.output.find("mkdir -p /etc/ld.so.conf.d\n"), std::string::npos) << plan.output;
+  EXPECT_THAT(plan.output, HasSubstr("mkdir -p /etc/ld.so.conf.d\n"));
 }
 
 TEST(Ldconfig, RegistersAFolderOnceAndReRunsWriteNothing) {
@@ -106,13 +107,13 @@ TEST(Ldconfig, RegistersAFolderOnceAndReRunsWriteNothing) {
   EXPECT_EQ(result.exit_code, 0) << result.output;
   EXPECT_EQ(read_text(conf),
             "# Written by ssdbuild; removed with this file.\n" + (dir / "lib").string() + "\n");
-  EXPECT_NE(run_shell("ldconfig -p", "/").output.find("lib" + tag + ".so.1"), std::string::npos);
+  EXPECT_THAT(run_shell("ldconfig -p", "/").output, HasSubstr("lib" + tag + ".so.1"));
   auto again =
       run_ssdbuild({"run", "recipe.yaml", "--state-dir", "state", "--force", "s"}, dir.path());
-  EXPECT_NE(again.output.find("already lists these folders"), std::string::npos) << again.output;
+  EXPECT_THAT(again.output, HasSubstr("already lists these folders"));
   std::filesystem::remove(conf);
   run_shell("ldconfig", "/");
-  EXPECT_EQ(run_shell("ldconfig -p", "/").output.find("lib" + tag + ".so.1"), std::string::npos);
+  EXPECT_THAT(run_shell("ldconfig -p", "/").output, Not(HasSubstr("lib" + tag + ".so.1")));
 }
 
 }  // namespace

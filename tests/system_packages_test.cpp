@@ -2,6 +2,7 @@
 // output, and the whole search on real programs built here, with the real ldd and dpkg.
 #include "ssdbuild/cache/system_packages.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,6 +10,10 @@
 #include "test_support.hpp"
 
 namespace ssdbuild {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -115,7 +120,7 @@ TEST_F(SystemPackagesOfATree, AreThePackagesOwningTheLibrariesFromOutsideTheTree
   EXPECT_TRUE(std::is_sorted(found.packages.begin(), found.packages.end())) << all;
   // libinner.so is in the tree: the archive brings it back, no package does.
   for (const auto& library : found.unowned) {
-    EXPECT_EQ(library.find("libinner"), std::string::npos) << library;
+    EXPECT_THAT(library, Not(HasSubstr("libinner")));
   }
   EXPECT_TRUE(found.not_found.empty());
 }
@@ -127,7 +132,7 @@ TEST_F(SystemPackagesOfATree, AreUnknownWithoutDpkg) {
   };
   SystemPackages found = find_system_packages({dir_ / "tree"}, no_dpkg);
   EXPECT_FALSE(found.known);
-  EXPECT_NE(found.problem.find("dpkg-query did not start"), std::string::npos) << found.problem;
+  EXPECT_THAT(found.problem, HasSubstr("dpkg-query did not start"));
 }
 
 TEST_F(SystemPackagesOfATree, NameALibraryLddCannotFind) {

@@ -1,11 +1,15 @@
 // `when:` conditions, evaluated by ssdbuild itself over vars, facts and env.
 #include "ssdbuild/recipe/when_expression.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <map>
 
 namespace ssdbuild {
+
+using ::testing::HasSubstr;
+
 namespace {
 
 const std::map<std::string, std::string> kValues = {
@@ -180,8 +184,8 @@ TEST(WhenVariables, LiteralsAreNotNames) {
 }
 
 TEST(WhenVariables, ABadReferenceInsideAQuotedStringIsASyntaxError) {
-  EXPECT_NE(syntax_error("'${a b}' == x").find("is not a variable reference"), std::string::npos);
-  EXPECT_NE(syntax_error("'${open' == x").find("unclosed `${`"), std::string::npos);
+  EXPECT_THAT(syntax_error("'${a b}' == x"), HasSubstr("is not a variable reference"));
+  EXPECT_THAT(syntax_error("'${open' == x"), HasSubstr("unclosed `${`"));
 }
 
 }  // namespace

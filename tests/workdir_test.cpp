@@ -1,6 +1,7 @@
 // The work folder is remembered in the state: a run, plan or status started in another
 // folder (a notebook's %cd) with the same state folder resumes where the build is, and
 // `--set workdir=` moves it on purpose. Driven through the real binary.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -9,6 +10,10 @@
 #include "test_support.hpp"
 
 namespace ssdbuild::testing {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
 namespace {
 
 // `outside` reads nothing of the work folder; the `build` steps run in it and say so in its
@@ -74,7 +79,7 @@ TEST_F(WorkdirTest, ARunRecordsItsWorkFolderInTheState) {
   ASSERT_EQ(first.exit_code, 0) << first.output;
   EXPECT_EQ(counter("a"), "source\ncompile\n");
   EXPECT_EQ(recorded_workdir(), path("a"));
-  EXPECT_EQ(first.output.find("work folder"), std::string::npos) << first.output;
+  EXPECT_THAT(first.output, Not(HasSubstr("work folder")));
 }
 
 TEST_F(WorkdirTest, StartedElsewhereRunPlanAndStatusUseTheRecordedFolderAndRunNothing) {
@@ -84,26 +89,25 @@ TEST_F(WorkdirTest, StartedElsewhereRunPlanAndStatusUseTheRecordedFolderAndRunNo
 
   auto run = ssdbuild("run", "b");
   ASSERT_EQ(run.exit_code, 0) << run.output;
-  EXPECT_NE(run.output.find(notice + "\n"), std::string::npos) << run.output;
-  EXPECT_NE(run.output.find("0 step(s) to run, " + std::to_string(steps_in(kRecipe)) + " to skip"),
-            std::string::npos)
-      << run.output;
-  EXPECT_EQ(run.output.find("definition changed"), std::string::npos) << run.output;
+  EXPECT_THAT(run.output, HasSubstr(notice + "\n"));
+  EXPECT_THAT(run.output,
+              HasSubstr("0 step(s) to run, " + std::to_string(steps_in(kRecipe)) + " to skip"));
+  EXPECT_THAT(run.output, Not(HasSubstr("definition changed")));
   EXPECT_EQ(counter("a"), "source\ncompile\n");
   EXPECT_EQ(counter("b"), "");
   EXPECT_EQ(recorded_workdir(), path("a"));
 
   auto plan = ssdbuild("plan", "b");
   ASSERT_EQ(plan.exit_code, 0) << plan.output;
-  EXPECT_NE(plan.output.find(notice), std::string::npos) << plan.output;
-  EXPECT_EQ(plan.output.find("definition changed"), std::string::npos) << plan.output;
-  EXPECT_NE(plan.output.find("0 step(s) to run"), std::string::npos) << plan.output;
+  EXPECT_THAT(plan.output, HasSubstr(notice));
+  EXPECT_THAT(plan.output, Not(HasSubstr("definition changed")));
+  EXPECT_THAT(plan.output, HasSubstr("0 step(s) to run"));
 
   auto status = ssdbuild("status", "b");
   ASSERT_EQ(status.exit_code, 0) << status.output;
-  EXPECT_NE(status.output.find(notice), std::string::npos) << status.output;
-  EXPECT_NE(status.output.find("next run: 0 to run, 3 to skip"), std::string::npos)
-      << status.output;
+  EXPECT_THAT(status.output, HasSubstr(notice));
+  EXPECT_THAT(status.output,
+              HasSubstr("next run: 0 to run, " + std::to_string(steps_in(kRecipe)) + " to skip"));
 
   // With --json the line goes to stderr, and stdout stays JSON that names the folder.
   auto json = run_shell(shell_quote(ssdbuild_binary()) + " status --json " +
@@ -122,17 +126,15 @@ TEST_F(WorkdirTest, SetWorkdirMovesTheBuildOnPurposeAndSaysWhatThatMeans) {
   // Relative to the folder ssdbuild starts in, as a path on the command line is.
   auto moved = ssdbuild("run", "b", {"--set", "workdir=../c"});
   ASSERT_EQ(moved.exit_code, 0) << moved.output;
-  EXPECT_NE(moved.output.find("ssdbuild: the work folder moves from " + path("a") +
-                              " (recorded in the state) to " + path("c") + " (--set workdir)"),
-            std::string::npos)
-      << moved.output;
-  EXPECT_NE(moved.output.find("run again there, a fresh build"), std::string::npos);
-  EXPECT_NE(moved.output.find(path("a") + " is left as it is"), std::string::npos);
-  EXPECT_NE(moved.output.find("go back with --set workdir=" + path("a")), std::string::npos);
+  EXPECT_THAT(moved.output,
+              HasSubstr("ssdbuild: the work folder moves from " + path("a") +
+                        " (recorded in the state) to " + path("c") + " (--set workdir)"));
+  EXPECT_THAT(moved.output, HasSubstr("run again there, a fresh build"));
+  EXPECT_THAT(moved.output, HasSubstr(path("a") + " is left as it is"));
+  EXPECT_THAT(moved.output, HasSubstr("go back with --set workdir=" + path("a")));
   // The steps that read the work folder run in the new one; the other does not run.
-  EXPECT_NE(moved.output.find("==> build/source  (run: definition changed)"), std::string::npos)
-      << moved.output;
-  EXPECT_NE(moved.output.find("--- outside/note"), std::string::npos) << moved.output;
+  EXPECT_THAT(moved.output, HasSubstr("==> build/source  (run: definition changed)"));
+  EXPECT_THAT(moved.output, HasSubstr("--- outside/note"));
   EXPECT_EQ(counter("c"), "source\ncompile\n");
   EXPECT_EQ(counter("a"), "source\ncompile\n");  // left as it was
   EXPECT_TRUE(std::filesystem::exists(root_ / "a/program"));
@@ -141,30 +143,27 @@ TEST_F(WorkdirTest, SetWorkdirMovesTheBuildOnPurposeAndSaysWhatThatMeans) {
   // From then on the new folder is the recorded one.
   auto again = ssdbuild("run", "b");
   ASSERT_EQ(again.exit_code, 0) << again.output;
-  EXPECT_NE(again.output.find("ssdbuild: work folder " + path("c") + " (recorded in the state"),
-            std::string::npos)
-      << again.output;
-  EXPECT_NE(again.output.find("0 step(s) to run"), std::string::npos) << again.output;
+  EXPECT_THAT(again.output,
+              HasSubstr("ssdbuild: work folder " + path("c") + " (recorded in the state"));
+  EXPECT_THAT(again.output, HasSubstr("0 step(s) to run"));
 
   // The same folder as recorded is no move, and says nothing.
   auto same = ssdbuild("status", "b", {"--set", "workdir=" + path("c")});
   ASSERT_EQ(same.exit_code, 0) << same.output;
-  EXPECT_EQ(same.output.find("work folder"), std::string::npos) << same.output;
-  EXPECT_NE(same.output.find("next run: 0 to run"), std::string::npos) << same.output;
+  EXPECT_THAT(same.output, Not(HasSubstr("work folder")));
+  EXPECT_THAT(same.output, HasSubstr("next run: 0 to run"));
 }
 
 TEST_F(WorkdirTest, PlanAndStatusWithSetWorkdirSayTheMoveButRecordNothing) {
   ASSERT_EQ(ssdbuild("run", "a").exit_code, 0);
   auto plan = ssdbuild("plan", "a", {"--set", "workdir=" + path("c")});
   ASSERT_EQ(plan.exit_code, 0) << plan.output;
-  EXPECT_NE(plan.output.find("the work folder moves from " + path("a")), std::string::npos)
-      << plan.output;
-  EXPECT_NE(plan.output.find("cd " + path("c")), std::string::npos) << plan.output;
+  EXPECT_THAT(plan.output, HasSubstr("the work folder moves from " + path("a")));
+  EXPECT_THAT(plan.output, HasSubstr("cd " + path("c")));
   auto status = ssdbuild("status", "a", {"--set", "workdir=" + path("c")});
   ASSERT_EQ(status.exit_code, 0) << status.output;
-  EXPECT_NE(status.output.find("the work folder moves from " + path("a")), std::string::npos);
-  EXPECT_NE(status.output.find("next run: 2 to run, 1 to skip"), std::string::npos)
-      << status.output;
+  EXPECT_THAT(status.output, HasSubstr("the work folder moves from " + path("a")));
+  EXPECT_THAT(status.output, HasSubstr("next run: 2 to run, 1 to skip"));
   EXPECT_EQ(recorded_workdir(), path("a"));
 }
 
@@ -176,11 +175,9 @@ TEST_F(WorkdirTest, ARecordedFolderThatIsGoneGivesWayToTheStartFolder) {
   std::filesystem::remove_all(root_ / "gone");
   auto run = ssdbuild("run", "b");
   ASSERT_EQ(run.exit_code, 0) << run.output;
-  EXPECT_NE(run.output.find("ssdbuild: the work folder moves from " + path("gone") +
-                            " (recorded in the state, now gone) to " + path("b") +
-                            " (where ssdbuild started)"),
-            std::string::npos)
-      << run.output;
+  EXPECT_THAT(run.output, HasSubstr("ssdbuild: the work folder moves from " + path("gone") +
+                                    " (recorded in the state, now gone) to " + path("b") +
+                                    " (where ssdbuild started)"));
   EXPECT_EQ(counter("b"), "source\ncompile\n");
   EXPECT_EQ(recorded_workdir(), path("b"));
 }
@@ -194,8 +191,8 @@ TEST_F(WorkdirTest, AStateWithoutARecordedFolderUsesTheStartFolderAndRecordsIt) 
   write_text(root_ / "state/state.json", state.dump(2));
   auto run = ssdbuild("run", "a");
   ASSERT_EQ(run.exit_code, 0) << run.output;
-  EXPECT_EQ(run.output.find("work folder"), std::string::npos) << run.output;
-  EXPECT_NE(run.output.find("0 step(s) to run"), std::string::npos) << run.output;
+  EXPECT_THAT(run.output, Not(HasSubstr("work folder")));
+  EXPECT_THAT(run.output, HasSubstr("0 step(s) to run"));
   EXPECT_EQ(recorded_workdir(), path("a"));
 }
 
