@@ -368,9 +368,11 @@ stage_cuda() {
     return $rc
   fi
   # First one .cu and one .cpp object (a toolchain or flag problem shows in a minute or
-  # two, not after the hundreds of files before it), then the whole library.
+  # two, not after the hundreds of files before it), then the whole library. In a fresh
+  # tree the probe also proves configure/proto-header-first: the objects alone must make
+  # caffe.pb.h before they compile.
   make_in_caffe "$release" cuda-probe \
-    proto .build_release/src/caffe/layers/relu_layer.o .build_release/cuda/src/caffe/layers/relu_layer.o ||
+    .build_release/src/caffe/layers/relu_layer.o .build_release/cuda/src/caffe/layers/relu_layer.o ||
     return
   make_in_caffe "$release" cuda-make lib
 }
@@ -378,9 +380,7 @@ stage_cuda() {
 make_in_caffe() {  # make_in_caffe RELEASE NAME TARGET...: make in the CUDA Caffe tree, recorded
   local release=$1 name=$2 rc=0 begun=$SECONDS log=$work/results/$1/$2.log
   shift 2
-  # One target after the other: Caffe's .cu rule does not wait for the generated caffe.pb.h.
-  in_root "$(root_of "$release")" bash -c \
-    "cd /matrix/cuda/caffe && for target in $*; do make -j$jobs \$target || exit; done" >"$log" 2>&1 ||
+  in_root "$(root_of "$release")" bash -c "cd /matrix/cuda/caffe && make -j$jobs $*" >"$log" 2>&1 ||
     rc=$?
   record "$release" "$name" "$([ $rc -eq 0 ] && echo ok || echo FAILED)" $((SECONDS - begun))
   if [ $rc -ne 0 ]; then
