@@ -160,5 +160,49 @@ TEST_F(SsdCaffeRecipeTest, ArchitecturesTheNvccRejectsAreLeftOut) {
   EXPECT_THAT(none.output, HasSubstr("no wanted architecture is supported by this nvcc"));
 }
 
+// weiliu89/caffe's object rules (their first lines verbatim) do not name the generated
+// caffe.pb.h that every source includes: `make` of one object never writes it, and under
+// `make -j` a compile can start before protoc has. After configure/proto-header-first,
+// making the two objects alone writes the header first. The compiles are g++ (no nvcc
+// needed): what is tested is the order, which is the Makefile's.
+TEST_F(SsdCaffeRecipeTest, ObjectsWaitForTheGeneratedProtoHeader) {
+  const std::filesystem::path caffe = dir_ / "caffe";
+  write_text(caffe / "Makefile",
+             "BUILD_DIR := build\n"
+             "ALL_BUILD_DIRS := build/src build/cuda/src\n"
+             "PROTO_GEN_HEADER := build/src/caffe/proto/caffe.pb.h\n"
+             "$(ALL_BUILD_DIRS):\n\tmkdir -p $@\n"
+             "$(PROTO_GEN_HEADER):\n\tmkdir -p $(@D) && echo 'int generated();' > $@\n"
+             "$(BUILD_DIR)/%.o: %.cpp | $(ALL_BUILD_DIRS)\n"
+             "\t$(CXX) -Ibuild/src -c $< -o $@\n"
+             "$(BUILD_DIR)/cuda/%.o: %.cu | $(ALL_BUILD_DIRS)\n"
+             "\t$(CXX) -x c++ -Ibuild/src -c $< -o $@\n");
+  const std::string source = "#include \"caffe/proto/caffe.pb.h\"\nint layer() { return 0; }\n";
+  write_text(caffe / "src/layer.cpp", source);
+  write_text(caffe / "src/layer.cu", source);
+  const std::string make_objects = "make -j2 build/src/layer.o build/cuda/src/layer.o";
+
+  auto unpatched = run_shell(make_objects, caffe);
+  EXPECT_NE(unpatched.exit_code, 0) << unpatched.output;
+  EXPECT_NE(unpatched.output.find("caffe.pb.h: No such file"), std::string::npos)
+      << unpatched.output;
+
+  auto patch = run_step("configure/proto-header-first", {});
+  ASSERT_EQ(patch.exit_code, 0) << patch.output;
+  auto patched = run_shell(make_objects, caffe);
+  ASSERT_EQ(patched.exit_code, 0) << patched.output;
+  EXPECT_TRUE(std::filesystem::exists(caffe / "build/src/caffe/proto/caffe.pb.h"));
+  EXPECT_TRUE(std::filesystem::exists(caffe / "build/cuda/src/layer.o"));
+
+  // A Makefile whose rules changed upstream is an error that names the op, not a no-op.
+  write_text(caffe / "Makefile", "$(BUILD_DIR)/%.o: %.cpp $(HEADERS) | $(ALL_BUILD_DIRS)\n");
+  auto changed =
+      ssdbuild({"run", "ssd-caffe", "--from", "configure/proto-header-first", "--to",
+                "configure/proto-header-first", "--force", "configure/proto-header-first"});
+  EXPECT_NE(changed.exit_code, 0) << changed.output;
+  EXPECT_NE(changed.output.find("Makefile: op 1 (replace"), std::string::npos) << changed.output;
+  EXPECT_NE(changed.output.find("): no match"), std::string::npos) << changed.output;
+}
+
 }  // namespace
 }  // namespace ssdbuild::testing
