@@ -27,8 +27,10 @@
 #                        root's apt sources then use)
 #     --fresh            remove the kept clone, work folders and state folders first
 #     --table            print WORK's table again (from its kept results) and run nothing
-#     --slice            what CI runs (scripts/setup.sh test): for trixie only, the root,
-#                        the unit stage and the plan stage
+#     --bundle DIR       a relocatable ssdbuild (scripts/setup.sh bundle), copied into the
+#                        root, that the plan stage runs: no build of ssdbuild in the root
+#     --slice            for trixie only, the root, the unit stage and the plan stage; with
+#                        --bundle, the root and the plan stage: what CI runs (setup.sh test)
 # It needs root (debootstrap, mount, chroot) and Debian's archive; without them, --slice
 # fails when CI is set and is skipped otherwise. The project is cloned from this
 # checkout's HEAD: commit what is to be tested.
@@ -37,7 +39,7 @@ set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 all_stages=(setup unit plan cpu cuda)
 mirror=""
-caffe="" mobilenet="" host_cuda="" stages="" fresh=0 slice=0 table_only=0
+caffe="" mobilenet="" host_cuda="" bundle="" stages="" fresh=0 slice=0 table_only=0
 releases=()
 
 usage() {
@@ -50,6 +52,7 @@ while [ $# -gt 0 ]; do
     --caffe) caffe=$(realpath "$2"); shift 2 ;;
     --mobilenet) mobilenet=$(realpath "$2"); shift 2 ;;
     --host-cuda) host_cuda=$(realpath "$2"); shift 2 ;;
+    --bundle) bundle=$(realpath "$2"); shift 2 ;;
     --stages) stages=$2; shift 2 ;;
     --mirror) mirror=$2; shift 2 ;;
     --fresh) fresh=1; shift ;;
@@ -65,7 +68,8 @@ work=$(realpath -m "${releases[0]}")
 releases=("${releases[@]:1}")
 if [ $slice = 1 ]; then
   [ ${#releases[@]} -gt 0 ] || releases=(trixie)
-  stages=${stages:-unit,plan}
+  # With a bundle nothing is compiled: what fits in CI's few minutes (docs/platforms.md).
+  if [ -n "$bundle" ]; then stages=${stages:-plan}; else stages=${stages:-unit,plan}; fi
 fi
 [ ${#releases[@]} -gt 0 ] || releases=(bullseye bookworm trixie)
 IFS=, read -r -a wanted_stages <<<"${stages:-$(IFS=,; echo "${all_stages[*]}")}"
@@ -91,6 +95,7 @@ if [ $table_only = 0 ] && { wants cpu || wants cuda; }; then
   [ -n "$caffe" ] && [ -n "$mobilenet" ] ||
     fail "the cpu and cuda stages need --caffe and --mobilenet (local copies of the upstream)"
 fi
+[ -z "$bundle" ] || [ -x "$bundle/bin/ssdbuild" ] || fail "$bundle/bin/ssdbuild: no bundle there"
 [ $table_only = 1 ] || [ "$(id -u)" -eq 0 ] || unavailable "needs root (debootstrap, mount, chroot)"
 command -v debootstrap >/dev/null || unavailable "needs debootstrap (apt-get install debootstrap)"
 head=$(git -C "$top" rev-parse HEAD)
@@ -253,9 +258,16 @@ stage_plan() {
   local release=$1 root script
   root=$(root_of "$release")
   script=$root/matrix/plan.sh
+  # --bundle's copy, else the installed one, else (the slice without setup) the unit
+  # stage's build.
   local binary=ssdbuild
-  # The slice has no install: the unit stage's build is used.
-  [ -x "$root/usr/local/bin/ssdbuild" ] || binary=$project/build/release/ssdbuild
+  if [ -n "$bundle" ]; then
+    rm -rf "$root/matrix/bundle"
+    cp -a "$bundle" "$root/matrix/bundle" || return
+    binary=/matrix/bundle/bin/ssdbuild
+  elif [ ! -x "$root/usr/local/bin/ssdbuild" ]; then
+    binary=$project/build/release/ssdbuild
+  fi
   in_root "$root" bash -c "mkdir -p /matrix/plan && cd /matrix/plan &&
     $binary plan --state-dir /matrix/plan/state" >"$script" || return
   bash -n "$script" || return
