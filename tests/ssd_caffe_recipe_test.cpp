@@ -184,8 +184,7 @@ TEST_F(SsdCaffeRecipeTest, ObjectsWaitForTheGeneratedProtoHeader) {
 
   auto unpatched = run_shell(make_objects, caffe);
   EXPECT_NE(unpatched.exit_code, 0) << unpatched.output;
-  EXPECT_NE(unpatched.output.find("caffe.pb.h: No such file"), std::string::npos)
-      << unpatched.output;
+  EXPECT_THAT(unpatched.output, HasSubstr("caffe.pb.h: No such file"));
 
   auto patch = run_step("configure/proto-header-first", {});
   ASSERT_EQ(patch.exit_code, 0) << patch.output;
@@ -200,8 +199,8 @@ TEST_F(SsdCaffeRecipeTest, ObjectsWaitForTheGeneratedProtoHeader) {
       ssdbuild({"run", "ssd-caffe", "--from", "configure/proto-header-first", "--to",
                 "configure/proto-header-first", "--force", "configure/proto-header-first"});
   EXPECT_NE(changed.exit_code, 0) << changed.output;
-  EXPECT_NE(changed.output.find("Makefile: op 1 (replace"), std::string::npos) << changed.output;
-  EXPECT_NE(changed.output.find("): no match"), std::string::npos) << changed.output;
+  EXPECT_THAT(changed.output, HasSubstr("Makefile: op 1 (replace"));
+  EXPECT_THAT(changed.output, HasSubstr("): no match"));
 }
 
 }  // namespace
