@@ -199,6 +199,19 @@ TEST_F(StepOutputTest, ASilentStepGetsAHeartbeatAfterTheInterval) {
   EXPECT_EQ(console_lines().size(), 1u);
 }
 
+TEST_F(StepOutputTest, TheHeartbeatCountsDownToTheDurationOfTheLastRun) {
+  ConsoleOptions quiet_for_a_while = options();
+  quiet_for_a_while.heartbeat = std::chrono::seconds(60);
+  Console console(quiet_for_a_while);
+  StepOutput output("build/make", log_path(), console, std::chrono::seconds(90));
+  Clock::time_point start = Clock::now();
+  output.on_tick(start + std::chrono::seconds(61));
+  std::vector<std::string> shown = console_lines();
+  ASSERT_EQ(shown.size(), 1u);
+  EXPECT_NE(shown[0].find(" (took 1m30s last run)"), std::string::npos) << shown[0];
+  EXPECT_NE(shown[0].find(", ETA 2"), std::string::npos) << shown[0];  // 29s or 28.9s
+}
+
 TEST_F(StepOutputTest, AnUnwritableLogIsAnErrorNamingIt) {
   write_text(dir_ / "logs", "a file where the folder should be");
   Console console(options());

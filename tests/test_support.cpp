@@ -9,6 +9,7 @@
 #include <csignal>
 
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 
@@ -58,6 +59,11 @@ CommandResult run_shell(const std::string& command, const std::filesystem::path&
   options.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(100);
   ProcessResult result = run_process(options, collector, nullptr);
   return {result.exit_code, collector.text};
+}
+
+std::string without_counters(const std::string& output) {
+  static const std::regex counter(R"((^|\n)(==> |--- |ok  )\[[0-9]+/[0-9]+\] )");
+  return std::regex_replace(output, counter, "$1$2");
 }
 
 std::string ssdbuild_binary() {

@@ -72,6 +72,11 @@ class HttpTestServer {
   std::string scheme_ = "http";
 };
 
+/// `output` with the step counters ("[7/23] ") taken out of the start, skip and ok lines
+/// ("==> [7/23] build/caffe  (reason)" becomes "==> build/caffe  (reason)"), for tests that
+/// look for one step's line whatever its place in the recipe.
+std::string without_counters(const std::string& output);
+
 /// The ssdbuild binary under test.
 std::string ssdbuild_binary();
 

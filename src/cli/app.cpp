@@ -153,6 +153,9 @@ int run_cli(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "Run a recipe, resuming from its checkpoints");
   add_run_options(run, run_arguments);
   run->add_flag("-n,--dry-run", run_arguments.dry_run, "Print the plan as a script; run nothing");
+  run->add_flag("--json", run_arguments.json,
+                "Write the run's events to stdout as JSON lines (as events.jsonl; "
+                "docs/events.schema.json), and the usual output to stderr");
   run->footer(kExitCodes);
 
   RunArguments plan_arguments;
@@ -211,13 +214,18 @@ int run_cli(int argc, char** argv) {
 
   ReportArguments report_arguments;
   auto* report = app.add_subcommand(
-      "report", "Show the latest benchmark results, and the earlier runs beside them");
+      "report",
+      "Show the latest benchmark results, and the earlier runs beside them; or, with "
+      "--timeline, where the last run's time went");
   add_session_options(report, report_arguments.session, true);
   report->add_option("--results", report_arguments.results,
                      "Results folder (default: <state folder>/results)");
   report->add_flag("--json", report_arguments.json,
                    "The latest record and a summary of the earlier ones, as JSON");
-  report->add_option("--svg", report_arguments.svg, "Write the latest chart to this file");
+  report->add_option("--svg", report_arguments.svg,
+                     "Write the latest chart (with --timeline: the timeline) to this file");
+  report->add_flag("--timeline", report_arguments.timeline,
+                   "The last run's steps on a time axis, coloured by outcome (from events.jsonl)");
 
   RecordBenchArguments record_arguments;
   auto* record = app.add_subcommand(
@@ -298,7 +306,10 @@ int run_cli(int argc, char** argv) {
   ColorMode color = global.color == "always"  ? ColorMode::always
                     : global.color == "never" ? ColorMode::never
                                               : ColorMode::automatic;
-  Console console(detect_console(global.progress, color, global.quiet, global.follow));
+  // `run --json` keeps stdout for the events: what people read goes to stderr.
+  std::FILE* human_output = *run && run_arguments.json ? stderr : stdout;
+  Console console(
+      detect_console(global.progress, color, global.quiet, global.follow, human_output));
   try {
     if (*run) return run_command(run_arguments, console);
     if (*plan) return run_command(plan_arguments, console);

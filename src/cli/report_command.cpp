@@ -5,6 +5,9 @@
 #include "ssdbuild/cli/commands.hpp"
 #include "ssdbuild/results/bench_record.hpp"
 #include "ssdbuild/results/report_format.hpp"
+#include "ssdbuild/results/run_timeline.hpp"
+#include "ssdbuild/results/timeline_chart.hpp"
+#include "ssdbuild/results/timeline_format.hpp"
 #include "ssdbuild/util/atomic_file.hpp"
 #include "ssdbuild/util/strings.hpp"
 
@@ -12,7 +15,40 @@ namespace ssdbuild {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// `report --timeline`: the last run in the state folder's events.jsonl.
+int timeline_report(const ReportArguments& arguments) {
+  if (!arguments.results.empty()) {
+    throw Error("--results names the benchmark's records; --timeline reads the state folder's "
+                "events.jsonl (name the state folder with --state-dir)",
+                kExitUsage);
+  }
+  fs::path file = open_session(arguments.session)->layout.events_file();
+  std::error_code error;
+  RunEvents run;
+  if (fs::exists(file, error)) run = last_run_events(read_file(file));
+  if (run.events.empty()) {
+    throw Error("no run recorded in " + file.string() +
+                    " yet: `ssdbuild run` first, or name the state folder with --state-dir",
+                kExitStepFailed);
+  }
+  Timeline timeline = timeline_of(run.events);
+  timeline.problems = run.problems;
+  if (!arguments.svg.empty()) write_file_atomically(arguments.svg, render_timeline_svg(timeline));
+  if (arguments.json) {
+    std::cout << timeline_json(timeline).dump(2) << "\n";
+    return kExitOk;
+  }
+  std::cout << file.string() << "\n" << format_timeline(timeline);
+  if (!arguments.svg.empty()) std::cout << "chart: " << arguments.svg << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
 int report_command(const ReportArguments& arguments) {
+  if (arguments.timeline) return timeline_report(arguments);
   fs::path folder = arguments.results;
   if (folder.empty()) folder = open_session(arguments.session)->layout.folder / "results";
   std::vector<fs::path> files = list_bench_records(folder);

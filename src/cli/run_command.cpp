@@ -9,9 +9,14 @@
 #include "ssdbuild/exec/executor.hpp"
 #include "ssdbuild/exec/signals.hpp"
 #include "ssdbuild/plan/plan_script.hpp"
+#include "ssdbuild/results/bench_record.hpp"
+#include "ssdbuild/results/report_format.hpp"
+#include "ssdbuild/results/run_timeline.hpp"
+#include "ssdbuild/results/timeline_format.hpp"
 #include "ssdbuild/state/run_lock.hpp"
 #include "ssdbuild/util/duration.hpp"
 #include "ssdbuild/util/environment_settings.hpp"
+#include "ssdbuild/util/strings.hpp"
 
 namespace ssdbuild {
 namespace {
@@ -27,9 +32,33 @@ std::chrono::milliseconds milliseconds_from_environment(EnvironmentSetting setti
   }
 }
 
+// What this run did, from its own events (the same reading as `report --timeline`): a
+// line per step with its outcome and time, and the total; then the table of a benchmark
+// that ran, again, at the end of the output where a notebook's reader looks.
+void print_run_summary(const EventLog& events, Console& console) {
+  Timeline timeline = timeline_of(events.appended());
+  console.raw("summary of this run:");
+  for (const auto& line : split_lines(format_run_summary(timeline))) console.raw("  " + line);
+  for (const auto& bar : timeline.bars) {
+    if (bar.results.empty() || bar.outcome != StepOutcome::ran) continue;
+    try {
+      console.raw("benchmark (" + bar.name + ", " + bar.results + "):");
+      for (const auto& line : split_lines(format_bench_table(read_bench_record(bar.results)))) {
+        console.raw("  " + line);
+      }
+    } catch (const Error& problem) {
+      console.warning(problem.what());
+    }
+  }
+}
+
 }  // namespace
 
 int run_command(const RunArguments& arguments, Console& console) {
+  if (arguments.json && arguments.dry_run) {
+    throw Error("--json and --dry-run both write to stdout (the events, the script): use one",
+                kExitUsage);
+  }
   auto session = open_session(arguments.session);
   StateStore state(session->layout);
   // The script goes to stdout: warnings about the store go to stderr, as the console's do.
@@ -71,12 +100,14 @@ int run_command(const RunArguments& arguments, Console& console) {
   Plan plan =
       make_plan(session->recipe, *session->variables, state, session->boot_id, plan_options);
   record_workdir(*session, state);
-  EventLog events(session->layout.events_file());
+  EventLog events(session->layout.events_file(), arguments.json ? STDOUT_FILENO : -1);
   events.append({{"event", "run_start"},
                  {"recipe", session->recipe.name},
                  {"pid", static_cast<int>(::getpid())},
                  {"boot_id", session->boot_id},
                  {"workdir", session->workdir},
+                 {"format", 1},
+                 {"total", plan.steps.size()},
                  {"to_run", plan.count(Decision::run)},
                  {"to_skip", plan.count(Decision::skip)},
                  {"to_restore", plan.count(Decision::restore)}});
@@ -100,6 +131,7 @@ int run_command(const RunArguments& arguments, Console& console) {
   int exit_code = executor.execute(plan);
   events.append({{"event", "run_end"}, {"exit_code", exit_code}});
   lock.release();
+  print_run_summary(events, console);
   return exit_code;
 }
 

@@ -26,9 +26,10 @@ bool in_notebook() {
 }  // namespace
 
 ConsoleOptions detect_console(const std::string& progress_flag, ColorMode color, bool quiet,
-                              bool follow) {
+                              bool follow, std::FILE* out) {
   ConsoleOptions options;
-  bool terminal = ::isatty(STDOUT_FILENO) != 0;
+  options.out = out;
+  bool terminal = ::isatty(::fileno(out)) != 0;
   auto term = setting_value(EnvironmentSetting::term);
   bool dumb = !term || *term == "dumb";
   if (progress_flag == "fancy") {
@@ -74,17 +75,19 @@ void Console::step_line(std::string_view step_id, std::string_view text) {
   write(paint("[" + std::string(step_id) + "]", "2") + " " + std::string(text));
 }
 
-void Console::step_started(std::string_view step_id, std::string_view reason) {
-  write(paint("==> " + std::string(step_id), "1;34") + "  (" + std::string(reason) + ")");
+void Console::step_started(std::string_view label, std::string_view reason,
+                           std::string_view note) {
+  write(paint("==> " + std::string(label), "1;34") + "  (" + std::string(reason) + ")" +
+        (note.empty() ? "" : "  " + std::string(note)));
 }
 
-void Console::step_skipped(std::string_view step_id, std::string_view reason) {
+void Console::step_skipped(std::string_view label, std::string_view reason) {
   if (options_.quiet) return;
-  write(paint("--- " + std::string(step_id), "2") + "  (" + std::string(reason) + ")");
+  write(paint("--- " + std::string(label), "2") + "  (" + std::string(reason) + ")");
 }
 
-void Console::step_succeeded(std::string_view step_id, std::chrono::duration<double> duration) {
-  write(paint("ok  " + std::string(step_id), "32") + "  " + format_duration(duration));
+void Console::step_succeeded(std::string_view label, std::chrono::duration<double> duration) {
+  write(paint("ok  " + std::string(label), "32") + "  " + format_duration(duration));
 }
 
 void Console::step_failed(std::string_view step_id, std::string_view what) {

@@ -55,7 +55,9 @@ Executor::Executor(const Recipe& recipe, StateStore& state, const EventLog& even
       run_token_(std::to_string(::getpid()) + "@" + format_utc(std::chrono::system_clock::now())) {}
 
 int Executor::execute(const Plan& plan) {
-  auto run_started = Clock::now();
+  run_started_ = Clock::now();
+  progress_.emplace(plan, state_);  // before any step overwrites the durations it reads
+  const RunProgress& progress = *progress_;
   size_t ran = 0, skipped = 0, restored = 0;
   std::vector<std::string> optional_failures;
   std::set<std::string> rerun;  // after an optional step that failed before succeeds
@@ -76,15 +78,17 @@ int Executor::execute(const Plan& plan) {
     std::string unrestored = step.serves_restored_only ? unrestored_need(plan, step, caches) : "";
     forced_now = forced_now || !unrestored.empty();
     if (step.decision == Decision::restore && !forced_now && caches &&
-        caches->take_restored(step)) {
+        caches->take_restored(step, progress, index)) {
       ++restored;
       caches->after_step(plan, index, false);
       continue;
     }
     if (step.decision == Decision::skip && !forced_now) {
       ++skipped;
-      console_.step_skipped(step.id, step.reason);
-      events_.append({{"event", "step_skip"}, {"step", step.id}, {"reason", step.reason}});
+      console_.step_skipped(progress.label(index), step.reason);
+      nlohmann::json event = {{"event", "step_skip"}, {"step", step.id}, {"reason", step.reason}};
+      event.update(progress.event_fields(index));
+      events_.append(event);
       if (caches) caches->after_step(plan, index, false);
       continue;
     }
@@ -118,7 +122,7 @@ int Executor::execute(const Plan& plan) {
       }
       rerun_reason = "run: " + step.id + " was built again, not restored";
     }
-    StepResult result = run_step(step, *action, reason);
+    StepResult result = run_step(step, index, *action, reason);
     if (caches) caches->after_step(plan, index, result == StepResult::done);
     if (result == StepResult::done && step.optional && failed_before) {
       for (const auto& id : dependents_of(recipe_, step.id)) {
@@ -144,15 +148,16 @@ int Executor::execute(const Plan& plan) {
   console_.info("ssdbuild: " + std::to_string(ran) + " step(s) ran, " +
                 (restored > 0 ? std::to_string(restored) + " restored from cache, " : "") +
                 std::to_string(skipped) + " skipped, in " +
-                format_duration(Clock::now() - run_started) + failed_note);
+                format_duration(Clock::now() - run_started_) + failed_note);
   return kExitOk;
 }
 
-Executor::StepResult Executor::run_step(const PlannedStep& step, const Action& action,
-                                        const std::string& reason) {
-  StepRecord& record = start_step(step, action, reason);
+Executor::StepResult Executor::run_step(const PlannedStep& step, size_t index,
+                                        const Action& action, const std::string& reason) {
+  StepRecord& record = start_step(step, index, action, reason);
   std::filesystem::path script = write_step_script(step, action);
-  StepOutput output(step.id, state_.layout().log_file(step.id), console_);
+  StepOutput output(step.id, state_.layout().log_file(step.id), console_,
+                    progress_->estimate(index));
   auto started = Clock::now();
   Attempt attempt;
   for (int number = 0; number <= step.retries; ++number) {
@@ -163,10 +168,10 @@ Executor::StepResult Executor::run_step(const PlannedStep& step, const Action& a
       break;
     }
   }
-  return finish_step(step, record, attempt, started, output);
+  return finish_step(step, index, record, attempt, started, output);
 }
 
-StepRecord& Executor::start_step(const PlannedStep& step, const Action& action,
+StepRecord& Executor::start_step(const PlannedStep& step, size_t index, const Action& action,
                                  const std::string& reason) {
   const StateLayout& layout = state_.layout();
   StepRecord& record = state_.record(step.id);
@@ -175,8 +180,15 @@ StepRecord& Executor::start_step(const PlannedStep& step, const Action& action,
   record.log = std::filesystem::relative(layout.log_file(step.id), layout.folder).string();
   if (record.attempts == 0) record.attempts = earlier_attempts(step);
   state_.save();
-  events_.append({{"event", "step_start"}, {"step", step.id}, {"reason", reason}});
-  console_.step_started(step.id, reason);
+  const RunProgress& progress = *progress_;
+  std::optional<Seconds> estimate = progress.estimate(index);
+  nlohmann::json event = {{"event", "step_start"}, {"step", step.id}, {"reason", reason}};
+  event.update(progress.event_fields(index));
+  if (estimate) event["estimate_s"] = estimate->count();
+  events_.append(event);
+  console_.step_started(
+      progress.label(index), reason,
+      start_note(Clock::now() - run_started_, estimate, progress.remaining(index)));
   return record;
 }
 
@@ -298,9 +310,9 @@ bool Executor::wait_to_retry(const PlannedStep& step, int number, const Attempt&
   return signals_.sleep_unless_signalled(backoff.count());
 }
 
-Executor::StepResult Executor::finish_step(const PlannedStep& step, StepRecord& record,
-                                           const Attempt& attempt, Clock::time_point started,
-                                           StepOutput& output) {
+Executor::StepResult Executor::finish_step(const PlannedStep& step, size_t index,
+                                           StepRecord& record, const Attempt& attempt,
+                                           Clock::time_point started, StepOutput& output) {
   const ProcessResult& last = attempt.process;
   double seconds = std::chrono::duration<double>(Clock::now() - started).count();
   record.ended_at = format_utc(std::chrono::system_clock::now());
@@ -320,13 +332,20 @@ Executor::StepResult Executor::finish_step(const PlannedStep& step, StepRecord& 
                                               : "could not start";
   }
   state_.save();
-  events_.append({{"event", "step_end"},
-                  {"step", step.id},
-                  {"status", to_string(record.status)},
-                  {"failure", record.failure},
-                  {"duration_s", seconds}});
+  nlohmann::json event = {{"event", "step_end"},
+                          {"step", step.id},
+                          {"status", to_string(record.status)},
+                          {"failure", record.failure},
+                          {"duration_s", seconds}};
+  event.update(progress_->event_fields(index));
+  // A bench step's record, so that the run's summary (and a notebook) can show its table.
+  if (auto results = record.details.find("results");
+      results != record.details.end() && results->is_string()) {
+    event["results"] = *results;
+  }
+  events_.append(event);
   if (result == StepResult::done) {
-    console_.step_succeeded(step.id, Clock::now() - started);
+    console_.step_succeeded(progress_->label(index), Seconds(seconds));
   } else if (result == StepResult::interrupted) {
     console_.step_failed(step.id, "interrupted by " + signal_name(last.interrupted_by));
     console_.info("the step is recorded as interrupted; `ssdbuild run` starts it again");

@@ -89,7 +89,8 @@ void StageCacheRunner::restore_all(const Plan& plan) {
   }
 }
 
-bool StageCacheRunner::take_restored(const PlannedStep& step) {
+bool StageCacheRunner::take_restored(const PlannedStep& step, const RunProgress& progress,
+                                     size_t index) {
   auto found = restored_.find(step.stage);
   if (found == restored_.end()) return false;
   std::string missing = missing_create(step, roots_[step.stage]);
@@ -109,8 +110,10 @@ bool StageCacheRunner::take_restored(const PlannedStep& step) {
   record.ended_at = record.started_at;
   record.duration_s = 0;
   state_.save();
-  events_.append({{"event", "step_restore"}, {"step", step.id}, {"reason", reason}});
-  console_.step_skipped(step.id, reason);
+  nlohmann::json event = {{"event", "step_restore"}, {"step", step.id}, {"reason", reason}};
+  event.update(progress.event_fields(index));
+  events_.append(event);
+  console_.step_skipped(progress.label(index), reason);
   return true;
 }
 

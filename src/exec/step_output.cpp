@@ -1,12 +1,13 @@
 #include "ssdbuild/exec/step_output.hpp"
 
-#include "ssdbuild/util/duration.hpp"
+#include "ssdbuild/exec/run_progress.hpp"
 #include "ssdbuild/util/error.hpp"
 
 namespace ssdbuild {
 
-StepOutput::StepOutput(std::string step_id, const std::filesystem::path& log_file, Console& console)
-    : step_id_(std::move(step_id)), console_(console) {
+StepOutput::StepOutput(std::string step_id, const std::filesystem::path& log_file, Console& console,
+                       std::optional<std::chrono::duration<double>> estimate)
+    : step_id_(std::move(step_id)), console_(console), estimate_(estimate) {
   std::filesystem::create_directories(log_file.parent_path());
   log_ = std::fopen(log_file.c_str(), "ae");
   if (log_ == nullptr)
@@ -78,7 +79,7 @@ void StepOutput::on_tick(Clock::time_point now) {
     }
   }
   if (!console_.options().quiet && now - last_console_ >= console_.options().heartbeat) {
-    console_.step_line(step_id_, "still running: " + format_duration(now - started_));
+    console_.step_line(step_id_, heartbeat_text(now - started_, estimate_));
     last_console_ = now;
   }
 }

@@ -9,8 +9,16 @@
 
 #include <spdlog/fmt/fmt.h>
 
+#include "ssdbuild/results/svg_document.hpp"
+
 namespace ssdbuild {
 namespace {
+
+using svg::escape_xml;
+using svg::px;
+using svg::utf8_length;
+using svg::utf8_prefix;
+using svg::write_text;
 
 // Layout, in px. The label column is wide enough for "CPU: AMD EPYC 7B13, 2 threads".
 constexpr double kWidth = 760;
@@ -26,43 +34,7 @@ constexpr size_t kLabelChars = 30;  // per line, at 13 px
 constexpr size_t kLabelLines = 3;
 constexpr size_t kMaxTicks = 10;
 constexpr size_t kEnoughTicks = 5;
-constexpr std::array<const char*, 6> kColors = {"#2f6fb3", "#d9641e", "#3a9a4b",
-                                                "#8e5bb5", "#b8860b", "#c23b5a"};
 constexpr const char* kAxisTitle = "time per forward pass (ms, log scale)";
-
-std::string escape_xml(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        // XML 1.0 forbids the other control characters even as references.
-        bool forbidden = static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n';
-        out += forbidden ? ' ' : c;
-    }
-  }
-  return out;
-}
-
-// Coordinates with one decimal: fmt ignores the locale unless asked ("{:L}").
-std::string px(double value) {
-  return fmt::format("{:.1f}", value);
-}
 
 std::string format_ms(double ms) {
   if (ms >= 100) return fmt::format("{:.1f}", ms);
@@ -72,23 +44,6 @@ std::string format_ms(double ms) {
 
 std::string format_ratio(double ratio) {
   return ratio >= 10 ? fmt::format("{:.1f}", ratio) : fmt::format("{:.2f}", ratio);
-}
-
-bool is_utf8_start(char c) {
-  return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-}
-
-size_t utf8_length(std::string_view text) {
-  return static_cast<size_t>(std::count_if(text.begin(), text.end(), is_utf8_start));
-}
-
-// The first `chars` characters of `text`, never cutting a UTF-8 sequence in two.
-std::string utf8_prefix(std::string_view text, size_t chars) {
-  size_t seen = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (is_utf8_start(text[i]) && seen++ == chars) return std::string(text.substr(0, i));
-  }
-  return std::string(text);
 }
 
 // Long labels wrap at spaces into at most kLabelLines lines, the last one cut with an
@@ -195,15 +150,9 @@ LogAxis axis_for(const std::vector<ChartSeries>& series) {
   return choose_axis(low, high);
 }
 
-void write_text(std::string& out, double x, double y, std::string_view attributes,
-                std::string_view text) {
-  fmt::format_to(std::back_inserter(out), "<text x=\"{}\" y=\"{}\" {}>{}</text>\n", px(x), px(y),
-                 attributes, escape_xml(text));
-}
-
 void write_series(std::string& out, const ChartSeries& series, size_t index, double row_center,
                   const LogAxis& axis) {
-  const char* color = kColors[index % kColors.size()];
+  const char* color = svg::kPalette[index % svg::kPalette.size()];
   auto to = std::back_inserter(out);
   fmt::format_to(to, "<g class=\"series\">\n");
   std::vector<std::string> lines = wrap_label(series.label);
@@ -301,34 +250,27 @@ std::string render_svg_chart(const ChartInput& input) {
   const double axis_y = rows_top + kRowHeight * static_cast<double>(rows) + 4;
   const double height = axis_y + 52;
 
-  std::string out;
+  std::string out = svg::header(kWidth, height, input.title);
   auto to = std::back_inserter(out);
-  fmt::format_to(to,
-                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                 "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" "
-                 "viewBox=\"0 0 {0} {1}\" font-family=\"sans-serif\">\n"
-                 "<title>{2}</title>\n"
-                 "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n",
-                 fmt::format("{:.0f}", kWidth), fmt::format("{:.0f}", height),
-                 escape_xml(input.title));
   out += header;
   // Banded rows tie each label to its dots; grid lines at every tick help read them.
   for (size_t i = 1; i < rows; i += 2) {
-    fmt::format_to(to, "<rect x=\"0\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#f4f6f8\"/>\n",
-                   px(rows_top + kRowHeight * static_cast<double>(i)), px(kWidth), px(kRowHeight));
+    fmt::format_to(to, "<rect x=\"0\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"/>\n",
+                   px(rows_top + kRowHeight * static_cast<double>(i)), px(kWidth), px(kRowHeight),
+                   svg::kBand);
   }
   for (double tick : axis.ticks) {
     fmt::format_to(to,
                    "<line class=\"grid\" x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" "
-                   "stroke=\"#dddddd\" stroke-width=\"1\"/>\n",
-                   px(axis.x(tick)), px(rows_top), px(axis_y));
+                   "stroke=\"{3}\" stroke-width=\"1\"/>\n",
+                   px(axis.x(tick)), px(rows_top), px(axis_y), svg::kGrid);
   }
   for (size_t i = 0; i < input.series.size(); ++i) {
     const double row_center = rows_top + kRowHeight * (static_cast<double>(i) + 0.5);
     write_series(out, input.series[i], i, row_center, axis);
   }
   write_axis(out, axis, axis_y);
-  out += "</svg>\n";
+  out += svg::kFooter;
   return out;
 }
 

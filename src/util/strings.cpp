@@ -44,6 +44,10 @@ std::string format_bytes(double bytes) {
   return text;
 }
 
+std::string counted(size_t number, size_t total, std::string_view name) {
+  return "[" + std::to_string(number) + "/" + std::to_string(total) + "] " + std::string(name);
+}
+
 std::string shell_quote(std::string_view text) {
   bool plain = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) ||

@@ -15,13 +15,15 @@ struct RunArguments {
   PlanOptions plan;
   bool dry_run = false;
   bool include_skipped = false;  // plan --all
+  bool json = false;             // run --json: the events on stdout, the console on stderr
 };
 
 struct ReportArguments {
   SessionArguments session;
   std::string results;  // the results folder; default <state folder>/results
   bool json = false;
-  std::string svg;  // write the latest chart here
+  std::string svg;        // write the latest chart (or, with timeline, the timeline) here
+  bool timeline = false;  // the last run's steps on a time axis, not the benchmark
 };
 
 struct RecordBenchArguments {

@@ -22,9 +22,10 @@ struct ConsoleOptions {
   std::FILE* out = stdout;
 };
 
-/// Picks style and colour from the flags and the environment (COLAB_*, NO_COLOR, isatty).
+/// Picks style and colour from the flags and the environment (COLAB_*, NO_COLOR, whether
+/// `out` is a terminal). `out` is stdout, or stderr when stdout carries `run --json`'s events.
 ConsoleOptions detect_console(const std::string& progress_flag, ColorMode color, bool quiet,
-                              bool follow);
+                              bool follow, std::FILE* out = stdout);
 
 class Console {
  public:
@@ -32,10 +33,12 @@ class Console {
 
   const ConsoleOptions& options() const { return options_; }
 
+  // `label` is the step with its counter: "[7/23] build/caffe" (RunProgress::label).
   void step_line(std::string_view step_id, std::string_view text);
-  void step_started(std::string_view step_id, std::string_view reason);
-  void step_skipped(std::string_view step_id, std::string_view reason);
-  void step_succeeded(std::string_view step_id, std::chrono::duration<double> duration);
+  /// "==> LABEL  (REASON)  NOTE": the note is the elapsed time and the ETA (start_note).
+  void step_started(std::string_view label, std::string_view reason, std::string_view note);
+  void step_skipped(std::string_view label, std::string_view reason);
+  void step_succeeded(std::string_view label, std::chrono::duration<double> duration);
   void step_failed(std::string_view step_id, std::string_view what);
   void info(std::string_view text);
   void warning(std::string_view text);

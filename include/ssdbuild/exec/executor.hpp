@@ -4,10 +4,12 @@
 // honoured, and signals forwarded to it.
 #include <chrono>
 #include <deque>
+#include <optional>
 #include <string>
 
 #include "ssdbuild/cache/cache_stores.hpp"
 #include "ssdbuild/exec/console.hpp"
+#include "ssdbuild/exec/run_progress.hpp"
 #include "ssdbuild/exec/signals.hpp"
 #include "ssdbuild/exec/step_output.hpp"
 #include "ssdbuild/plan/planner.hpp"
@@ -49,8 +51,11 @@ class Executor {
   };
   /// Runs `action`: the step's own, or what it does for restored stages (for_restored).
   /// Records it, writes its .sh, makes its attempts, records and reports how it ended.
-  StepResult run_step(const PlannedStep& step, const Action& action, const std::string& reason);
-  StepRecord& start_step(const PlannedStep& step, const Action& action, const std::string& reason);
+  /// `index` is the step's place in the plan (its counter, its estimate).
+  StepResult run_step(const PlannedStep& step, size_t index, const Action& action,
+                      const std::string& reason);
+  StepRecord& start_step(const PlannedStep& step, size_t index, const Action& action,
+                         const std::string& reason);
   int earlier_attempts(const PlannedStep& step) const;
   std::filesystem::path write_step_script(const PlannedStep& step, const Action& action);
   StepContext context_for(const PlannedStep& step, StepRecord& record,
@@ -62,8 +67,8 @@ class Executor {
   /// Waits before retry `number` + 1; false when a signal came instead.
   bool wait_to_retry(const PlannedStep& step, int number, const Attempt& attempt,
                      StepOutput& output);
-  StepResult finish_step(const PlannedStep& step, StepRecord& record, const Attempt& attempt,
-                         Clock::time_point started, StepOutput& output);
+  StepResult finish_step(const PlannedStep& step, size_t index, StepRecord& record,
+                         const Attempt& attempt, Clock::time_point started, StepOutput& output);
   void report_failure(const PlannedStep& step, const std::string& what,
                       const std::deque<std::string>& tail);
 
@@ -75,6 +80,9 @@ class Executor {
   std::string boot_id_;
   ExecutorOptions options_;
   std::string run_token_;  // this run, for StepContext::run_token
+  // Set by execute(): when the run started, and the counters and estimates of its plan.
+  Clock::time_point run_started_;
+  std::optional<RunProgress> progress_;
 };
 
 }  // namespace ssdbuild

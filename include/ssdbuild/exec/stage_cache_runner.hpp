@@ -9,6 +9,7 @@
 
 #include "ssdbuild/cache/cache_stores.hpp"
 #include "ssdbuild/exec/console.hpp"
+#include "ssdbuild/exec/run_progress.hpp"
 #include "ssdbuild/exec/signals.hpp"
 #include "ssdbuild/plan/planner.hpp"
 #include "ssdbuild/state/event_log.hpp"
@@ -40,8 +41,9 @@ class StageCacheRunner {
   /// Called in step order for a step the plan restores, in a restored stage: when its
   /// `creates` and `check` hold (checked here, in order, so that a check sees what the
   /// steps before it did), records it done and returns true. Otherwise it must run, and
-  /// so must the rest of its stage.
-  bool take_restored(const PlannedStep& step);
+  /// so must the rest of its stage. `index` is the step's place in the plan, for its line
+  /// and event.
+  bool take_restored(const PlannedStep& step, const RunProgress& progress, size_t index);
 
   /// Called after the plan's step `index` was handled: when it is the last step of a
   /// cached stage, a step of that stage ran in this run, and all of them are done, packs

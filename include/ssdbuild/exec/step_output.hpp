@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <deque>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "ssdbuild/exec/console.hpp"
@@ -20,8 +21,10 @@ class StepOutput : public LineSink {
   static constexpr std::chrono::seconds kSummaryInterval{5};
   static constexpr size_t kTailLines = 30;
 
-  /// Appends to `log_file` (created with its folder if needed).
-  StepOutput(std::string step_id, const std::filesystem::path& log_file, Console& console);
+  /// Appends to `log_file` (created with its folder if needed). `estimate`: how long the
+  /// step took last time, for the heartbeat's ETA.
+  StepOutput(std::string step_id, const std::filesystem::path& log_file, Console& console,
+             std::optional<std::chrono::duration<double>> estimate = std::nullopt);
   ~StepOutput() override;
 
   void on_line(std::string_view line) override;
@@ -43,6 +46,7 @@ class StepOutput : public LineSink {
 
   std::string step_id_;
   Console& console_;
+  std::optional<std::chrono::duration<double>> estimate_;
   std::FILE* log_ = nullptr;
   std::deque<std::string> tail_;
   Clock::time_point started_ = Clock::now();

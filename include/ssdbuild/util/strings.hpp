@@ -13,6 +13,9 @@ bool ends_with(std::string_view text, std::string_view suffix);
 /// A size for people: "512.0 KiB" below a MiB (never "0.0 MiB"), else "12.3 MiB".
 std::string format_bytes(double bytes);
 
+/// "[7/23] build/caffe": `name` with its 1-based `number` of `total` (a run's steps).
+std::string counted(size_t number, size_t total, std::string_view name);
+
 /// Quotes `text` for bash so that it is one word with exactly this value.
 std::string shell_quote(std::string_view text);
 
