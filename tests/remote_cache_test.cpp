@@ -193,7 +193,8 @@ TEST_F(RemoteCache, ACorruptArchiveOnTheStoreIsRefusedNamingItsUrlAndTheStageBui
               HasSubstr("warning: cache: stage app cannot be downloaded: " +
                         store_->url("/cache/" + archive.filename().string()) + " has SHA-256"));
   EXPECT_THAT(without_counters(second.output), HasSubstr("==> app/make"));
-  EXPECT_THAT(without_counters(second.output), HasSubstr("--- libdep/install  (restored from cache"));
+  EXPECT_THAT(without_counters(second.output),
+              HasSubstr("--- libdep/install  (restored from cache"));
   EXPECT_EQ(read_text(dir_ / "work/output.txt"), kExpectedOutput);
   // The corrupt bytes were not kept; the rebuilt stage's manifest stays the first machine's.
   EXPECT_THAT(second.output, HasSubstr("is on " + store_->url("/cache") + " already"));

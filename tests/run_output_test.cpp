@@ -39,8 +39,8 @@ class RunOutput : public LegacyAppFixture {
   // as a notebook's `!ssdbuild run --json > events` would; returns the exit code.
   int run_to_files(const std::string& boot, const std::vector<std::string>& more,
                    const std::string& out, const std::string& err) {
-    std::string command = shell_quote(ssdbuild_binary()) + " run " + shell_quote(kRecipe) +
-                          " --state-dir state";
+    std::string command =
+        shell_quote(ssdbuild_binary()) + " run " + shell_quote(kRecipe) + " --state-dir state";
     for (const auto& word : sets(dir_)) command += " " + shell_quote(word);
     for (const auto& word : more) command += " " + shell_quote(word);
     auto result = run_shell(command + " > " + out + " 2> " + err, dir_.path(),
@@ -169,12 +169,12 @@ TEST_F(RunOutput, TheSummaryListsEveryStepAndTheTimelineDrawsThem) {
   ASSERT_EQ(text.exit_code, 0) << text.output;
   EXPECT_NE(text.output.find("legend: # ran"), std::string::npos) << text.output;
   EXPECT_NE(text.output.find("chart: "), std::string::npos) << text.output;
-  auto checked =
-      run_shell("python3 -c 'import sys, xml.etree.ElementTree as ET\n"
-                "root = ET.parse(sys.argv[1]).getroot()\n"
-                "print(sum(1 for e in root.iter(\"{http://www.w3.org/2000/svg}rect\") "
-                "if \"bar\" in e.get(\"class\", \"\").split()))' timeline.svg",
-                dir_.path());
+  auto checked = run_shell(
+      "python3 -c 'import sys, xml.etree.ElementTree as ET\n"
+      "root = ET.parse(sys.argv[1]).getroot()\n"
+      "print(sum(1 for e in root.iter(\"{http://www.w3.org/2000/svg}rect\") "
+      "if \"bar\" in e.get(\"class\", \"\").split()))' timeline.svg",
+      dir_.path());
   ASSERT_EQ(checked.exit_code, 0) << checked.output;
   EXPECT_EQ(std::stoul(checked.output), last["bars"].size());
 }

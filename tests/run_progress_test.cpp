@@ -85,8 +85,7 @@ TEST(StartNote, SaysTheElapsedTimeTheStepsEtaAndTheRunsWhenMoreFollows) {
   // Steps without a record make the run's figure a lower bound.
   EXPECT_EQ(start_note(Seconds(190), Seconds(750), {Seconds(1500), 2}),
             "elapsed 3m10s, ETA 12m30s (last run), run ETA over 25m00s");
-  EXPECT_EQ(start_note(Seconds(5), std::nullopt, {Seconds(60), 1}),
-            "elapsed 5.0s, run ETA 1m00s");
+  EXPECT_EQ(start_note(Seconds(5), std::nullopt, {Seconds(60), 1}), "elapsed 5.0s, run ETA 1m00s");
   EXPECT_EQ(start_note(Seconds(5), std::nullopt, {Seconds(60), 3}),
             "elapsed 5.0s, run ETA over 1m00s");
 }

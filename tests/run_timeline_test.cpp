@@ -13,20 +13,22 @@ namespace {
 using nlohmann::json;
 
 json run_start(size_t total) {
-  return {{"event", "run_start"}, {"recipe", "r"},       {"time", "2026-12-01T10:00:00Z"},
-          {"elapsed_s", 0},       {"total", total},      {"to_run", total},
+  return {{"event", "run_start"}, {"recipe", "r"},  {"time", "2026-12-01T10:00:00Z"},
+          {"elapsed_s", 0},       {"total", total}, {"to_run", total},
           {"to_skip", 0},         {"to_restore", 0}};
 }
 
 json step(const std::string& kind, const std::string& id, size_t index, double at) {
-  return {{"event", kind}, {"step", id}, {"index", index}, {"total", 4}, {"elapsed_s", at},
-          {"reason", kind == "step_skip" ? "skip: done" : "run: never ran"}};
+  return {{"event", kind},   {"step", id},
+          {"index", index},  {"total", 4},
+          {"elapsed_s", at}, {"reason", kind == "step_skip" ? "skip: done" : "run: never ran"}};
 }
 
 json step_end(const std::string& id, size_t index, const std::string& status, double at,
               double duration) {
-  return {{"event", "step_end"}, {"step", id},      {"index", index},
-          {"total", 4},          {"elapsed_s", at}, {"status", status},
+  return {{"event", "step_end"},    {"step", id},
+          {"index", index},         {"total", 4},
+          {"elapsed_s", at},        {"status", status},
           {"duration_s", duration}, {"failure", status == "done" ? "" : "exit 2"}};
 }
 
@@ -74,12 +76,21 @@ TEST(RunTimeline, AStepWithNoEndReachesTheLastEventAndSaysTheRunWasKilled) {
 }
 
 TEST(RunTimeline, CacheOperationsAreBarsThatEndWhenTheirEventIsWritten) {
-  std::vector<json> events = {
-      run_start(1),
-      {{"event", "cache_restore"}, {"stage", "app"}, {"ok", true}, {"duration_s", 2.5},
-       {"elapsed_s", 3.0}, {"message", "12 files"}, {"key", "k"}},
-      {{"event", "cache_pack"}, {"stage", "lib"}, {"ok", false}, {"duration_s", 1},
-       {"elapsed_s", 9.0}, {"message", "disk full"}, {"key", "k"}}};
+  std::vector<json> events = {run_start(1),
+                              {{"event", "cache_restore"},
+                               {"stage", "app"},
+                               {"ok", true},
+                               {"duration_s", 2.5},
+                               {"elapsed_s", 3.0},
+                               {"message", "12 files"},
+                               {"key", "k"}},
+                              {{"event", "cache_pack"},
+                               {"stage", "lib"},
+                               {"ok", false},
+                               {"duration_s", 1},
+                               {"elapsed_s", 9.0},
+                               {"message", "disk full"},
+                               {"key", "k"}}};
   Timeline timeline = timeline_of(events);
   ASSERT_EQ(timeline.bars.size(), 2u);
   EXPECT_FALSE(timeline.bars[0].is_step);
@@ -93,11 +104,17 @@ TEST(RunTimeline, CacheOperationsAreBarsThatEndWhenTheirEventIsWritten) {
 
 TEST(RunTimeline, EventsOfOlderVersionsArePlacedByTheirTime) {
   std::vector<json> events = {
-      {{"event", "run_start"}, {"time", "2026-12-01T10:00:00Z"}, {"to_run", 1}, {"to_skip", 1},
+      {{"event", "run_start"},
+       {"time", "2026-12-01T10:00:00Z"},
+       {"to_run", 1},
+       {"to_skip", 1},
        {"to_restore", 0}},
       {{"event", "step_skip"}, {"step", "a/one"}, {"time", "2026-12-01T10:00:00Z"}},
       {{"event", "step_start"}, {"step", "a/two"}, {"time", "2026-12-01T10:00:01Z"}},
-      {{"event", "step_end"}, {"step", "a/two"}, {"status", "done"}, {"duration_s", 90.0},
+      {{"event", "step_end"},
+       {"step", "a/two"},
+       {"status", "done"},
+       {"duration_s", 90.0},
        {"time", "2026-12-01T10:01:31Z"}},
       {{"event", "run_end"}, {"exit_code", 0}, {"time", "2026-12-01T10:01:31Z"}}};
   Timeline timeline = timeline_of(events);
@@ -139,7 +156,8 @@ TEST(TimeTicks, RoundStepsFromZeroThatCoverTheRun) {
 }
 
 TEST(FormatTimeline, OneLinePerBarWithItsCharactersOnTheAxis) {
-  std::vector<json> events = {run_start(2), step("step_skip", "a/one", 1, 0),
+  std::vector<json> events = {run_start(2),
+                              step("step_skip", "a/one", 1, 0),
                               step("step_start", "a/two", 2, 0),
                               step_end("a/two", 2, "done", 40, 40),
                               {{"event", "run_end"}, {"exit_code", 0}, {"elapsed_s", 40}}};
@@ -154,7 +172,8 @@ TEST(FormatTimeline, OneLinePerBarWithItsCharactersOnTheAxis) {
 }
 
 TEST(FormatRunSummary, ListsEachBarThenTheTotal) {
-  std::vector<json> events = {run_start(2), step("step_skip", "a/one", 1, 0),
+  std::vector<json> events = {run_start(2),
+                              step("step_skip", "a/one", 1, 0),
                               step("step_start", "a/two", 2, 0),
                               step_end("a/two", 2, "interrupted", 3, 3),
                               {{"event", "run_end"}, {"exit_code", 130}, {"elapsed_s", 3.2}}};

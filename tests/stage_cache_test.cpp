@@ -138,7 +138,8 @@ TEST_F(StageCache, ResetRestoresEveryCachedStageAndRunsNoBuildCommand) {
   auto forced = run_counted("run", "boot-3", {"--force", "app"});
   ASSERT_EQ(forced.exit_code, 0) << forced.output;
   EXPECT_THAT(without_counters(forced.output), HasSubstr("==> app/make  (run: forced)"));
-  EXPECT_THAT(without_counters(forced.output), HasSubstr("--- libdep/install  (restored from cache"));
+  EXPECT_THAT(without_counters(forced.output),
+              HasSubstr("--- libdep/install  (restored from cache"));
   EXPECT_FALSE(build_commands().empty());
   EXPECT_EQ(read_text(dir_ / "work/output.txt"), kExpectedOutput);
 }
@@ -176,7 +177,8 @@ TEST_F(StageCache, TruncatedArchiveIsDeletedAndTheStageRebuiltWithAWarning) {
   EXPECT_FALSE(build_commands().empty());
   EXPECT_EQ(read_text(dir_ / "work/output.txt"), kExpectedOutput);
   // libdep still came back from its own archive; app's was made again, whole.
-  EXPECT_THAT(without_counters(reset.output), HasSubstr("--- libdep/install  (restored from cache"));
+  EXPECT_THAT(without_counters(reset.output),
+              HasSubstr("--- libdep/install  (restored from cache"));
   EXPECT_THAT(reset.output, HasSubstr("cache: stage app saved"));
   EXPECT_EQ(archives().size(), 2u);
 }

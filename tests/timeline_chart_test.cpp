@@ -44,19 +44,38 @@ std::vector<std::string> check_chart(const std::string& svg) {
 }
 
 Timeline killed_run() {
-  std::vector<json> events = {
-      {{"event", "run_start"}, {"recipe", "r<&>"}, {"time", "2026-12-01T10:00:00Z"},
-       {"elapsed_s", 0}, {"total", 3}},
-      {{"event", "step_skip"}, {"step", "a/one"}, {"index", 1}, {"elapsed_s", 0},
-       {"reason", "skip: done"}},
-      {{"event", "step_start"}, {"step", "a/two"}, {"index", 2}, {"elapsed_s", 0},
-       {"reason", "run: never ran"}},
-      {{"event", "step_end"}, {"step", "a/two"}, {"index", 2}, {"elapsed_s", 100},
-       {"status", "done"}, {"duration_s", 100.0}},
-      {{"event", "step_start"}, {"step", "b/three"}, {"index", 3}, {"elapsed_s", 100},
-       {"reason", "run: never ran"}},
-      {{"event", "cache_pack"}, {"stage", "a"}, {"ok", true}, {"duration_s", 20.0},
-       {"elapsed_s", 120}, {"message", "1 MiB"}}};
+  std::vector<json> events = {{{"event", "run_start"},
+                               {"recipe", "r<&>"},
+                               {"time", "2026-12-01T10:00:00Z"},
+                               {"elapsed_s", 0},
+                               {"total", 3}},
+                              {{"event", "step_skip"},
+                               {"step", "a/one"},
+                               {"index", 1},
+                               {"elapsed_s", 0},
+                               {"reason", "skip: done"}},
+                              {{"event", "step_start"},
+                               {"step", "a/two"},
+                               {"index", 2},
+                               {"elapsed_s", 0},
+                               {"reason", "run: never ran"}},
+                              {{"event", "step_end"},
+                               {"step", "a/two"},
+                               {"index", 2},
+                               {"elapsed_s", 100},
+                               {"status", "done"},
+                               {"duration_s", 100.0}},
+                              {{"event", "step_start"},
+                               {"step", "b/three"},
+                               {"index", 3},
+                               {"elapsed_s", 100},
+                               {"reason", "run: never ran"}},
+                              {{"event", "cache_pack"},
+                               {"stage", "a"},
+                               {"ok", true},
+                               {"duration_s", 20.0},
+                               {"elapsed_s", 120},
+                               {"message", "1 MiB"}}};
   return timeline_of(events);
 }
 

@@ -133,7 +133,8 @@ TEST_F(WorkdirTest, SetWorkdirMovesTheBuildOnPurposeAndSaysWhatThatMeans) {
   EXPECT_THAT(moved.output, HasSubstr(path("a") + " is left as it is"));
   EXPECT_THAT(moved.output, HasSubstr("go back with --set workdir=" + path("a")));
   // The steps that read the work folder run in the new one; the other does not run.
-  EXPECT_THAT(without_counters(moved.output), HasSubstr("==> build/source  (run: definition changed)"));
+  EXPECT_THAT(without_counters(moved.output),
+              HasSubstr("==> build/source  (run: definition changed)"));
   EXPECT_THAT(without_counters(moved.output), HasSubstr("--- outside/note"));
   EXPECT_EQ(counter("c"), "source\ncompile\n");
   EXPECT_EQ(counter("a"), "source\ncompile\n");  // left as it was

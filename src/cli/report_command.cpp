@@ -20,9 +20,10 @@ namespace {
 // `report --timeline`: the last run in the state folder's events.jsonl.
 int timeline_report(const ReportArguments& arguments) {
   if (!arguments.results.empty()) {
-    throw Error("--results names the benchmark's records; --timeline reads the state folder's "
-                "events.jsonl (name the state folder with --state-dir)",
-                kExitUsage);
+    throw Error(
+        "--results names the benchmark's records; --timeline reads the state folder's "
+        "events.jsonl (name the state folder with --state-dir)",
+        kExitUsage);
   }
   fs::path file = open_session(arguments.session)->layout.events_file();
   std::error_code error;

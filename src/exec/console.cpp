@@ -75,8 +75,7 @@ void Console::step_line(std::string_view step_id, std::string_view text) {
   write(paint("[" + std::string(step_id) + "]", "2") + " " + std::string(text));
 }
 
-void Console::step_started(std::string_view label, std::string_view reason,
-                           std::string_view note) {
+void Console::step_started(std::string_view label, std::string_view reason, std::string_view note) {
   write(paint("==> " + std::string(label), "1;34") + "  (" + std::string(reason) + ")" +
         (note.empty() ? "" : "  " + std::string(note)));
 }

@@ -152,8 +152,8 @@ int Executor::execute(const Plan& plan) {
   return kExitOk;
 }
 
-Executor::StepResult Executor::run_step(const PlannedStep& step, size_t index,
-                                        const Action& action, const std::string& reason) {
+Executor::StepResult Executor::run_step(const PlannedStep& step, size_t index, const Action& action,
+                                        const std::string& reason) {
   StepRecord& record = start_step(step, index, action, reason);
   std::filesystem::path script = write_step_script(step, action);
   StepOutput output(step.id, state_.layout().log_file(step.id), console_,

@@ -103,8 +103,8 @@ RunEvents last_run_events(const std::string& text) {
     nlohmann::json event = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (!event.is_object()) {
       // A line cut short (a full disk, a killed writer) loses one event, not the timeline.
-      run.problems.push_back("line " + std::to_string(number) + ": not a JSON object: " +
-                             line.substr(0, 60));
+      run.problems.push_back("line " + std::to_string(number) +
+                             ": not a JSON object: " + line.substr(0, 60));
       continue;
     }
     if (event.value("event", "") == "run_start") {
@@ -129,10 +129,10 @@ Timeline timeline_of(const std::vector<nlohmann::json>& events) {
       timeline.recipe = string_or_empty(event, "recipe");
       timeline.started_at = string_or_empty(event, "time");
       run_time = parse_utc(timeline.started_at);
-      timeline.total = static_cast<size_t>(
-          number_or(event, "total",
-                    number_or(event, "to_run", 0) + number_or(event, "to_skip", 0) +
-                        number_or(event, "to_restore", 0)));
+      timeline.total = static_cast<size_t>(number_or(event, "total",
+                                                     number_or(event, "to_run", 0) +
+                                                         number_or(event, "to_skip", 0) +
+                                                         number_or(event, "to_restore", 0)));
     } else if (kind == "step_start") {
       TimelineBar bar = step_bar(event, StepOutcome::interrupted, at);
       bar.ended = false;
@@ -170,9 +170,8 @@ Timeline timeline_of(const std::vector<nlohmann::json>& events) {
   for (const auto& [step, index] : running) {
     TimelineBar& bar = timeline.bars[index];
     bar.duration_s = timeline.duration_s - bar.start_s;
-    bar.detail = timeline.exit_code
-                     ? "no end recorded"
-                     : "no end recorded: the run was killed (or is still running)";
+    bar.detail = timeline.exit_code ? "no end recorded"
+                                    : "no end recorded: the run was killed (or is still running)";
   }
   return timeline;
 }
@@ -190,21 +189,18 @@ nlohmann::json timeline_json(const Timeline& timeline) {
                     {"detail", bar.detail},
                     {"results", bar.results}});
   }
-  nlohmann::json out = {{"recipe", timeline.recipe},
-                        {"started_at", timeline.started_at},
-                        {"duration_s", timeline.duration_s},
-                        {"exit_code", nullptr},
-                        {"total", timeline.total},
-                        {"bars", bars},
+  nlohmann::json out = {{"recipe", timeline.recipe},         {"started_at", timeline.started_at},
+                        {"duration_s", timeline.duration_s}, {"exit_code", nullptr},
+                        {"total", timeline.total},           {"bars", bars},
                         {"problems", timeline.problems}};
   if (timeline.exit_code) out["exit_code"] = *timeline.exit_code;
   return out;
 }
 
 std::vector<double> time_ticks(double end_s, size_t max_ticks) {
-  static constexpr std::array<double, 20> kSteps = {
-      0.1, 0.2,   0.5,   1,     2,     5,     10,    15,     30,     60,
-      120, 300,   600,   900,   1800,  3600,  7200,  10800,  21600,  43200};
+  static constexpr std::array<double, 20> kSteps = {0.1,  0.2,  0.5,  1,     2,     5,    10,
+                                                    15,   30,   60,   120,   300,   600,  900,
+                                                    1800, 3600, 7200, 10800, 21600, 43200};
   end_s = std::max(end_s, 1e-3);
   max_ticks = std::max<size_t>(max_ticks, 1);
   double step = kSteps.back();

@@ -58,8 +58,8 @@ void write_legend(std::string& out, double y) {
   double x = kLabelX;
   for (StepOutcome outcome : {StepOutcome::ran, StepOutcome::restored, StepOutcome::skipped,
                               StepOutcome::failed, StepOutcome::interrupted}) {
-    fmt::format_to(to, "<rect x=\"{}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"{}\"/>\n",
-                   px(x), px(y - 10), color_of(outcome));
+    fmt::format_to(to, "<rect x=\"{}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"{}\"/>\n", px(x),
+                   px(y - 10), color_of(outcome));
     write_text(out, x + 16, y, "", to_string(outcome));
     x += 16 + kCharWidth * static_cast<double>(to_string(outcome).size()) + 18;
   }
@@ -71,8 +71,7 @@ void write_bar(std::string& out, const Timeline& timeline, const TimelineBar& ba
   auto to = std::back_inserter(out);
   const std::string outcome = to_string(bar.outcome);
   const std::string label = bar_label(timeline, bar);
-  const std::string duration =
-      format_duration(std::chrono::duration<double>(bar.duration_s));
+  const std::string duration = format_duration(std::chrono::duration<double>(bar.duration_s));
   fmt::format_to(to, "<g class=\"row {}\">\n", bar.is_step ? "step" : "cache");
   write_text(out, kLabelX, row_center + 4, "class=\"label\" font-size=\"12\" fill=\"#222\"",
              svg::shorten(label, kMaxLabel));
@@ -80,13 +79,14 @@ void write_bar(std::string& out, const Timeline& timeline, const TimelineBar& ba
   const double width = std::max(axis.x(bar.start_s + bar.duration_s) - left, kMinBarWidth);
   std::string tooltip = label + ": " + outcome + ", " + duration;
   if (!bar.detail.empty()) tooltip += " (" + bar.detail + ")";
-  fmt::format_to(to,
-                 "<rect class=\"bar {}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"{}>"
-                 "<title>{}</title></rect>\n",
-                 outcome, px(left), px(row_center - kBarHalfHeight), px(width),
-                 px(2 * kBarHalfHeight), color_of(bar.outcome),
-                 bar.ended ? "" : " fill-opacity=\"0.5\" stroke=\"#333\" stroke-dasharray=\"3 2\"",
-                 svg::escape_xml(tooltip));
+  fmt::format_to(
+      to,
+      "<rect class=\"bar {}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"{}>"
+      "<title>{}</title></rect>\n",
+      outcome, px(left), px(row_center - kBarHalfHeight), px(width), px(2 * kBarHalfHeight),
+      color_of(bar.outcome),
+      bar.ended ? "" : " fill-opacity=\"0.5\" stroke=\"#333\" stroke-dasharray=\"3 2\"",
+      svg::escape_xml(tooltip));
   write_text(out, kDurationRight, row_center + 4,
              "class=\"duration\" font-size=\"11\" fill=\"#333\" text-anchor=\"end\"",
              bar.ended ? duration : duration + "?");
@@ -129,8 +129,8 @@ std::string render_timeline_svg(const Timeline& timeline) {
   axis.ticks = time_ticks(timeline.duration_s, kMaxTicks);
   axis.left = kLabelX + kCharWidth * static_cast<double>(std::min(longest, kMaxLabel)) + 12;
 
-  const std::string title = (timeline.recipe.empty() ? "the run" : timeline.recipe) +
-                            ": where the time went";
+  const std::string title =
+      (timeline.recipe.empty() ? "the run" : timeline.recipe) + ": where the time went";
   std::string note = "the run of " + timeline.started_at + ", " +
                      format_duration(std::chrono::duration<double>(timeline.duration_s)) +
                      (timeline.exit_code ? ", exit " + std::to_string(*timeline.exit_code)

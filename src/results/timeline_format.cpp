@@ -53,8 +53,8 @@ size_t label_width(const Timeline& timeline) {
 
 std::string heading(const Timeline& timeline) {
   std::string line = (timeline.recipe.empty() ? "the run" : timeline.recipe) + ": the run of " +
-                     (timeline.started_at.empty() ? "(unknown time)" : timeline.started_at) +
-                     ", " + format_duration(std::chrono::duration<double>(timeline.duration_s));
+                     (timeline.started_at.empty() ? "(unknown time)" : timeline.started_at) + ", " +
+                     format_duration(std::chrono::duration<double>(timeline.duration_s));
   line += timeline.exit_code ? ", exit " + std::to_string(*timeline.exit_code)
                              : ", no end recorded (killed, or still running)";
   if (timeline.total > 0) {

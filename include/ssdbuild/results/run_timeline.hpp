@@ -29,11 +29,11 @@ struct TimelineBar {
 
 struct Timeline {
   std::string recipe;
-  std::string started_at;  // UTC, as the run_start event says
-  double duration_s = 0;   // to run_end, or else to the last event
-  std::optional<int> exit_code;  // none: the events end before run_end (killed, or running)
-  size_t total = 0;              // the steps in the run's plan; 0 when not known
-  std::vector<TimelineBar> bars;  // in the order the run reached them
+  std::string started_at;             // UTC, as the run_start event says
+  double duration_s = 0;              // to run_end, or else to the last event
+  std::optional<int> exit_code;       // none: the events end before run_end (killed, or running)
+  size_t total = 0;                   // the steps in the run's plan; 0 when not known
+  std::vector<TimelineBar> bars;      // in the order the run reached them
   std::vector<std::string> problems;  // events.jsonl lines that could not be read
 
   /// How many step bars (not cache operations) have `outcome`.
