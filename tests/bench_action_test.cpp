@@ -107,6 +107,20 @@ TEST_F(BenchAction, TimesEachDeviceAndRecordsFiguresSpeedupAndEnvironment) {
   // The table on the console, the chart beside the record, and latest.svg for notebooks.
   EXPECT_THAT(result.output, HasSubstr("GPU speed-up (median CPU / median GPU)"));
   EXPECT_THAT(result.output, HasSubstr("random weights (seed 1): timing only"));
+  // The run's summary ends with the table again, from the record its step_end names.
+  size_t summary = result.output.find("summary of this run:");
+  ASSERT_NE(summary, std::string::npos) << result.output;
+  std::string after = result.output.substr(summary);
+  EXPECT_THAT(after, HasSubstr("benchmark (bench/run, " + records().back().string() + "):"));
+  EXPECT_THAT(after, HasSubstr("GPU speed-up (median CPU / median GPU)"));
+  std::string results_of_step_end;
+  for (const auto& line : split_lines(read_text(state() / "events.jsonl"))) {
+    auto event = nlohmann::json::parse(line);
+    if (event["event"] == "step_end" && event["step"] == "bench/run") {
+      results_of_step_end = event.value("results", "");
+    }
+  }
+  EXPECT_EQ(results_of_step_end, records().back().string());
   fs::path svg = records().back();
   svg.replace_extension(".svg");
   EXPECT_TRUE(fs::exists(svg));

@@ -71,13 +71,13 @@ void write_bar(std::string& out, const Timeline& timeline, const TimelineBar& ba
   auto to = std::back_inserter(out);
   const std::string outcome = to_string(bar.outcome);
   const std::string label = bar_label(timeline, bar);
-  const std::string duration = format_duration(std::chrono::duration<double>(bar.duration_s));
+  const std::string duration = duration_text(bar);
   fmt::format_to(to, "<g class=\"row {}\">\n", bar.is_step ? "step" : "cache");
   write_text(out, kLabelX, row_center + 4, "class=\"label\" font-size=\"12\" fill=\"#222\"",
              svg::shorten(label, kMaxLabel));
   const double left = axis.x(bar.start_s);
   const double width = std::max(axis.x(bar.start_s + bar.duration_s) - left, kMinBarWidth);
-  std::string tooltip = label + ": " + outcome + ", " + duration;
+  std::string tooltip = label + ": " + outcome + (bar.ended && duration != "-" ? ", " + duration : "");
   if (!bar.detail.empty()) tooltip += " (" + bar.detail + ")";
   fmt::format_to(
       to,
@@ -89,7 +89,7 @@ void write_bar(std::string& out, const Timeline& timeline, const TimelineBar& ba
       svg::escape_xml(tooltip));
   write_text(out, kDurationRight, row_center + 4,
              "class=\"duration\" font-size=\"11\" fill=\"#333\" text-anchor=\"end\"",
-             bar.ended ? duration : duration + "?");
+             duration);
   out += "</g>\n";
 }
 

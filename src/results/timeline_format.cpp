@@ -30,13 +30,6 @@ char bar_char(StepOutcome outcome) {
   return '#';
 }
 
-// Skipped and restored steps take no time of their own; a dash says so.
-std::string duration_text(const TimelineBar& bar) {
-  if (bar.is_step && (bar.outcome == StepOutcome::skipped || bar.outcome == StepOutcome::restored))
-    return "-";
-  return format_duration(std::chrono::duration<double>(bar.duration_s));
-}
-
 std::string pad(std::string text, size_t width) {
   size_t length = svg::utf8_length(text);
   if (length < width) text.append(width - length, ' ');
@@ -93,6 +86,13 @@ std::string bar_cells(const TimelineBar& bar, double end, size_t columns) {
 }
 
 }  // namespace
+
+std::string duration_text(const TimelineBar& bar) {
+  if (!bar.ended) return "?";
+  if (bar.is_step && (bar.outcome == StepOutcome::skipped || bar.outcome == StepOutcome::restored))
+    return "-";
+  return format_duration(std::chrono::duration<double>(bar.duration_s));
+}
 
 std::string bar_label(const Timeline& timeline, const TimelineBar& bar) {
   if (!bar.is_step || bar.index == 0) return bar.name;

@@ -20,6 +20,10 @@ std::string format_run_summary(const Timeline& timeline);
 /// "[7/23] build/caffe" for a step with a known place, else the bar's name.
 std::string bar_label(const Timeline& timeline, const TimelineBar& bar);
 
+/// The bar's duration, "12.3s"; "-" for a skipped or restored step, which takes no time of
+/// its own (a restore's is its stage's `cache: restore` bar); "?" for a bar with no end.
+std::string duration_text(const TimelineBar& bar);
+
 /// "3 ran, 1 restored, 19 skipped, 1 failed": the outcomes that occur, in that order.
 std::string outcome_counts(const Timeline& timeline);
 
