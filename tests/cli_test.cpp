@@ -247,6 +247,35 @@ TEST(Cli, ProgressStyleFollowsTheTerminalAndTheNotebook) {
   EXPECT_THAT(fancy.output, HasSubstr("\033["));
 }
 
+// `run --json` in a notebook cell (`!ssdbuild run --json > events.jsonl`): the events go to
+// the file, and the cell (a pty) gets the step lines on stderr, styled for what stderr is:
+// plain in a notebook, coloured on a terminal.
+TEST(Cli, JsonStyleFollowsStderrWhichCarriesTheLines) {
+  TempDir dir;
+  write_text(dir / "r.yaml", "name: r\nstages: [{name: s, steps: [{name: x, run: echo}]}]\n");
+  std::string binary = ssdbuild::shell_quote(ssdbuild_binary());
+  auto on_pty = [&](const std::string& env, const std::string& name) {
+    std::string command = "env -u NO_COLOR TERM=xterm " + env + " " + binary +
+                          " run r.yaml --json --state-dir " + name + " > " + name + ".jsonl";
+    return run_shell("script -qec " + ssdbuild::shell_quote(command) + " /dev/null", dir.path(),
+                     {{"SSDBUILD_BOOT_ID", "b"}});
+  };
+  auto notebook = on_pty("COLAB_RELEASE_TAG=test", "notebook");
+  ASSERT_EQ(notebook.exit_code, 0) << notebook.output;
+  EXPECT_NE(notebook.output.find("==> [1/1] s/x  (run: never ran)"), std::string::npos)
+      << notebook.output;
+  EXPECT_NE(notebook.output.find("summary of this run:"), std::string::npos) << notebook.output;
+  EXPECT_EQ(notebook.output.find("\033["), std::string::npos) << notebook.output;
+  EXPECT_EQ(notebook.output.find("\"event\""), std::string::npos) << notebook.output;
+  auto events = split_lines(read_text(dir / "notebook.jsonl"));
+  ASSERT_EQ(events.size(), 4u);  // run_start, step_start, step_end, run_end
+  for (const auto& line : events) EXPECT_TRUE(nlohmann::json::accept(line)) << line;
+  auto terminal = on_pty("", "terminal");
+  ASSERT_EQ(terminal.exit_code, 0) << terminal.output;
+  EXPECT_NE(terminal.output.find("\033["), std::string::npos) << terminal.output;
+  EXPECT_EQ(read_text(dir / "terminal.jsonl").find("\033"), std::string::npos);
+}
+
 TEST(Cli, RecipesShowAndFacts) {
   TempDir dir;
   auto recipes = run_ssdbuild({"recipes"}, dir.path());

@@ -77,7 +77,8 @@ void write_bar(std::string& out, const Timeline& timeline, const TimelineBar& ba
              svg::shorten(label, kMaxLabel));
   const double left = axis.x(bar.start_s);
   const double width = std::max(axis.x(bar.start_s + bar.duration_s) - left, kMinBarWidth);
-  std::string tooltip = label + ": " + outcome + (bar.ended && duration != "-" ? ", " + duration : "");
+  std::string tooltip =
+      label + ": " + outcome + (bar.ended && duration != "-" ? ", " + duration : "");
   if (!bar.detail.empty()) tooltip += " (" + bar.detail + ")";
   fmt::format_to(
       to,
@@ -88,8 +89,7 @@ void write_bar(std::string& out, const Timeline& timeline, const TimelineBar& ba
       bar.ended ? "" : " fill-opacity=\"0.5\" stroke=\"#333\" stroke-dasharray=\"3 2\"",
       svg::escape_xml(tooltip));
   write_text(out, kDurationRight, row_center + 4,
-             "class=\"duration\" font-size=\"11\" fill=\"#333\" text-anchor=\"end\"",
-             duration);
+             "class=\"duration\" font-size=\"11\" fill=\"#333\" text-anchor=\"end\"", duration);
   out += "</g>\n";
 }
 
