@@ -17,7 +17,7 @@ namespace {
 // written before that field existed, its `time` against the run_start's.
 double elapsed_of(const nlohmann::json& event, const std::optional<SystemTime>& run_time) {
   auto elapsed = event.find("elapsed_s");
-  if (elapsed != event.end() && elapsed->is_number()) return elapsed->get<double>();
+  if (elapsed != event.end() && elapsed->is_number()) return std::max(0.0, elapsed->get<double>());
   if (!run_time) return 0;
   auto time = parse_utc(event.value("time", ""));
   if (!time) return 0;
@@ -27,6 +27,12 @@ double elapsed_of(const nlohmann::json& event, const std::optional<SystemTime>& 
 double number_or(const nlohmann::json& event, const char* key, double fallback) {
   auto found = event.find(key);
   return found != event.end() && found->is_number() ? found->get<double>() : fallback;
+}
+
+// A count or index from a file that may have been edited or cut: never negative, never past
+// what a size_t holds (casting such a double would be undefined).
+size_t count_or_zero(double value) {
+  return std::isfinite(value) ? static_cast<size_t>(std::clamp(value, 0.0, 1e15)) : 0;
 }
 
 std::string string_or_empty(const nlohmann::json& event, const char* key) {
@@ -43,7 +49,7 @@ StepOutcome outcome_of_status(const std::string& status) {
 TimelineBar step_bar(const nlohmann::json& event, StepOutcome outcome, double at) {
   TimelineBar bar;
   bar.name = string_or_empty(event, "step");
-  bar.index = static_cast<size_t>(number_or(event, "index", 0));
+  bar.index = count_or_zero(number_or(event, "index", 0));
   bar.outcome = outcome;
   bar.start_s = at;
   bar.detail = string_or_empty(event, "reason");
@@ -129,10 +135,10 @@ Timeline timeline_of(const std::vector<nlohmann::json>& events) {
       timeline.recipe = string_or_empty(event, "recipe");
       timeline.started_at = string_or_empty(event, "time");
       run_time = parse_utc(timeline.started_at);
-      timeline.total = static_cast<size_t>(number_or(event, "total",
-                                                     number_or(event, "to_run", 0) +
-                                                         number_or(event, "to_skip", 0) +
-                                                         number_or(event, "to_restore", 0)));
+      timeline.total =
+          count_or_zero(number_or(event, "total",
+                                  number_or(event, "to_run", 0) + number_or(event, "to_skip", 0) +
+                                      number_or(event, "to_restore", 0)));
     } else if (kind == "step_start") {
       TimelineBar bar = step_bar(event, StepOutcome::interrupted, at);
       bar.ended = false;
@@ -160,7 +166,8 @@ Timeline timeline_of(const std::vector<nlohmann::json>& events) {
     } else if (kind.rfind("cache_", 0) == 0) {
       timeline.bars.push_back(cache_bar(event, kind.substr(6), at));
     } else if (kind == "run_end") {
-      timeline.exit_code = static_cast<int>(number_or(event, "exit_code", 1));
+      timeline.exit_code =
+          static_cast<int>(std::clamp(number_or(event, "exit_code", 1), 0.0, 255.0));
     }
   }
   timeline.duration_s = last;

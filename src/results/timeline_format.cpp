@@ -77,8 +77,10 @@ std::string axis_line(const std::vector<double>& ticks, size_t columns) {
 std::string bar_cells(const TimelineBar& bar, double end, size_t columns) {
   std::string cells(columns, ' ');
   const double scale = static_cast<double>(columns) / end;
-  auto first = static_cast<size_t>(std::floor(bar.start_s * scale));
-  auto last = static_cast<size_t>(std::ceil((bar.start_s + bar.duration_s) * scale));
+  const double width = static_cast<double>(columns);
+  auto first = static_cast<size_t>(std::clamp(std::floor(bar.start_s * scale), 0.0, width));
+  auto last = static_cast<size_t>(
+      std::clamp(std::ceil((bar.start_s + bar.duration_s) * scale), 0.0, width));
   first = std::min(first, columns - 1);
   last = std::clamp(last, first + 1, columns);  // every bar shows, however short
   for (size_t i = first; i < last; ++i) cells[i] = bar_char(bar.outcome);
