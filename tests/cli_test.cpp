@@ -262,18 +262,17 @@ TEST(Cli, JsonStyleFollowsStderrWhichCarriesTheLines) {
   };
   auto notebook = on_pty("COLAB_RELEASE_TAG=test", "notebook");
   ASSERT_EQ(notebook.exit_code, 0) << notebook.output;
-  EXPECT_NE(notebook.output.find("==> [1/1] s/x  (run: never ran)"), std::string::npos)
-      << notebook.output;
-  EXPECT_NE(notebook.output.find("summary of this run:"), std::string::npos) << notebook.output;
-  EXPECT_EQ(notebook.output.find("\033["), std::string::npos) << notebook.output;
-  EXPECT_EQ(notebook.output.find("\"event\""), std::string::npos) << notebook.output;
+  EXPECT_THAT(notebook.output, HasSubstr("==> [1/1] s/x  (run: never ran)"));
+  EXPECT_THAT(notebook.output, HasSubstr("summary of this run:"));
+  EXPECT_THAT(notebook.output, Not(HasSubstr("\033[")));
+  EXPECT_THAT(notebook.output, Not(HasSubstr("\"event\"")));
   auto events = split_lines(read_text(dir / "notebook.jsonl"));
   ASSERT_EQ(events.size(), 4u);  // run_start, step_start, step_end, run_end
   for (const auto& line : events) EXPECT_TRUE(nlohmann::json::accept(line)) << line;
   auto terminal = on_pty("", "terminal");
   ASSERT_EQ(terminal.exit_code, 0) << terminal.output;
-  EXPECT_NE(terminal.output.find("\033["), std::string::npos) << terminal.output;
-  EXPECT_EQ(read_text(dir / "terminal.jsonl").find("\033"), std::string::npos);
+  EXPECT_THAT(terminal.output, HasSubstr("\033["));
+  EXPECT_THAT(read_text(dir / "terminal.jsonl"), Not(HasSubstr("\033")));
 }
 
 TEST(Cli, RecipesShowAndFacts) {

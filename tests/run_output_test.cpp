@@ -2,12 +2,16 @@
 // step lines' counters and ETAs, `run --json` (the events on stdout, the same bytes as
 // events.jsonl, valid against docs/events.schema.json), the summary table at the end, and
 // `report --timeline` of a run killed mid-step and of the run that resumed it.
+#include <gmock/gmock.h>
 #include <signal.h>
 
 #include "legacy_app_fixture.hpp"
 
 namespace ssdbuild::testing {
 namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 const std::string kSchema = std::string(SSDBUILD_TEST_DIR) + "/../docs/events.schema.json";
 
@@ -114,14 +118,13 @@ TEST_F(RunOutput, JsonPutsTheEventsOnStdoutAsEventsJsonlHasThemAndTheRestOnStder
   }
   // People's output went to stderr: the counted step lines and the summary table.
   std::string human = read_text(dir_ / "cold.err");
-  EXPECT_NE(human.find("==> [2/" + std::to_string(total) + "] tools/sysroot  (run: never ran)"),
-            std::string::npos)
-      << human;
-  EXPECT_NE(human.find("summary of this run:"), std::string::npos) << human;
-  EXPECT_EQ(events.find("==>"), std::string::npos);
+  EXPECT_THAT(human,
+              HasSubstr("==> [2/" + std::to_string(total) + "] tools/sysroot  (run: never ran)"));
+  EXPECT_THAT(human, HasSubstr("summary of this run:"));
+  EXPECT_THAT(events, Not(HasSubstr("==>")));
   // Plain lines for a notebook: no colour, no cursor movement, no carriage returns.
-  EXPECT_EQ(human.find('\033'), std::string::npos) << human;
-  EXPECT_EQ(human.find('\r'), std::string::npos) << human;
+  EXPECT_THAT(human, Not(HasSubstr("\033")));
+  EXPECT_THAT(human, Not(HasSubstr("\r")));
 
   // A VM reset: stages come back from their archives (cache_restore, step_restore), the
   // system steps run again with an ETA from the cold run; the stream is still the file's.
@@ -138,14 +141,13 @@ TEST_F(RunOutput, JsonPutsTheEventsOnStdoutAsEventsJsonlHasThemAndTheRestOnStder
   bool estimated = false;
   for (const auto& event : reset) estimated = estimated || event.contains("estimate_s");
   EXPECT_TRUE(estimated);
-  EXPECT_NE(read_text(dir_ / "reset.err").find(" (last run)"), std::string::npos)
-      << read_text(dir_ / "reset.err");
+  EXPECT_THAT(read_text(dir_ / "reset.err"), HasSubstr(" (last run)"));
 }
 
 TEST_F(RunOutput, JsonAndDryRunBothWantStdout) {
   auto both = run_recipe("run", dir_, "boot-1", {"--json", "--dry-run"});
   EXPECT_EQ(both.exit_code, 2) << both.output;
-  EXPECT_NE(both.output.find("--json and --dry-run"), std::string::npos) << both.output;
+  EXPECT_THAT(both.output, HasSubstr("--json and --dry-run"));
 }
 
 TEST_F(RunOutput, TheSummaryListsEveryStepAndTheTimelineDrawsThem) {
@@ -158,17 +160,17 @@ TEST_F(RunOutput, TheSummaryListsEveryStepAndTheTimelineDrawsThem) {
     if (bar["kind"] != "step") continue;
     std::string label = "[" + std::to_string(bar["index"].get<size_t>()) + "/" +
                         std::to_string(total) + "] " + bar["name"].get<std::string>();
-    EXPECT_NE(summary.find(label), std::string::npos) << label << "\n" << summary;
+    EXPECT_THAT(summary, HasSubstr(label));
   }
   EXPECT_EQ(last["bars"].size(), static_cast<size_t>(count_lines_with(summary, "  ")) - 2)
       << summary;  // the heading and the total are the other two lines
-  EXPECT_NE(summary.find("  total "), std::string::npos) << summary;
-  EXPECT_NE(summary.find("(exit 0)"), std::string::npos) << summary;
+  EXPECT_THAT(summary, HasSubstr("  total "));
+  EXPECT_THAT(summary, HasSubstr("(exit 0)"));
 
   auto text = report({"--timeline", "--svg", (dir_ / "timeline.svg").string()});
   ASSERT_EQ(text.exit_code, 0) << text.output;
-  EXPECT_NE(text.output.find("legend: # ran"), std::string::npos) << text.output;
-  EXPECT_NE(text.output.find("chart: "), std::string::npos) << text.output;
+  EXPECT_THAT(text.output, HasSubstr("legend: # ran"));
+  EXPECT_THAT(text.output, HasSubstr("chart: "));
   auto checked = run_shell(
       "python3 -c 'import sys, xml.etree.ElementTree as ET\n"
       "root = ET.parse(sys.argv[1]).getroot()\n"
@@ -202,8 +204,7 @@ TEST_F(RunOutput, AKilledRunsTimelineEndsInTheKilledStepAndTheResumedRunSkipsWha
   std::vector<std::string> done_before = bars_with(killed, "ran");
   EXPECT_FALSE(done_before.empty());
   auto text = report({"--timeline"});
-  EXPECT_NE(text.output.find("no end recorded (killed, or still running)"), std::string::npos)
-      << text.output;
+  EXPECT_THAT(text.output, HasSubstr("no end recorded (killed, or still running)"));
 
   // The resumed run: what the killed one finished is skipped, app/make and the rest run.
   fs::remove(dir_ / "hold");
@@ -233,9 +234,9 @@ TEST_F(RunOutput, AStoppedRunsSummarySaysWhichStepWasInterrupted) {
   EXPECT_EQ(wait_for_exit(pid), 130);
   std::string output = read_text(dir_ / "stopped.out");
   std::string summary = output.substr(std::min(output.find("summary of this run:"), output.size()));
-  EXPECT_NE(summary.find("app/make"), std::string::npos) << output;
-  EXPECT_NE(summary.find("interrupted"), std::string::npos) << output;
-  EXPECT_NE(summary.find("(exit 130)"), std::string::npos) << output;
+  EXPECT_THAT(summary, HasSubstr("app/make"));
+  EXPECT_THAT(summary, HasSubstr("interrupted"));
+  EXPECT_THAT(summary, HasSubstr("(exit 130)"));
   nlohmann::json stopped = timeline();
   EXPECT_EQ(stopped["exit_code"], 130);
   EXPECT_EQ(stopped["bars"].back()["outcome"], "interrupted");
@@ -245,7 +246,7 @@ TEST_F(RunOutput, AStoppedRunsSummarySaysWhichStepWasInterrupted) {
 TEST_F(RunOutput, TimelineBeforeAnyRunSaysSo) {
   auto none = report({"--timeline"});
   EXPECT_EQ(none.exit_code, 1) << none.output;
-  EXPECT_NE(none.output.find("no run recorded in "), std::string::npos) << none.output;
+  EXPECT_THAT(none.output, HasSubstr("no run recorded in "));
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // table. The CLI-level tests (run_output_test) read real runs; these pin each rule.
 #include "ssdbuild/results/run_timeline.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "ssdbuild/results/timeline_format.hpp"
@@ -9,6 +10,8 @@
 
 namespace ssdbuild {
 namespace {
+
+using ::testing::HasSubstr;
 
 using nlohmann::json;
 
@@ -70,9 +73,9 @@ TEST(RunTimeline, AStepWithNoEndReachesTheLastEventAndSaysTheRunWasKilled) {
   EXPECT_FALSE(killed.ended);
   EXPECT_EQ(killed.outcome, StepOutcome::interrupted);
   EXPECT_DOUBLE_EQ(killed.start_s, 5.2);
-  EXPECT_NE(killed.detail.find("killed"), std::string::npos) << killed.detail;
+  EXPECT_THAT(killed.detail, HasSubstr("killed"));
   std::string text = format_timeline(timeline);
-  EXPECT_NE(text.find("no end recorded (killed, or still running)"), std::string::npos) << text;
+  EXPECT_THAT(text, HasSubstr("no end recorded (killed, or still running)"));
 }
 
 TEST(RunTimeline, CacheOperationsAreBarsThatEndWhenTheirEventIsWritten) {

@@ -208,8 +208,8 @@ TEST_F(StepOutputTest, TheHeartbeatCountsDownToTheDurationOfTheLastRun) {
   output.on_tick(start + std::chrono::seconds(61));
   std::vector<std::string> shown = console_lines();
   ASSERT_EQ(shown.size(), 1u);
-  EXPECT_NE(shown[0].find(" (took 1m30s last run)"), std::string::npos) << shown[0];
-  EXPECT_NE(shown[0].find(", ETA 2"), std::string::npos) << shown[0];  // 29s or 28.9s
+  EXPECT_THAT(shown[0], HasSubstr(" (took 1m30s last run)"));
+  EXPECT_THAT(shown[0], HasSubstr(", ETA 2"));  // 29s or 28.9s
 }
 
 TEST_F(StepOutputTest, AnUnwritableLogIsAnErrorNamingIt) {

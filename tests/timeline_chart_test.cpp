@@ -1,6 +1,7 @@
 // The timeline's SVG, read back by a real XML parser (python3's ElementTree).
 #include "ssdbuild/results/timeline_chart.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "ssdbuild/util/strings.hpp"
@@ -8,6 +9,8 @@
 
 namespace ssdbuild {
 namespace {
+
+using ::testing::HasSubstr;
 
 using nlohmann::json;
 using testing::run_shell;
@@ -98,11 +101,10 @@ TEST(TimelineChart, OneBarPerStepAndCacheOperationColouredByOutcomeOnATimeAxis) 
   ASSERT_EQ(bars.size(), 4u);
   EXPECT_EQ(bars[0].rfind("bar skipped ", 0), 0u) << bars[0];
   EXPECT_EQ(bars[1].rfind("bar ran ", 0), 0u) << bars[1];
-  EXPECT_NE(bars[1].find("solid [2/3] a/two: ran, 1m40s (run: never ran)"), std::string::npos)
-      << bars[1];
+  EXPECT_THAT(bars[1], HasSubstr("solid [2/3] a/two: ran, 1m40s (run: never ran)"));
   // The killed step: open-ended, dashed, up to the last event.
   EXPECT_EQ(bars[2].rfind("bar interrupted ", 0), 0u) << bars[2];
-  EXPECT_NE(bars[2].find(" dashed "), std::string::npos) << bars[2];
+  EXPECT_THAT(bars[2], HasSubstr(" dashed "));
   EXPECT_EQ(bars[3].rfind("bar ran ", 0), 0u) << bars[3];
   // x and width: the ran step spans 100 of the axis's 120 s; the skipped one a sliver.
   auto field = [](const std::string& line, size_t n) {
