@@ -1,6 +1,6 @@
 // The GPU half of caffe_fast_kernels.hpp: one thread per output value, on the default
 // stream (Caffe's). The recipe copies this file into the Caffe tree as
-// src/caffe/fast/caffe_fast_kernels.cu, where Caffe's Makefile compiles it with the rest.
+// src/caffe/util/caffe_fast_kernels.cu, where Caffe's Makefile compiles it with the rest.
 #include <cuda_runtime.h>
 
 #include "caffe/fast/caffe_fast_kernels.hpp"
