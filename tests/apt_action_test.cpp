@@ -27,6 +27,10 @@ const char* kDeb822 =
     "Types: deb\nURIs: http://deb.example/debian\nSuites: bookworm\nComponents: main\n\n"
     "Types: deb deb-src\nURIs: http://deb.example/security\nSuites: bookworm-security\n";
 
+// A stand-in `apt-cache policy NAME...`: every package has a candidate.
+const char* kAptCachePolicy =
+    "#!/bin/sh\nshift\nfor p in \"$@\"; do echo \"$p:\"; echo '  Candidate: 1.0'; done\n";
+
 void make_apt_dir(const TempDir& dir) {
   write_text(dir / "apt/sources.list", kSourcesList);
   write_text(dir / "apt/sources.list.d/debian.sources", kDeb822);
@@ -197,6 +201,45 @@ TEST(AptInstall, InstallsARealPackageAndSkipsItOnTheNextRun) {
   }
 }
 
+// A real Python package (Debian's python3-termcolor, one module), installed with and then
+// without deferred byte-compiling: dpkg compiles it only in the second install; with it
+// deferred, the first import compiles it, removing the package removes the .pyc (its prerm's
+// py3clean), and dpkg's database is sound (`dpkg --audit` says nothing).
+TEST(AptInstall, DeferredByteCompilingLeavesItToTheFirstImportAndDpkgSound) {
+  if (::geteuid() != 0) GTEST_SKIP() << "apt-get install needs root";
+  const std::string package = "python3-termcolor";
+  if (missing_packages({package}).empty()) GTEST_SKIP() << package << " is installed already";
+  if (run_shell("apt-cache policy " + package + " | grep -q 'Candidate: [0-9]'", "/").exit_code !=
+      0) {
+    GTEST_SKIP() << package << " is not in this system's sources";
+  }
+  const std::string compiled = "ls /usr/lib/python3/dist-packages/__pycache__/termcolor.*.pyc";
+  const std::string remove = "DEBIAN_FRONTEND=noninteractive apt-get remove -y -q " + package;
+  TempDir dir;
+  for (std::string defer : {"true", "false"}) {
+    write_text(dir / "recipe.yaml",
+               "name: apt\nstages:\n  - name: s\n    steps:\n"
+               "      - name: termcolor\n        apt: {install: [" +
+                   package + "], unsafe_io: true, defer_byte_compile: " + defer + "}\n");
+    auto result = run_ssdbuild({"run", "recipe.yaml", "--state-dir", "state-" + defer}, dir.path());
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    EXPECT_TRUE(missing_packages({package}).empty()) << result.output;
+    EXPECT_EQ(run_shell(compiled, "/").exit_code == 0, defer == "false") << result.output;
+    if (defer == "true") {
+      EXPECT_EQ(
+          run_shell("env -u PYTHONDONTWRITEBYTECODE /usr/bin/python3 -c 'import termcolor'", "/")
+              .exit_code,
+          0);
+      EXPECT_EQ(run_shell(compiled, "/").exit_code, 0);
+    }
+    EXPECT_EQ(run_shell(remove, "/").exit_code, 0);
+    EXPECT_NE(run_shell(compiled, "/").exit_code, 0);
+    auto audit = run_shell("dpkg --audit", "/");
+    EXPECT_EQ(audit.exit_code, 0);
+    EXPECT_EQ(trim(audit.output), "") << audit.output;
+  }
+}
+
 // The plan's install check is the run's: name=version wants that version. Stand-in
 // dpkg-query and apt-get on PATH say what is installed and record what the script asks.
 TEST(AptPlan, AVersionedPackageAtAnotherVersionIsMissing) {
@@ -207,7 +250,7 @@ TEST(AptPlan, AVersionedPackageAtAnotherVersionIsMissing) {
   // One query for every package: only `tool` is known, at 5.2.
   write_text(dir / "bin/dpkg-query",
              "#!/bin/sh\nprintf 'tool\\tamd64\\tinstall ok installed 5.2\\n'\nexit 1\n");
-  write_text(dir / "bin/apt-cache", "#!/bin/sh\necho \"$2:\"; echo '  Candidate: 1.0'\n");
+  write_text(dir / "bin/apt-cache", kAptCachePolicy);
   write_text(dir / "bin/apt-get", "#!/bin/sh\necho \"$*\" >> \"$APT_LOG\"\n");
   ASSERT_EQ(run_shell("chmod +x bin/dpkg-query bin/apt-cache bin/apt-get", dir.path()).exit_code,
             0);
@@ -246,7 +289,7 @@ TEST(AptRun, RecommendsAreLeftOutUnlessAskedForInTheRunAndThePlan) {
              "      - name: full\n"
              "        apt: {install: [absent-two], build_dep: [src-two], recommends: true}\n");
   write_text(dir / "bin/dpkg-query", "#!/bin/sh\nexit 1\n");
-  write_text(dir / "bin/apt-cache", "#!/bin/sh\necho \"$2:\"; echo '  Candidate: 1.0'\n");
+  write_text(dir / "bin/apt-cache", kAptCachePolicy);
   write_text(dir / "bin/apt-get", "#!/bin/sh\necho \"$*\" >> \"$APT_LOG\"\n");
   ASSERT_EQ(run_shell("chmod +x bin/dpkg-query bin/apt-cache bin/apt-get", dir.path()).exit_code,
             0);
@@ -272,6 +315,123 @@ TEST(AptRun, RecommendsAreLeftOutUnlessAskedForInTheRunAndThePlan) {
   EXPECT_EQ(read_text(dir / "plan.log"), read_text(dir / "run.log"));
 }
 
+// On a machine thrown away whole, dpkg unpacks without fsync and Python packages are
+// byte-compiled at first import, by a run and by its plan alike. The stand-in apt-get
+// records its arguments, and asks dpkg's PATH (DPkg::Path) what py3compile is and does,
+// as a maintainer script would; the no-op's folder is gone after the step.
+TEST(AptRun, UnsafeIoAndDeferredByteCompilingReachDpkgInTheRunAndThePlan) {
+  TempDir dir;
+  if (::geteuid() != 0) GTEST_SKIP() << "a run calls apt-get through sudo when not root";
+  write_text(dir / "recipe.yaml",
+             "name: packages\nstages:\n  - name: deps\n    steps:\n"
+             "      - name: quick\n        apt: {install: [absent-one], unsafe_io: true,"
+             " defer_byte_compile: true}\n"
+             "      - name: plain\n        apt: {install: [absent-two]}\n");
+  write_text(dir / "bin/dpkg-query", "#!/bin/sh\nexit 1\n");
+  write_text(dir / "bin/apt-cache", kAptCachePolicy);
+  write_text(dir / "bin/py3compile", "#!/bin/sh\necho the real py3compile\n");
+  write_text(
+      dir / "bin/apt-get",
+      "#!/bin/sh\ncase \" $* \" in *' update '*) exit 0 ;; esac\n"
+      "dpkg_path=\nfor a in \"$@\"; do case $a in DPkg::Path=*) dpkg_path=${a#*=} ;; esac; "
+      "done\n"
+      "echo \"$*\" | sed 's|DPkg::Path=[^ ]*/ssdbuild-no-py3compile[^:]*:|DPkg::Path=NO-OP:|'"
+      " >> \"$APT_LOG\"\n"
+      "[ -z \"$dpkg_path\" ] && exit 0\n"
+      "echo \"$dpkg_path\" >> \"$APT_LOG.dirs\"\n"
+      "PATH=$dpkg_path; export PATH; py3compile -p absent-one >> \"$APT_LOG\"; "
+      "echo \"py3compile: $?\" >> \"$APT_LOG\"\n");
+  ASSERT_EQ(run_shell("chmod +x bin/*", dir.path()).exit_code, 0);
+  auto env_for = [&](const std::string& log) {
+    return std::vector<std::pair<std::string, std::string>>{
+        {"PATH", (dir / "bin").string() + ":" + std::getenv("PATH")},
+        {"APT_LOG", (dir / log).string()}};
+  };
+  auto plan = run_ssdbuild({"plan", "recipe.yaml", "--state-dir", "state"}, dir.path());
+  ASSERT_EQ(plan.exit_code, 0) << plan.output;
+  EXPECT_THAT(plan.output, HasSubstr("ssdbuild_apt --unsafe-io --defer-byte-compile"));
+  EXPECT_THAT(plan.output, HasSubstr("#     apt: dpkg unpacks without an fsync per file"));
+  EXPECT_THAT(plan.output,
+              HasSubstr("#     apt: Python packages are byte-compiled at their first"));
+  write_text(dir / "plan.sh", plan.output);
+  auto by_hand = run_shell("bash plan.sh", dir.path(), env_for("plan.log"));
+  ASSERT_EQ(by_hand.exit_code, 0) << by_hand.output;
+  auto run =
+      run_ssdbuild({"run", "recipe.yaml", "--state-dir", "state"}, dir.path(), env_for("run.log"));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(read_text(dir / "run.log"),
+            "-y -q -o Dpkg::Options::=--force-unsafe-io -o "
+            "DPkg::Path=NO-OP:/usr/sbin:/usr/bin:/sbin:/bin --no-install-recommends install "
+            "absent-one\npy3compile: 0\n"
+            "-y -q --no-install-recommends install absent-two\n");
+  EXPECT_EQ(read_text(dir / "plan.log"), read_text(dir / "run.log"));
+  for (const auto& log : {"run.log.dirs", "plan.log.dirs"}) {
+    auto dirs = split_lines(read_text(dir / log));
+    ASSERT_EQ(dirs.size(), 1u) << log;
+    std::string no_op = dirs[0].substr(0, dirs[0].find(':'));
+    EXPECT_THAT(no_op, HasSubstr("ssdbuild-no-py3compile."));
+    EXPECT_FALSE(std::filesystem::exists(no_op)) << no_op;
+  }
+}
+
+// A no-op py3compile that cannot run (TMPDIR on a noexec mount) would fail every Python
+// package's postinst: then dpkg keeps its usual PATH and byte-compiles as before. The mount
+// lives in a mount namespace of its own, gone with the shell.
+TEST(AptRun, ANoexecTempFolderLeavesByteCompilingToDpkg) {
+  TempDir dir;
+  if (::geteuid() != 0 || run_shell("unshare -m true", "/").exit_code != 0) {
+    GTEST_SKIP() << "needs root and mount namespaces";
+  }
+  write_text(dir / "bin/dpkg-query", "#!/bin/sh\nexit 1\n");
+  write_text(dir / "bin/apt-cache", kAptCachePolicy);
+  write_text(dir / "bin/apt-get",
+             "#!/bin/sh\ncase \" $* \" in *' update '*) exit 0 ;; esac\necho \"$*\" >> apt.log\n");
+  ASSERT_EQ(run_shell("chmod +x bin/* && mkdir noexec", dir.path()).exit_code, 0);
+  write_text(dir / "apt.sh", shell_helper_definitions({"apt.sh"}));
+  auto result = run_shell(
+      "unshare -m sh -c 'mount -t tmpfs -o noexec ssdbuild-test noexec && TMPDIR=$PWD/noexec "
+      "bash -euo pipefail -c \". ./apt.sh; ssdbuild_apt --defer-byte-compile --install one\" && "
+      "ls -A noexec'",
+      dir.path(), {{"PATH", (dir / "bin").string() + ":" + std::getenv("PATH")}});
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(read_text(dir / "apt.log"), "-y -q --no-install-recommends install one\n");
+  EXPECT_EQ(result.output.find("ssdbuild-no-py3compile"), std::string::npos) << result.output;
+}
+
+// The candidates of every missing package come from one `apt-cache policy` (the real one),
+// which names a package of this machine's architecture without it: `bash:ARCH`, as a stage
+// cache's manifest names it, and `coreutils=VERSION` are found, the unknown package is
+// named. The helper runs as a step's script does, with a stand-in dpkg-query (nothing is
+// installed) and apt-get (it records what would be installed).
+TEST(AptRun, OneAptCacheCallFindsEveryCandidateAndNamesTheUnknownOne) {
+  TempDir dir;
+  if (::geteuid() != 0) GTEST_SKIP() << "the helper calls apt-get through sudo when not root";
+  if (run_shell("apt-cache policy bash | grep -q 'Candidate: [0-9]'", "/").exit_code != 0) {
+    GTEST_SKIP() << "no package lists here";
+  }
+  std::string arch(trim(run_shell("dpkg --print-architecture", "/").output));
+  std::string version(trim(run_shell("dpkg-query -W -f='${Version}' coreutils", "/").output));
+  write_text(dir / "bin/dpkg-query", "#!/bin/sh\nexit 1\n");
+  write_text(dir / "bin/apt-get",
+             "#!/bin/sh\ncase \" $* \" in *' update '*) exit 0 ;; esac\necho \"$*\" >> apt.log\n");
+  ASSERT_EQ(run_shell("chmod +x bin/*", dir.path()).exit_code, 0);
+  write_text(dir / "apt.sh", shell_helper_definitions({"apt.sh"}));
+  std::vector<std::pair<std::string, std::string>> env = {
+      {"PATH", (dir / "bin").string() + ":" + std::getenv("PATH")}};
+  std::string wanted = "bash:" + arch + " coreutils=" + version;
+  auto found = run_shell(
+      "bash -euo pipefail -c '. ./apt.sh; ssdbuild_apt --install " + wanted + "'", dir.path(), env);
+  ASSERT_EQ(found.exit_code, 0) << found.output;
+  EXPECT_EQ(read_text(dir / "apt.log"), "-y -q --no-install-recommends install " + wanted + "\n");
+  auto unknown = run_shell(
+      "bash -euo pipefail -c '. ./apt.sh; ssdbuild_apt --install " + wanted + " no-such-ssdbuild'",
+      dir.path(), env);
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_THAT(unknown.output, HasSubstr("apt: no package `no-such-ssdbuild`"));
+  EXPECT_EQ(unknown.output.find("no package `bash"), std::string::npos) << unknown.output;
+  EXPECT_EQ(unknown.output.find("no package `coreutils"), std::string::npos) << unknown.output;
+}
+
 // One `apt-get update` per run, however many apt steps ask for it; the next run updates
 // again. Stand-in apt-get and dpkg-query on PATH record what a run asks of them.
 TEST(AptRun, UpdatesOncePerRun) {
@@ -283,7 +443,7 @@ TEST(AptRun, UpdatesOncePerRun) {
              "      - name: second\n        apt: {update: true, install: [absent-two]}\n"
              "      - name: marker\n        run: echo ${round}\n");
   write_text(dir / "bin/dpkg-query", "#!/bin/sh\nexit 1\n");
-  write_text(dir / "bin/apt-cache", "#!/bin/sh\necho \"$2:\"; echo '  Candidate: 1.0'\n");
+  write_text(dir / "bin/apt-cache", kAptCachePolicy);
   write_text(dir / "bin/apt-get", "#!/bin/sh\necho \"$*\" >> \"$APT_LOG\"\n");
   ASSERT_EQ(run_shell("chmod +x bin/dpkg-query bin/apt-cache bin/apt-get", dir.path()).exit_code,
             0);
@@ -365,6 +525,24 @@ TEST(AptForRestored, InstallsTheLoadedPackagesInsteadOfTheList) {
   EXPECT_THAT(commands, HasSubstr("--install libprotobuf32:amd64 zlib1g:amd64\n"));
   EXPECT_THAT(commands, Not(HasSubstr("build-essential")));
   EXPECT_THAT(commands, HasSubstr("--keep-debs /state/apt-archives"));
+}
+
+// How dpkg writes is kept too; it is no part of the fingerprint, since it changes nothing
+// that is installed.
+TEST(AptForRestored, KeepsHowDpkgWritesWhichIsNoPartOfTheFingerprint) {
+  AptAction::Settings settings;
+  settings.install = {"python3-scipy"};
+  std::string plain = AptAction(settings).fingerprint_text();
+  settings.unsafe_io = true;
+  settings.defer_byte_compile = true;
+  EXPECT_EQ(AptAction(settings).fingerprint_text(), plain);
+  auto light = AptAction(settings).for_restored({"libgfortran5:amd64"});
+  ASSERT_NE(light, nullptr);
+  EXPECT_NE(light->shell_commands().find("ssdbuild_apt --unsafe-io --defer-byte-compile"),
+            std::string::npos)
+      << light->shell_commands();
+  EXPECT_EQ(install_mode_notes(settings).size(), 2u);
+  EXPECT_TRUE(install_mode_notes(AptAction::Settings{}).empty());
 }
 
 TEST(AptForRestored, IsNothingForAStepThatInstallsNothingOrWhenNothingIsLoaded) {

@@ -103,6 +103,29 @@ TEST_F(SsdCaffeRecipeTest, TheDefaultPlanIsUnder500LinesWithEveryStepToRunShown)
   EXPECT_EQ(shown, to_run) << plan.output;
 }
 
+// A Colab VM is thrown away whole at each reset: there (facts.colab, from its COLAB_*
+// variables) both apt steps unpack without fsync and leave byte-compiling to the first
+// import; elsewhere neither. The plan shows it on each step's apt line.
+TEST_F(SsdCaffeRecipeTest, OnColabTheAptStepsUnpackWithoutFsyncAndDeferByteCompiling) {
+  auto apt_line = [](const std::string& plan, const std::string& step) {
+    auto at = plan.find("# --- " + step + ":");
+    if (at == std::string::npos) return std::string("no step ") + step;
+    at = plan.find("( ssdbuild_apt ", at);
+    return plan.substr(at, plan.find('\n', at) - at);
+  };
+  for (bool colab : {true, false}) {
+    std::vector<std::pair<std::string, std::string>> env;
+    if (colab) env.emplace_back("COLAB_RELEASE_TAG", "release-colab-test");
+    auto plan = run_ssdbuild({"plan", "ssd-caffe", "--state-dir", "state"}, dir_.path(), env);
+    ASSERT_EQ(plan.exit_code, 0) << plan.output;
+    for (const std::string step : {"deps/python", "deps/packages"}) {
+      std::string line = apt_line(plan.output, step);
+      EXPECT_EQ(line.find("--unsafe-io --defer-byte-compile") != std::string::npos, colab)
+          << step << ": " << line;
+    }
+  }
+}
+
 // CUDA 12.4 takes gcc up to 13: a default g++ 14 is passed over for the installed g++-13.
 TEST_F(SsdCaffeRecipeTest, HostCompilerIsTheNewestThatNvccAccepts) {
   nvcc("12.4", "75 90");

@@ -30,6 +30,20 @@ std::vector<std::string> ask_apt_helper(const std::string& function,
 
 }  // namespace
 
+std::vector<std::string> install_mode_notes(const AptAction::Settings& settings) {
+  std::vector<std::string> notes;
+  if (settings.unsafe_io) {
+    notes.push_back(
+        "apt: dpkg unpacks without an fsync per file (unsafe_io: a machine thrown away whole)");
+  }
+  if (settings.defer_byte_compile) {
+    notes.push_back(
+        "apt: Python packages are byte-compiled at their first import, not by dpkg "
+        "(defer_byte_compile)");
+  }
+  return notes;
+}
+
 std::vector<std::string> enable_source_packages(const fs::path& apt_dir, bool write) {
   return ask_apt_helper(write ? "ssdbuild_apt_enable_sources" : "ssdbuild_apt_sources_off",
                         {apt_dir.string()});
@@ -51,6 +65,9 @@ std::string AptAction::fingerprint_text() const {
           (settings_.keep_debs ? "keep " : "") + settings_.apt_dir.string();
   // Only when on: the default's text is what it was before the option existed.
   if (settings_.recommends) text += " recommends";
+  // unsafe_io and defer_byte_compile are left out: they change how dpkg writes, not what is
+  // installed, and a machine that turns them on (Colab) must not rebuild what a stage cache
+  // keyed without them holds.
   return text;
 }
 
@@ -64,6 +81,8 @@ std::unique_ptr<Action> AptAction::for_restored(
   settings.update = settings_.update;
   settings.install = system_packages;
   settings.keep_debs = settings_.keep_debs;
+  settings.unsafe_io = settings_.unsafe_io;
+  settings.defer_byte_compile = settings_.defer_byte_compile;
   settings.apt_dir = settings_.apt_dir;
   settings.archives = settings_.archives;
   settings.update_marker = settings_.update_marker;
@@ -84,6 +103,9 @@ std::vector<std::string> AptAction::plan_notes() const {
     for (const auto& package : missing) list += " " + package;
     notes.push_back(missing.empty() ? "apt: every package is installed already"
                                     : "apt: will install" + list);
+    if (!missing.empty()) {
+      for (const auto& note : install_mode_notes(settings_)) notes.push_back(note);
+    }
   }
   return notes;
 }
@@ -102,6 +124,8 @@ std::string AptAction::shell_commands() const {
     text += " --apt-dir " + shell_quote(settings_.apt_dir.string());
   if (settings_.keep_debs) text += " --keep-debs " + shell_quote(settings_.archives.string());
   if (settings_.recommends) text += " --recommends";
+  if (settings_.unsafe_io) text += " --unsafe-io";
+  if (settings_.defer_byte_compile) text += " --defer-byte-compile";
   if (!settings_.update_marker.empty()) {
     text += " --marker " + shell_quote(settings_.update_marker.string());
   }
@@ -129,7 +153,7 @@ std::unique_ptr<Action> AptActionType::parse(const YAML::Node& config,
                                              const ConfigReader& reader) const {
   reader.expect_map(config, "`apt`",
                     {"update", "install", "build_dep", "remove", "enable_sources", "keep_debs",
-                     "recommends", "apt_dir"});
+                     "recommends", "unsafe_io", "defer_byte_compile", "apt_dir"});
   AptAction::Settings settings;
   if (config["update"]) settings.update = reader.boolean(config["update"], "`update`");
   if (config["install"]) settings.install = reader.strings(config["install"], "`install`");
@@ -141,6 +165,11 @@ std::unique_ptr<Action> AptActionType::parse(const YAML::Node& config,
   if (config["keep_debs"]) settings.keep_debs = reader.boolean(config["keep_debs"], "`keep_debs`");
   if (config["recommends"]) {
     settings.recommends = reader.boolean(config["recommends"], "`recommends`");
+  }
+  if (config["unsafe_io"]) settings.unsafe_io = reader.boolean(config["unsafe_io"], "`unsafe_io`");
+  if (config["defer_byte_compile"]) {
+    settings.defer_byte_compile =
+        reader.boolean(config["defer_byte_compile"], "`defer_byte_compile`");
   }
   if (config["apt_dir"]) settings.apt_dir = reader.path(config["apt_dir"], "`apt_dir`");
   settings.archives = reader.settings().state_folder / "apt-archives";

@@ -5,6 +5,10 @@
 // shows every package installed, so a resumed run does not wait on apt; `update` runs at
 // most once per run. `install` and `build_dep` leave recommended packages out unless
 // `recommends: true`.
+// `unsafe_io: true` unpacks without an fsync per file (dpkg --force-unsafe-io), for a
+// machine that is thrown away whole; `defer_byte_compile: true` leaves Python packages'
+// byte-compiling to their first import. Neither changes what is installed, so neither is
+// in the fingerprint.
 // `enable_sources` turns on source packages in both formats: `# deb-src` lines in
 // sources.list and *.list files, and `Types: deb` in deb822 *.sources files.
 // The one implementation is shell/apt.sh: a run executes the step's .sh, which calls it as
@@ -24,8 +28,10 @@ class AptAction : public Action {
     std::vector<std::string> build_dep;  // source packages
     std::vector<std::string> remove;
     bool enable_sources = false;
-    bool keep_debs = false;   // .deb files kept in <state>/apt-archives across VM resets
-    bool recommends = false;  // install and build-dep with recommended packages too
+    bool keep_debs = false;           // .deb files kept in <state>/apt-archives across VM resets
+    bool recommends = false;          // install and build-dep with recommended packages too
+    bool unsafe_io = false;           // dpkg --force-unsafe-io
+    bool defer_byte_compile = false;  // dpkg's maintainer scripts find a no-op py3compile
     std::filesystem::path apt_dir = "/etc/apt";
     std::filesystem::path archives;       // <state>/apt-archives
     std::filesystem::path update_marker;  // <state>/apt-updated: the run that last updated
@@ -53,6 +59,10 @@ class AptActionType : public ActionType {
                                 const ConfigReader& reader) const override;
   std::string derive_name(const YAML::Node& config) const override;
 };
+
+/// The plan's notes on how an install writes (unsafe_io, defer_byte_compile), one per option that
+/// differs from plain apt-get; none for the defaults.
+std::vector<std::string> install_mode_notes(const AptAction::Settings& settings);
 
 /// Turns source packages on in the files of `apt_dir` (`write`), or only finds the files
 /// where they are off; returns those files. Through shell/apt.sh; throws std::runtime_error.

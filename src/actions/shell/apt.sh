@@ -1,12 +1,7 @@
 # shellcheck shell=bash
-# The `apt` action, for a run and a plan alike: turn source packages on, update the package
-# lists, install what is missing, install build dependencies, remove packages. As root, or
-# through `sudo -n` when the script runs as someone else (as a run does).
-#
-# apt-get update runs when asked, when the sources changed, or before installing something
-# missing or build dependencies (a fresh VM has no package lists), and then once per run:
-# the file given with --marker holds the run's token ($ssdbuild_run_token; a script that
-# runs by hand is a run of its own) once it did.
+# The `apt` action, for a run and a plan alike, as root or through `sudo -n`. apt-get update
+# runs when asked, when the sources changed, or before an install (a fresh VM has no lists),
+# once per run: the --marker file holds the run's token once it did.
 : "${ssdbuild_run_token:=script-$$}"
 
 ssdbuild_as_root() {
@@ -34,17 +29,16 @@ ssdbuild_apt_missing() {
   done
 }
 
-# ssdbuild_apt [--update] [--sources] [--keep-debs DIR] [--recommends] [--apt-dir DIR]
-#   [--marker FILE] [--install PKG...] [--build-dep PKG...] [--remove PKG...]
+# ssdbuild_apt [--update] [--sources] [--keep-debs DIR] [--recommends] [--unsafe-io]
+#   [--defer-byte-compile] [--apt-dir DIR] [--marker FILE] [--install|--build-dep|--remove PKG...]
 ssdbuild_apt() {
-  local update='' sources='' archives='' recommends='' apt_dir=/etc/apt marker='' list=''
+  local __update='' __sources='' __recommends='' __unsafe_io='' __defer_byte_compile=''
+  local __keep_debs='' __apt_dir=/etc/apt __marker='' list='' no_compile='' status=0
   local install=() build_dep=() remove=() missing=() present=() changed='' package policy
   while [ $# -gt 0 ]; do
     case "$1" in
-      --update | --sources | --recommends) printf -v "${1#--}" 1 ;;
-      --keep-debs) archives=$2; shift ;;
-      --apt-dir) apt_dir=$2; shift ;;
-      --marker) marker=$2; shift ;;
+      --update | --sources | --recommends | --unsafe-io | --defer-byte-compile) printf -v "${1//-/_}" 1 ;;
+      --keep-debs | --apt-dir | --marker) printf -v "${1//-/_}" %s "$2"; shift ;;
       --install | --build-dep | --remove) list=$1 ;;
       -*) echo "ssdbuild_apt: unknown option $1" >&2; return 2 ;;
       *) case "$list" in --install) install+=("$1") ;; --build-dep) build_dep+=("$1") ;;
@@ -52,38 +46,53 @@ ssdbuild_apt() {
     esac
     shift
   done
-  # The `apt` action's one apt-get command line; recommended packages are not needed to
-  # build, and they are a large part of the download (188 of the default recipe's 646 MB on
-  # a bare Debian 12: docs/recipes.md).
+  # The one apt-get command line; recommended packages are not needed to build, and are 188 of
+  # the default recipe's 646 MB download on a bare Debian 12 (docs/recipes.md).
   local apt_get=(ssdbuild_as_root env DEBIAN_FRONTEND=noninteractive apt-get -y -q) lean=()
-  [ -n "$recommends" ] || lean=(--no-install-recommends)
-  [ -z "$archives" ] || { mkdir -p "$archives/partial"; apt_get+=(-o "Dir::Cache::Archives=$archives"); }
-  [ "$apt_dir" = /etc/apt ] || apt_get+=(-o "Dir::Etc=$apt_dir")
+  [ -n "$__recommends" ] || lean=(--no-install-recommends)
+  [ -z "$__keep_debs" ] || { mkdir -p "$__keep_debs/partial"; apt_get+=(-o "Dir::Cache::Archives=$__keep_debs"); }
+  [ "$__apt_dir" = /etc/apt ] || apt_get+=(-o "Dir::Etc=$__apt_dir")
+  # A machine thrown away whole (Colab) needs no fsync per file; dpkg's journal still covers a kill.
+  [ -z "$__unsafe_io" ] || apt_get+=(-o "Dpkg::Options::=--force-unsafe-io")
   # ssdbuild_apt_sources: apt_sources.sh, defined with this file when a step needs it.
-  if [ -n "$sources" ]; then changed=$(ssdbuild_apt_sources "$apt_dir") || return 1; fi
+  if [ -n "$__sources" ]; then changed=$(ssdbuild_apt_sources "$__apt_dir") || return 1; fi
   [ ${#install[@]} -eq 0 ] || mapfile -t missing < <(ssdbuild_apt_missing "${install[@]}")
-  if [ -n "$update$changed" ] || [ ${#missing[@]} -gt 0 ] || [ ${#build_dep[@]} -gt 0 ]; then
-    if [ -n "$changed" ] || [ -z "$marker" ] || [ "$(cat "$marker" 2>/dev/null)" != "$ssdbuild_run_token" ]; then
+  if [ -n "$__update$changed" ] || [ ${#missing[@]} -gt 0 ] || [ ${#build_dep[@]} -gt 0 ]; then
+    if [ -n "$changed" ] || [ -z "$__marker" ] || [ "$(cat "$__marker" 2>/dev/null)" != "$ssdbuild_run_token" ]; then
       "${apt_get[@]}" update || { echo "apt-get update failed; no network, or a broken source list?" >&2; return 1; }
       # The marker is in the state folder, which a run and a plan script make first.
-      echo "$ssdbuild_run_token" >"${marker:-/dev/null}" || echo "apt: the next apt step updates again" >&2
+      echo "$ssdbuild_run_token" >"${__marker:-/dev/null}" || echo "apt: the next apt step updates again" >&2
     fi
   fi
   if [ ${#install[@]} -gt 0 ] && [ ${#missing[@]} -eq 0 ]; then echo "apt: every package is installed already"; fi
+  # One apt-cache for all (a reset's list has a hundred); it names NAME:ARCH as NAME, for this arch.
+  local -A candidate=()
+  [ ${#missing[@]} -eq 0 ] || while IFS= read -r policy; do case $policy in [!\ ]*:) package=${policy%:} ;;
+    "  Candidate: "*) candidate[$package]=${policy#  Candidate: } ;; esac; done < <(apt-cache policy "${missing[@]%%=*}" 2>/dev/null)
   for package in "${missing[@]}"; do
-    policy=$(apt-cache policy "${package%%=*}" 2>/dev/null || true)
-    if [[ $policy != *"Candidate: "* || $policy == *"Candidate: (none)"* ]]; then
+    policy=${candidate[${package%%=*}]:-${candidate[${package%%[:=]*}]:-(none)}}
+    if [ "$policy" = "(none)" ]; then
       echo "apt: no package \`${package%%=*}\` in this system's sources; check the name with \`apt-cache search ${package%%=*}\`" >&2
       return 1
     fi
   done
+  # Python compiles what is imported, at its first import; maintainer scripts compile every
+  # module if dpkg's PATH (apt's DPkg::Path) has a py3compile: here a no-op, if it runs (on a
+  # noexec /tmp: not). .pyc files are in no package's list either way; prerm removes them.
+  if [ -n "$__defer_byte_compile" ] && [ $((${#missing[@]} + ${#build_dep[@]})) -gt 0 ]; then
+    no_compile=$(mktemp -d "${TMPDIR:-/tmp}/ssdbuild-no-py3compile.XXXXXX") || return 1
+    printf '#!/bin/sh\nexit 0\n' | tee "$no_compile/pypy3compile" >"$no_compile/py3compile"
+    chmod 755 "$no_compile" "$no_compile"/* && "$no_compile/py3compile" 2>/dev/null && apt_get+=(-o "DPkg::Path=$no_compile:/usr/sbin:/usr/bin:/sbin:/bin")
+  fi
   if [ ${#missing[@]} -gt 0 ]; then
-    "${apt_get[@]}" "${lean[@]}" install "${missing[@]}" || { echo "apt-get install failed" >&2; return 1; }
+    "${apt_get[@]}" "${lean[@]}" install "${missing[@]}" || { echo "apt-get install failed" >&2; status=1; }
   fi
-  if [ ${#build_dep[@]} -gt 0 ]; then
+  if [ $status -eq 0 ] && [ ${#build_dep[@]} -gt 0 ]; then
     "${apt_get[@]}" "${lean[@]}" build-dep "${build_dep[@]}" ||
-      { echo "apt-get build-dep failed; are source packages on (\`enable_sources: true\`)?" >&2; return 1; }
+      { echo "apt-get build-dep failed; are source packages on (\`enable_sources: true\`)?" >&2; status=1; }
   fi
+  [ -z "$no_compile" ] || rm -rf "$no_compile"
+  [ $status -eq 0 ] || return 1
   for package in "${remove[@]}"; do [ -n "$(ssdbuild_apt_missing "$package")" ] || present+=("$package"); done
   if [ ${#present[@]} -gt 0 ]; then
     "${apt_get[@]}" remove "${present[@]}" || { echo "apt-get remove failed" >&2; return 1; }
