@@ -395,7 +395,7 @@ TEST(AptRun, ANoexecTempFolderLeavesByteCompilingToDpkg) {
       dir.path(), {{"PATH", (dir / "bin").string() + ":" + std::getenv("PATH")}});
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_EQ(read_text(dir / "apt.log"), "-y -q --no-install-recommends install one\n");
-  EXPECT_EQ(result.output.find("ssdbuild-no-py3compile"), std::string::npos) << result.output;
+  EXPECT_THAT(result.output, Not(HasSubstr("ssdbuild-no-py3compile")));
 }
 
 // The candidates of every missing package come from one `apt-cache policy` (the real one),
@@ -428,8 +428,8 @@ TEST(AptRun, OneAptCacheCallFindsEveryCandidateAndNamesTheUnknownOne) {
       dir.path(), env);
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_THAT(unknown.output, HasSubstr("apt: no package `no-such-ssdbuild`"));
-  EXPECT_EQ(unknown.output.find("no package `bash"), std::string::npos) << unknown.output;
-  EXPECT_EQ(unknown.output.find("no package `coreutils"), std::string::npos) << unknown.output;
+  EXPECT_THAT(unknown.output, Not(HasSubstr("no package `bash")));
+  EXPECT_THAT(unknown.output, Not(HasSubstr("no package `coreutils")));
 }
 
 // One `apt-get update` per run, however many apt steps ask for it; the next run updates
@@ -538,9 +538,7 @@ TEST(AptForRestored, KeepsHowDpkgWritesWhichIsNoPartOfTheFingerprint) {
   EXPECT_EQ(AptAction(settings).fingerprint_text(), plain);
   auto light = AptAction(settings).for_restored({"libgfortran5:amd64"});
   ASSERT_NE(light, nullptr);
-  EXPECT_NE(light->shell_commands().find("ssdbuild_apt --unsafe-io --defer-byte-compile"),
-            std::string::npos)
-      << light->shell_commands();
+  EXPECT_THAT(light->shell_commands(), HasSubstr("ssdbuild_apt --unsafe-io --defer-byte-compile"));
   EXPECT_EQ(install_mode_notes(settings).size(), 2u);
   EXPECT_TRUE(install_mode_notes(AptAction::Settings{}).empty());
 }
