@@ -198,8 +198,10 @@ ProcessResult run_process(const ProcessOptions& options, LineSink& sink,
     nfds_t count = 0;
     if (output_open) entries[count++] = {output_pipe[0], POLLIN, 0};
     if (signals) entries[count++] = {signals->fd(), POLLIN, 0};
-    // Once the output is closed the child is about to exit: look again soon.
-    int wait_ms = exited ? 20 : (output_open ? 200 : 5);
+    // Once the output is closed the child is about to exit: look again soon. So also once it
+    // was signalled: a notebook's stop button SIGKILLs ssdbuild half a second after its ^C
+    // (Jupyter's `!`, through pexpect), and by then the step's group must be gone.
+    int wait_ms = exited ? 20 : (output_open && !kill_at ? 200 : 5);
     ::poll(entries, count, wait_ms);
     if (signals) signals->drain();
 
@@ -227,10 +229,10 @@ ProcessResult run_process(const ProcessOptions& options, LineSink& sink,
       }
     }
     // A background grandchild may hold the pipe open forever: once the child has exited,
-    // read what is left for a moment and stop.
-    if (exited && (!output_open || Clock::now() - *exited_at > std::chrono::milliseconds(300))) {
-      break;
-    }
+    // read what is left for a moment and stop. After an interrupt, only for one more read:
+    // what is left of the group (a `cmd &` ignores SIGINT) is killed below, at once.
+    auto linger = std::chrono::milliseconds(result.interrupted_by != 0 ? 20 : 300);
+    if (exited && (!output_open || Clock::now() - *exited_at > linger)) break;
   }
   splitter.finish();
   ::close(output_pipe[0]);
