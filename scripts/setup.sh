@@ -35,18 +35,20 @@ build_packages=(build-essential cmake pkg-config libcli11-dev libspdlog-dev libf
 # patchelf gives each bundled library a RUNPATH, which CMake can set only on what it builds.
 bundle_packages=(patchelf)
 # What the unit tests run: real git, curl, openssl, python (the HTTP server and the bench
-# stand-in; jsonschema checks the records), script(1) from bsdutils, ccache, zstd (a plan
+# stand-in; jsonschema checks the records and, with python3-yaml, the recipes against
+# docs/recipe.schema.json), script(1) from bsdutils, ccache, zstd (a plan
 # script restores the stage cache with it), zip (the extract tests make .zip archives),
 # nginx (its WebDAV module, built in on Debian and Ubuntu, is the shared stage cache's store),
 # strace (the apt sources edit's fsyncs and rename, watched as system calls).
-unit_packages=(libgtest-dev libgmock-dev python3 python3-jsonschema git curl openssl bsdutils
-  ccache zstd zip nginx strace)
+unit_packages=(libgtest-dev libgmock-dev python3 python3-jsonschema python3-yaml git curl openssl
+  bsdutils ccache zstd zip nginx strace)
 # The rest of `test`: g++-11 (Ubuntu 22.04's compiler) for the sanitized build, the format
-# check, shellcheck and pyflakes for the shell helpers (src/actions/shell/), and debootstrap
+# check, shellcheck and pyflakes for the shell helpers (src/actions/shell/), debootstrap
 # for the minimal Debian root that tests the bundle (Debian's keyring lets it check the
-# archive's signatures on an Ubuntu host too).
+# archive's signatures on an Ubuntu host too), and a Jupyter kernel that runs
+# docs/colab.ipynb (tests/colab_notebook_test.cpp; skipped where they are missing, unless CI).
 test_packages=("${unit_packages[@]}" g++-11 clang-format shellcheck pyflakes3 debootstrap
-  debian-archive-keyring)
+  debian-archive-keyring python3-nbclient python3-ipykernel)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
@@ -175,7 +177,8 @@ echo "setup.sh: clang-format check"
 (cd "$top" && git ls-files -co --exclude-standard '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror)
 # The helpers that plans and step scripts run (embedded into the binary at build time).
 echo "setup.sh: shellcheck and pyflakes on src/actions/shell/"
-(cd "$top" && shellcheck src/actions/shell/*.sh && pyflakes3 src/actions/shell/*.py)
+(cd "$top" && shellcheck src/actions/shell/*.sh &&
+  pyflakes3 src/actions/shell/*.py tests/fixtures/notebook/run_notebook.py)
 
 echo "setup.sh: build and test with $(c++ --version | head -n1)"
 build "$top/build/test" -DSSDBUILD_WERROR=$werror -DSSDBUILD_RELOCATABLE=ON
