@@ -143,7 +143,15 @@ void RunLock::heartbeat_loop() {
     self_.heartbeat = now_seconds();
     try {
       auto current = read_lock(lock_file_);
-      if (!current || current->token != self_.token) {
+      if (!current) {
+        // Most often the folder itself went away: Google Drive unmounted under the run.
+        spdlog::warn("the lock {} is gone: {}", lock_file_.string(),
+                     std::filesystem::is_directory(lock_file_.parent_path())
+                         ? "removed by hand or by another run"
+                         : "its state folder is not there any more (was Google Drive unmounted?)");
+        return;
+      }
+      if (current->token != self_.token) {
         spdlog::warn("the lock {} was taken by another run", lock_file_.string());
         return;
       }
