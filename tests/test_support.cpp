@@ -44,7 +44,8 @@ std::string read_text(const std::filesystem::path& path) {
 }
 
 CommandResult run_shell(const std::string& command, const std::filesystem::path& cwd,
-                        const std::vector<std::pair<std::string, std::string>>& env) {
+                        const std::vector<std::pair<std::string, std::string>>& env,
+                        std::chrono::seconds limit) {
   struct Collector : LineSink {
     std::string text;
     void on_line(std::string_view line) override {
@@ -56,7 +57,7 @@ CommandResult run_shell(const std::string& command, const std::filesystem::path&
   options.argv = {"bash", "-c", command};
   options.cwd = cwd;
   options.extra_env = env;
-  options.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(100);
+  options.deadline = std::chrono::steady_clock::now() + limit;
   ProcessResult result = run_process(options, collector, nullptr);
   return {result.exit_code, collector.text};
 }

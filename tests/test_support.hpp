@@ -31,9 +31,11 @@ struct CommandResult {
   std::string output;  // stdout and stderr together
 };
 
-/// Runs a bash command line in `cwd`, with extra environment variables.
+/// Runs a bash command line in `cwd`, with extra environment variables; a command still
+/// running after `limit` is killed (its process group) and fails.
 CommandResult run_shell(const std::string& command, const std::filesystem::path& cwd,
-                        const std::vector<std::pair<std::string, std::string>>& env = {});
+                        const std::vector<std::pair<std::string, std::string>>& env = {},
+                        std::chrono::seconds limit = std::chrono::seconds(100));
 
 /// Runs the ssdbuild binary with `arguments` in `cwd` (NO_COLOR and a fixed boot id unless
 /// `env` sets SSDBUILD_BOOT_ID).
