@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <regex>
@@ -178,15 +179,19 @@ TEST_F(ColabNotebook, RunsThroughAKernelStopsCleanlyResumesAndComesBackOnAFreshV
   // The stop button mid-step: ssdbuild stops the step, records it, and leaves no process.
   EXPECT_TRUE(record["interrupted"].get<bool>()) << driver_output_;
   EXPECT_EQ(record["survivors"], nlohmann::json::array()) << record["survivors"].dump(1);
+  // Jupyter's `!` sends ^C on the command's pty and SIGKILLs it half a second later, so
+  // ssdbuild records the step only if it gets there in time; on a slow disk it may not,
+  // and the next run says so instead. Either way nothing survives and the cell resumes.
   std::string stopped = shown(record, "first", "run", 1);
   EXPECT_NE(stopped.find("==> build/slow  (run: never ran)"), std::string::npos) << stopped;
-  EXPECT_NE(stopped.find("FAILED: build/slow (interrupted by SIGINT)"), std::string::npos)
-      << stopped;
+  bool recorded = stopped.find("FAILED: build/slow (interrupted by SIGINT)") != std::string::npos;
 
   // The same cell again resumes: what was done is skipped, the stopped step runs again.
   std::string resumed = shown(record, "first", "run", 2);
   EXPECT_NE(resumed.find("--- build/flood  (skip: "), std::string::npos) << resumed;
-  EXPECT_NE(resumed.find("==> build/slow  (run: interrupted last time)"), std::string::npos)
+  EXPECT_NE(resumed.find(recorded ? "==> build/slow  (run: interrupted last time)"
+                                  : "==> build/slow  (run: the run that started it stopped"),
+            std::string::npos)
       << resumed;
   std::smatch summary;
   ASSERT_TRUE(std::regex_search(resumed, summary, std::regex(R"(ssdbuild: (\d+) step\(s\) ran)")))
@@ -280,6 +285,12 @@ TEST_F(ColabNotebook, EveryCommandInTheNotebookIsOneTheCliRuns) {
     auto result = run_shell(program + line.substr(std::string("ssdbuild").size()), content(),
                             {{"SSDBUILD_BOOT_ID", "test-boot-1"}});
     EXPECT_EQ(result.exit_code, 0) << command << "\n" << result.output;
+  }
+  // Once `report` draws the run's timeline, the notebook shows it too.
+  if (run_ssdbuild({"report", "--help"}, "/").output.find("--timeline") != std::string::npos) {
+    EXPECT_TRUE(std::any_of(commands.begin(), commands.end(), [](const std::string& command) {
+      return command.find("--timeline") != std::string::npos;
+    })) << "`ssdbuild report --timeline` exists: show it in a cell of docs/colab.ipynb";
   }
   // The cells that matter are there (an extraction that found nothing would pass above).
   for (const char* command : {"run", "status", "report", "env", "--version"}) {
