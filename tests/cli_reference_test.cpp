@@ -1,6 +1,7 @@
 // docs/cli.md against the CLI's own help: the same commands, the same options for each (the
 // global ones included), their positional arguments, and the same exit codes. A new option
 // without its line in docs/cli.md, or a line for one that is gone, fails here.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <map>
@@ -13,6 +14,8 @@
 
 namespace ssdbuild::testing {
 namespace {
+
+using ::testing::HasSubstr;
 
 const std::string kReference = std::string(SSDBUILD_TEST_DIR) + "/../docs/cli.md";
 
@@ -126,11 +129,11 @@ TEST(CliReference, EveryCommandAndOptionOfTheHelpIsDocumentedAndNoOther) {
     Names options = help_options(help);
     Names subcommands = first_words(help_section(help, "Subcommands:"));
     for (const auto& subcommand : subcommands) {  // cache list|prune|...: one section
-      EXPECT_NE(heading.find(subcommand), std::string::npos) << heading;
+      EXPECT_THAT(heading, HasSubstr(subcommand)) << heading;
       std::string sub_help = help_of(command + " " + subcommand);
       for (const auto& name : help_options(sub_help)) options.insert(name);
       for (const auto& positional : first_words(help_section(sub_help, "Positionals:"))) {
-        EXPECT_NE(heading.find(argument_name(positional)), std::string::npos)
+        EXPECT_THAT(heading, HasSubstr(argument_name(positional)))
             << heading << " lacks " << argument_name(positional);
       }
     }
@@ -143,7 +146,7 @@ TEST(CliReference, EveryCommandAndOptionOfTheHelpIsDocumentedAndNoOther) {
     }
     EXPECT_EQ(documented_options(section), options) << "ssdbuild " << command;
     for (const auto& positional : first_words(help_section(help, "Positionals:"))) {
-      EXPECT_NE(heading.find(argument_name(positional)), std::string::npos)
+      EXPECT_THAT(heading, HasSubstr(argument_name(positional)))
           << heading << " lacks " << argument_name(positional);
     }
   }

@@ -5,6 +5,7 @@
 // of this build on that "Drive". Only the Settings cell differs from the real notebook. The
 // pycaffe cell (tagged needs-caffe) is not executed: no Caffe is built here; the driver
 // prints why.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -22,6 +23,9 @@
 
 namespace ssdbuild::testing {
 namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 namespace fs = std::filesystem;
 
@@ -173,8 +177,8 @@ TEST_F(ColabNotebook, RunsThroughAKernelStopsCleanlyResumesAndComesBackOnAFreshV
   ASSERT_TRUE(record.contains("cells")) << driver_output_;
 
   // ssdbuild comes from the bundle on "Drive".
-  EXPECT_NE(shown(record, "first", "install").find(trim(run_ssdbuild({"--version"}, "/").output)),
-            std::string::npos);
+  EXPECT_THAT(shown(record, "first", "install"),
+              HasSubstr(trim(run_ssdbuild({"--version"}, "/").output)));
 
   // The stop button mid-step: ssdbuild stops the step, records it, and leaves no process.
   EXPECT_TRUE(record["interrupted"].get<bool>()) << driver_output_;
@@ -183,16 +187,15 @@ TEST_F(ColabNotebook, RunsThroughAKernelStopsCleanlyResumesAndComesBackOnAFreshV
   // ssdbuild records the step only if it gets there in time; on a slow disk it may not,
   // and the next run says so instead. Either way nothing survives and the cell resumes.
   std::string stopped = shown(record, "first", "run", 1);
-  EXPECT_NE(stopped.find("==> build/slow  (run: never ran)"), std::string::npos) << stopped;
+  EXPECT_THAT(stopped, HasSubstr("==> build/slow  (run: never ran)"));
   bool recorded = stopped.find("FAILED: build/slow (interrupted by SIGINT)") != std::string::npos;
 
   // The same cell again resumes: what was done is skipped, the stopped step runs again.
   std::string resumed = shown(record, "first", "run", 2);
-  EXPECT_NE(resumed.find("--- build/flood  (skip: "), std::string::npos) << resumed;
-  EXPECT_NE(resumed.find(recorded ? "==> build/slow  (run: interrupted last time)"
-                                  : "==> build/slow  (run: the run that started it stopped"),
-            std::string::npos)
-      << resumed;
+  EXPECT_THAT(resumed, HasSubstr("--- build/flood  (skip: "));
+  EXPECT_THAT(resumed,
+              HasSubstr(recorded ? "==> build/slow  (run: interrupted last time)"
+                                 : "==> build/slow  (run: the run that started it stopped"));
   std::smatch summary;
   ASSERT_TRUE(std::regex_search(resumed, summary, std::regex(R"(ssdbuild: (\d+) step\(s\) ran)")))
       << resumed;
@@ -200,8 +203,7 @@ TEST_F(ColabNotebook, RunsThroughAKernelStopsCleanlyResumesAndComesBackOnAFreshV
 
   // The flood is condensed on the console and whole in the log.
   std::string first_run = stopped + resumed;
-  EXPECT_NE(first_run.find("more lines in the log; latest: compiling unit 5000 of 5000"),
-            std::string::npos);
+  EXPECT_THAT(first_run, HasSubstr("more lines in the log; latest: compiling unit 5000 of 5000"));
   auto log = run_ssdbuild(
       {"log", "build/flood", "-r", values_["RECIPE"], "--state-dir", state().string()}, content());
   EXPECT_EQ(count_lines_starting(log.output, "compiling unit "), 5000);
@@ -221,29 +223,26 @@ TEST_F(ColabNotebook, RunsThroughAKernelStopsCleanlyResumesAndComesBackOnAFreshV
 
   // The chart as SVG, and the results JSON as a table.
   std::string chart = shown(record, "first", "chart");
-  EXPECT_NE(chart.find("<svg"), std::string::npos);
-  EXPECT_NE(chart.find("GPU speed-up"), std::string::npos);
+  EXPECT_THAT(chart, HasSubstr("<svg"));
+  EXPECT_THAT(chart, HasSubstr("GPU speed-up"));
   std::string table = shown(record, "first", "results-table");
-  EXPECT_NE(table.find("<td>cpu</td><td>ok</td>"), std::string::npos) << table;
-  EXPECT_NE(table.find("<td>gpu</td><td>ok</td>"), std::string::npos) << table;
+  EXPECT_THAT(table, HasSubstr("<td>cpu</td><td>ok</td>"));
+  EXPECT_THAT(table, HasSubstr("<td>gpu</td><td>ok</td>"));
 
   // `ssdbuild env --format python` applied in the kernel: the env step's module imports.
-  EXPECT_NE(
-      shown(record, "first", "env").find("PYTHONPATH = " + (content() / "work/pylib").string()),
-      std::string::npos);
-  EXPECT_NE(shown(record, "first", "probe").find("notebook_probe imported"), std::string::npos);
-  EXPECT_NE(driver_output_.find("SKIPPED cell"), std::string::npos) << driver_output_;
+  EXPECT_THAT(shown(record, "first", "env"),
+              HasSubstr("PYTHONPATH = " + (content() / "work/pylib").string()));
+  EXPECT_THAT(shown(record, "first", "probe"), HasSubstr("notebook_probe imported"));
+  EXPECT_THAT(driver_output_, HasSubstr("SKIPPED cell"));
 
   // After a disconnect: a fresh VM (another boot, the work folder and the bundle gone)
   // resumes from Drive: the system step runs again, the build comes back from its archive.
   std::string fresh = shown(record, "fresh", "after-disconnect");
-  EXPECT_NE(fresh.find("Mounted at"), std::string::npos) << fresh;
-  EXPECT_NE(fresh.find("==> tools/packages  (run: machine was reset (system scope))"),
-            std::string::npos)
-      << fresh;
-  EXPECT_NE(fresh.find("cache: stage build restored"), std::string::npos) << fresh;
-  EXPECT_NE(fresh.find("--- build/flood  (skip: "), std::string::npos) << fresh;
-  EXPECT_EQ(fresh.find("==> build/"), std::string::npos) << fresh;
+  EXPECT_THAT(fresh, HasSubstr("Mounted at"));
+  EXPECT_THAT(fresh, HasSubstr("==> tools/packages  (run: machine was reset (system scope))"));
+  EXPECT_THAT(fresh, HasSubstr("cache: stage build restored"));
+  EXPECT_THAT(fresh, HasSubstr("--- build/flood  (skip: "));
+  EXPECT_THAT(fresh, Not(HasSubstr("==> build/")));
 
   // Every cell: no errors, nothing that moves the cursor, and a bounded size.
   for (const auto& cell : record["cells"]) {
@@ -254,7 +253,7 @@ TEST_F(ColabNotebook, RunsThroughAKernelStopsCleanlyResumesAndComesBackOnAFreshV
     }
     std::string where = cell["phase"].get<std::string>() + " cell " + cell["index"].dump();
     EXPECT_LE(text.size(), kMaxCellOutput) << where;
-    EXPECT_EQ(text.find('\x1b'), std::string::npos) << where << ": an escape sequence";
+    EXPECT_THAT(text, Not(HasSubstr("\x1b"))) << where << ": an escape sequence";
     for (size_t at = text.find('\r'); at != std::string::npos; at = text.find('\r', at + 1)) {
       // "\r\n" is the pty's line end (IPython's `!` runs commands on a pty); a lone \r
       // rewrites the line, which a notebook's output shows garbled or not at all.
