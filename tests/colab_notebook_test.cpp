@@ -70,6 +70,12 @@ int count_lines_starting(const std::string& text, const std::string& prefix) {
   return count;
 }
 
+size_t occurrences(const std::string& text, const std::string& part) {
+  size_t count = 0;
+  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++count;
+  return count;
+}
+
 // `text` with each {NAME} replaced by values[NAME], as IPython expands a `!` line.
 std::string expand(const std::string& text, const std::map<std::string, std::string>& values) {
   std::string expanded;
@@ -186,22 +192,39 @@ TEST_F(ColabNotebook, RunsThroughAKernelStopsCleanlyResumesAndComesBackOnAFreshV
   // Jupyter's `!` sends ^C on the command's pty and SIGKILLs it half a second later, so
   // ssdbuild records the step only if it gets there in time; on a slow disk it may not,
   // and the next run says so instead. Either way nothing survives and the cell resumes.
-  // (IPython drops what it had read but not yet shown when the interrupt came: the lines
-  // just before the ^C, such as `==> build/slow`, may be missing from the cell.)
-  std::string stopped = shown(record, "first", "run", 1);
+  // (IPython drops what it had read but not yet shown when the interrupt came; the fixture's
+  // step waits a second before it asks for the stop, so that the lines before it are shown.)
+  // The step lines carry counters (`==> [3/7] build/slow`): the checks read them without.
+  std::string stopped = without_counters(shown(record, "first", "run", 1));
   EXPECT_THAT(stopped, HasSubstr("ssdbuild: recipe notebook-fixture, state in"));
+  EXPECT_THAT(stopped, HasSubstr("==> build/slow  (run: never ran)"));
   bool recorded = stopped.find("FAILED: build/slow (interrupted by SIGINT)") != std::string::npos;
+  if (recorded) {
+    // Its summary, after the ^C, says what the stopped run did.
+    EXPECT_TRUE(std::regex_search(
+        stopped,
+        std::regex(
+            R"(\nsummary of this run:\r?\n(?:  [^\n]*\n)*?  \[2/7\] build/flood +ran [^\n]*\n)"
+            R"((?:  [^\n]*\n)*?  \[3/7\] build/slow +interrupted [^\n]*\n)"
+            R"((?:  [^\n]*\n)*?  total +2 ran, 1 interrupted [^\n]*\(exit 130\))")))
+        << stopped;
+  }
 
   // The same cell again resumes: what was done is skipped, the stopped step runs again.
-  std::string resumed = shown(record, "first", "run", 2);
+  std::string resumed = without_counters(shown(record, "first", "run", 2));
   EXPECT_THAT(resumed, HasSubstr("--- build/flood  (skip: "));
   EXPECT_THAT(resumed,
               HasSubstr(recorded ? "==> build/slow  (run: interrupted last time)"
                                  : "==> build/slow  (run: the run that started it stopped"));
+  // The run ends with its summary table: as many steps ran as started, and it succeeded.
   std::smatch summary;
-  ASSERT_TRUE(std::regex_search(resumed, summary, std::regex(R"(ssdbuild: (\d+) step\(s\) ran)")))
+  ASSERT_TRUE(std::regex_search(
+      resumed, summary,
+      std::regex(
+          R"(\nsummary of this run:\r?\n(?:  [^\n]*\n)*?  total +(\d+) ran[^\n]*\(exit 0\))")))
       << resumed;
   EXPECT_EQ(std::stoi(summary[1]), count_lines_starting(resumed, "==> ")) << resumed;
+  EXPECT_TRUE(std::regex_search(resumed, std::regex(R"(\n  \[3/7\] build/slow +ran )"))) << resumed;
 
   // The flood is condensed on the console and whole in the log.
   std::string first_run = stopped + resumed;
@@ -231,6 +254,22 @@ TEST_F(ColabNotebook, RunsThroughAKernelStopsCleanlyResumesAndComesBackOnAFreshV
   EXPECT_THAT(table, HasSubstr("<td>cpu</td><td>ok</td>"));
   EXPECT_THAT(table, HasSubstr("<td>gpu</td><td>ok</td>"));
 
+  // The last run's timeline: the text chart, the SVG written to the state folder on "Drive"
+  // and shown in the cell, with a bar for each step of the resumed run.
+  std::string timeline = shown(record, "first", "timeline");
+  EXPECT_THAT(timeline, HasSubstr("notebook-fixture: the run of "));
+  EXPECT_THAT(timeline, HasSubstr(", exit 0, 7 of 7 steps reached"));
+  EXPECT_THAT(timeline, HasSubstr("chart: " + (state() / "timeline.svg").string()));
+  ASSERT_TRUE(fs::exists(state() / "timeline.svg"));
+  std::string timeline_svg = read_text(state() / "timeline.svg");
+  for (const char* step : {"build/flood", "build/slow", "bench/run"}) {
+    EXPECT_THAT(timeline_svg, HasSubstr(step));
+  }
+  // IPython's SVG() shows the file's <svg> element: the same bars (7 steps, 1 cache pack).
+  EXPECT_THAT(timeline, HasSubstr("<svg"));
+  EXPECT_EQ(occurrences(timeline, "<rect class=\"bar "), 8) << timeline;
+  EXPECT_EQ(occurrences(timeline_svg, "<rect class=\"bar "), 8) << timeline_svg;
+
   // `ssdbuild env --format python` applied in the kernel: the env step's module imports.
   EXPECT_THAT(shown(record, "first", "env"),
               HasSubstr("PYTHONPATH = " + (content() / "work/pylib").string()));
@@ -239,12 +278,14 @@ TEST_F(ColabNotebook, RunsThroughAKernelStopsCleanlyResumesAndComesBackOnAFreshV
 
   // After a disconnect: a fresh VM (another boot, the work folder and the bundle gone)
   // resumes from Drive: the system step runs again, the build comes back from its archive.
-  std::string fresh = shown(record, "fresh", "after-disconnect");
+  std::string fresh = without_counters(shown(record, "fresh", "after-disconnect"));
   EXPECT_THAT(fresh, HasSubstr("Mounted at"));
   EXPECT_THAT(fresh, HasSubstr("==> tools/packages  (run: machine was reset (system scope))"));
   EXPECT_THAT(fresh, HasSubstr("cache: stage build restored"));
   EXPECT_THAT(fresh, HasSubstr("--- build/flood  (skip: "));
   EXPECT_THAT(fresh, Not(HasSubstr("==> build/")));
+  EXPECT_TRUE(std::regex_search(fresh, std::regex(R"(\n  cache: restore build +restored )")))
+      << fresh;
 
   // Every cell: no errors, nothing that moves the cursor, and a bounded size.
   for (const auto& cell : record["cells"]) {
