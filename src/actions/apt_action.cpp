@@ -4,6 +4,7 @@
 
 #include "ssdbuild/actions/shell_helpers.hpp"
 #include "ssdbuild/exec/process.hpp"
+#include "ssdbuild/util/paths.hpp"
 #include "ssdbuild/util/strings.hpp"
 
 namespace ssdbuild {
@@ -33,8 +34,14 @@ std::vector<std::string> ask_apt_helper(const std::string& function,
 std::vector<std::string> install_mode_notes(const AptAction::Settings& settings) {
   std::vector<std::string> notes;
   if (settings.unsafe_io) {
-    notes.push_back(
-        "apt: dpkg unpacks without an fsync per file (unsafe_io: a machine thrown away whole)");
+    notes.push_back(settings.no_fsync_library.empty()
+                        ? "apt: dpkg unpacks without an fsync per file (unsafe_io: a machine "
+                          "thrown away whole; " +
+                              std::string(kNoFsyncLibraryFile) +
+                              ", which would drop its database's flushes too, is not installed "
+                              "with this ssdbuild)"
+                        : "apt: apt-get and dpkg write without fsync (unsafe_io: a machine "
+                          "thrown away whole)");
   }
   if (settings.defer_byte_compile) {
     notes.push_back(
@@ -82,6 +89,7 @@ std::unique_ptr<Action> AptAction::for_restored(
   settings.install = system_packages;
   settings.keep_debs = settings_.keep_debs;
   settings.unsafe_io = settings_.unsafe_io;
+  settings.no_fsync_library = settings_.no_fsync_library;
   settings.defer_byte_compile = settings_.defer_byte_compile;
   settings.apt_dir = settings_.apt_dir;
   settings.archives = settings_.archives;
@@ -125,6 +133,9 @@ std::string AptAction::shell_commands() const {
   if (settings_.keep_debs) text += " --keep-debs " + shell_quote(settings_.archives.string());
   if (settings_.recommends) text += " --recommends";
   if (settings_.unsafe_io) text += " --unsafe-io";
+  if (settings_.unsafe_io && !settings_.no_fsync_library.empty()) {
+    text += " --no-fsync " + shell_quote(settings_.no_fsync_library.string());
+  }
   if (settings_.defer_byte_compile) text += " --defer-byte-compile";
   if (!settings_.update_marker.empty()) {
     text += " --marker " + shell_quote(settings_.update_marker.string());
@@ -167,6 +178,7 @@ std::unique_ptr<Action> AptActionType::parse(const YAML::Node& config,
     settings.recommends = reader.boolean(config["recommends"], "`recommends`");
   }
   if (config["unsafe_io"]) settings.unsafe_io = reader.boolean(config["unsafe_io"], "`unsafe_io`");
+  if (settings.unsafe_io) settings.no_fsync_library = find_companion_file(kNoFsyncLibraryFile);
   if (config["defer_byte_compile"]) {
     settings.defer_byte_compile =
         reader.boolean(config["defer_byte_compile"], "`defer_byte_compile`");

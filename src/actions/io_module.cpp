@@ -9,6 +9,7 @@
 
 #include "ssdbuild/util/environment_settings.hpp"
 #include "ssdbuild/util/error.hpp"
+#include "ssdbuild/util/paths.hpp"
 
 namespace ssdbuild {
 
@@ -18,11 +19,7 @@ namespace {
 
 std::vector<fs::path> candidate_paths() {
   if (auto path = setting_value(EnvironmentSetting::io_module)) return {*path};
-  std::error_code error;
-  fs::path binary = fs::read_symlink("/proc/self/exe", error);
-  if (error) return {};
-  fs::path folder = binary.parent_path();
-  return {folder / kIoModuleFile, folder.parent_path() / "lib" / "ssdbuild" / kIoModuleFile};
+  return companion_file_paths(kIoModuleFile);
 }
 
 const IoModule* load() {

@@ -136,4 +136,20 @@ std::string ssdbuild_executable() {
   return error ? "ssdbuild" : binary.string();
 }
 
+std::vector<std::filesystem::path> companion_file_paths(const std::string& file) {
+  std::error_code error;
+  std::filesystem::path binary = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (error) return {};
+  std::filesystem::path folder = binary.parent_path();
+  return {folder / file, folder.parent_path() / "lib" / "ssdbuild" / file};
+}
+
+std::filesystem::path find_companion_file(const std::string& file) {
+  for (const auto& path : companion_file_paths(file)) {
+    std::error_code error;
+    if (std::filesystem::exists(path, error)) return path;
+  }
+  return {};
+}
+
 }  // namespace ssdbuild

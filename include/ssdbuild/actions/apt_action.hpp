@@ -5,10 +5,13 @@
 // shows every package installed, so a resumed run does not wait on apt; `update` runs at
 // most once per run. `install` and `build_dep` leave recommended packages out unless
 // `recommends: true`.
-// `unsafe_io: true` unpacks without an fsync per file (dpkg --force-unsafe-io), for a
-// machine that is thrown away whole; `defer_byte_compile: true` leaves Python packages'
-// byte-compiling to their first import. Neither changes what is installed, so neither is
-// in the fingerprint.
+// `unsafe_io: true` writes without fsync, for a machine that is thrown away whole: dpkg
+// --force-unsafe-io, and ssdbuild-no-fsync.so preloaded into apt-get and dpkg where it
+// was installed with this binary (it also drops the flushes of dpkg's database).
+// `defer_byte_compile: true` leaves Python packages' byte-compiling to their first
+// import. Neither changes what is installed, so neither is in the fingerprint.
+// `keep_debs: true` keeps the .deb files and their index in the state folder: after a VM
+// reset, what they cover installs from them alone, with no apt-get update.
 // `enable_sources` turns on source packages in both formats: `# deb-src` lines in
 // sources.list and *.list files, and `Types: deb` in deb822 *.sources files.
 // The one implementation is shell/apt.sh: a run executes the step's .sh, which calls it as
@@ -30,11 +33,14 @@ class AptAction : public Action {
     bool enable_sources = false;
     bool keep_debs = false;           // .deb files kept in <state>/apt-archives across VM resets
     bool recommends = false;          // install and build-dep with recommended packages too
-    bool unsafe_io = false;           // dpkg --force-unsafe-io
+    bool unsafe_io = false;           // dpkg --force-unsafe-io, and no_fsync_library preloaded
     bool defer_byte_compile = false;  // dpkg's maintainer scripts find a no-op py3compile
     std::filesystem::path apt_dir = "/etc/apt";
     std::filesystem::path archives;       // <state>/apt-archives
     std::filesystem::path update_marker;  // <state>/apt-updated: the run that last updated
+    // ssdbuild-no-fsync.so as installed with this binary; "" where it is not (unsafe_io then
+    // means --force-unsafe-io only).
+    std::filesystem::path no_fsync_library;
   };
   explicit AptAction(Settings settings) : settings_(std::move(settings)) {}
   std::string fingerprint_text() const override;
@@ -59,6 +65,9 @@ class AptActionType : public ActionType {
                                 const ConfigReader& reader) const override;
   std::string derive_name(const YAML::Node& config) const override;
 };
+
+/// The file preloaded by `unsafe_io`, found with this binary (find_companion_file).
+inline constexpr const char* kNoFsyncLibraryFile = "ssdbuild-no-fsync.so";
 
 /// The plan's notes on how an install writes (unsafe_io, defer_byte_compile), one per option that
 /// differs from plain apt-get; none for the defaults.

@@ -28,4 +28,11 @@ std::string find_on_path(const std::string& program);
 /// it; "ssdbuild" when it cannot be read.
 std::string ssdbuild_executable();
 
+/// Where a file installed with this binary can be, in order: beside it (a build folder),
+/// then ../lib/ssdbuild/ (an install or a bundle). Empty when /proc/self/exe cannot be read.
+std::vector<std::filesystem::path> companion_file_paths(const std::string& file);
+
+/// The first of companion_file_paths(file) that exists, or "" when none does.
+std::filesystem::path find_companion_file(const std::string& file);
+
 }  // namespace ssdbuild
