@@ -30,17 +30,19 @@ std::string definition(const std::string& name) {
     std::string delimiter = "SSDBUILD_" + sha256_hex(text).substr(0, 16);
     return "ssdbuild_unzip_py=$(cat <<'" + delimiter + "'\n" + text + delimiter + "\n)\n";
   }
-  // shellcheck's directives are noise in a script; so is the blank line that ends a file's
-  // header comment.
+  // A plan is read for its steps: each function keeps the comment that says how it is called,
+  // while the file's header, the comments inside functions and shellcheck's directives stay
+  // in the file (src/actions/shell/), which the plan's helpers header names.
   std::string kept;
   bool in_header = true;
   for (const auto& line : split_lines(text)) {
-    if (starts_with(trim(line), "# shellcheck ")) continue;
-    if (in_header && line.empty()) {
-      in_header = false;
+    bool comment = starts_with(trim(line), "#");
+    if (in_header && (comment || line.empty())) {
+      in_header = !line.empty();
       continue;
     }
-    in_header = in_header && starts_with(line, "#");
+    in_header = false;
+    if (comment && (!starts_with(line, "#") || starts_with(line, "# shellcheck "))) continue;
     kept += line + "\n";
   }
   return kept + "\n";

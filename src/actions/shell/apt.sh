@@ -29,58 +29,33 @@ ssdbuild_apt_missing() {
   done
 }
 
-# ssdbuild_apt_index_kept DIR: brings DIR/Packages, the index of the .deb files kept in DIR,
-# up to date (the files not in it yet; all again when one it lists is gone), written beside
-# and renamed: the state folder may be on Drive.
+# ssdbuild_apt_index_kept DIR: DIR/Packages, the index of the .deb files kept in DIR, made
+# again when its count differs (apt only adds files there), and renamed into place (Drive).
 ssdbuild_apt_index_kept() {
-  local dir=$1 index=$1/Packages line name size stale='' new=()
-  local -A size_of=() indexed=()
+  local dir=$1 name size && local -A size_of=()
   while read -r size name; do size_of[${name##*/}]=$size; done < <(stat -c '%s %n' "$dir"/*.deb 2>/dev/null)
-  [ ${#size_of[@]} -gt 0 ] || return 0
-  if [ -f "$index" ]; then
-    while IFS= read -r line; do
-      [[ $line == "Filename: "* ]] || continue
-      name=${line#Filename: } name=${name//%25/%}
-      indexed[$name]=1
-      [ -n "${size_of[$name]:-}" ] || stale=1
-    done <"$index"
-  fi
-  [ -z "$stale" ] || indexed=()
-  for name in "${!size_of[@]}"; do [ -n "${indexed[$name]:-}" ] || new+=("$name"); done
-  [ ${#new[@]} -gt 0 ] || return 0
-  {
-    [ -n "$stale" ] || cat "$index" 2>/dev/null
-    for name in "${new[@]}"; do
-      # The control fields but the description; Filename is a URI path (a kept epoch's %3a).
-      while IFS= read -r line; do case $line in " "* | Description:*) ;; *) printf '%s\n' "$line" ;; esac; done < <(dpkg-deb -f "$dir/$name")
-      printf 'Filename: %s\nSize: %s\n\n' "${name//%/%25}" "${size_of[$name]}"
-    done
-  } >"$index.part-$$" && mv -f "$index.part-$$" "$index"
+  [ "$(grep -c '^Filename: ' "$dir/Packages" 2>/dev/null)" != ${#size_of[@]} ] || return 0
+  for name in "${!size_of[@]}"; do  # Filename is a URI path: a kept epoch's %3a stays
+    dpkg-deb -f "$dir/$name" | grep -v -e '^ ' -e '^Description:'
+    printf 'Filename: %s\nSize: %s\n\n' "${name//%/%25}" "${size_of[$name]}"
+  done >"$dir/Packages.part-$$" && mv -f "$dir/Packages.part-$$" "$dir/Packages"
 }
 
-# ssdbuild_apt_kept_source DIR REPO: prints the apt-get options that make the .deb files kept
-# in DIR the only package source (DIR/Packages, read into REPO's own lists): an install
-# that they cover needs no network and no apt-get update of the system's lists (a VM reset).
+# ssdbuild_apt_kept_source DIR REPO: prints apt-get's options that make DIR/Packages, read into
+# REPO, the only package source: an install from the kept files needs no network, no update.
 ssdbuild_apt_kept_source() {
-  local dir=$1 repo=$2
-  mkdir -p "$repo/lists/partial" || return 1
-  echo "deb [trusted=yes] file:$dir ./" >"$repo/sources.list"
-  local options=(-o "Dir::Etc::SourceList=$repo/sources.list" -o "Dir::Etc::SourceParts=$repo/none"
-    -o "Dir::State::Lists=$repo/lists" -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=)
-  ssdbuild_as_root apt-get -q "${options[@]}" update >/dev/null 2>&1 || return 1
-  printf '%s\n' "${options[@]}"
+  mkdir -p "$2/lists/partial" && echo "deb [trusted=yes] file:$(cd "$1" && pwd) ./" >"$2/sources.list" || return 1
+  local options=(-o "Dir::Etc::SourceList=$2/sources.list" -o "Dir::Etc::SourceParts=$2/none"
+    -o "Dir::State::Lists=$2/lists" -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=)
+  ssdbuild_as_root apt-get -q "${options[@]}" update >/dev/null 2>&1 && printf '%s\n' "${options[@]}"
 }
 
-# ssdbuild_apt_recover: finishes what an apt-get killed mid-install left (dpkg --configure
-# -a), which apt-get would otherwise refuse to go on from ("dpkg was interrupted").
+# ssdbuild_apt_recover [VAR=VALUE...]: finishes an install that a killed apt-get left half
+# done (dpkg --configure -a), which apt-get would refuse to go on from.
 ssdbuild_apt_recover() {
-  local pending
-  pending=$(dpkg --audit 2>/dev/null || true)
-  if [ -n "$pending" ] || compgen -G '/var/lib/dpkg/updates/[0-9]*' >/dev/null; then
-    echo "apt: an earlier install was interrupted; finishing it first: dpkg --configure -a"
-    ssdbuild_as_root env DEBIAN_FRONTEND=noninteractive "${@}" dpkg --configure -a ||
-      { echo "apt: dpkg --configure -a failed; see dpkg --audit" >&2; return 1; }
-  fi
+  [ -z "$(dpkg --audit 2>/dev/null)" ] && ! compgen -G '/var/lib/dpkg/updates/[0-9]*' >/dev/null && return 0
+  echo "apt: an earlier install was interrupted; finishing it first: dpkg --configure -a"
+  ssdbuild_as_root env DEBIAN_FRONTEND=noninteractive "$@" dpkg --configure -a || { echo "apt: dpkg --configure -a failed; see dpkg --audit" >&2; return 1; }
 }
 
 # ssdbuild_apt [--update] [--sources] [--keep-debs DIR] [--recommends] [--unsafe-io]
@@ -89,8 +64,7 @@ ssdbuild_apt_recover() {
 ssdbuild_apt() {
   local __update='' __sources='' __recommends='' __unsafe_io='' __defer_byte_compile=''
   local __keep_debs='' __apt_dir=/etc/apt __marker='' __no_fsync='' list='' no_compile='' status=0
-  local install=() build_dep=() remove=() missing=() present=() changed='' package policy
-  local kept_repo='' from_kept=()
+  local install=() build_dep=() remove=() missing=() present=() changed='' kept_repo='' from_kept=()
   while [ $# -gt 0 ]; do
     case "$1" in
       --update | --sources | --recommends | --unsafe-io | --defer-byte-compile) printf -v "${1//-/_}" 1 ;;
@@ -104,14 +78,10 @@ ssdbuild_apt() {
   done
   # The one apt-get command line; recommended packages are not needed to build, and are 188 of
   # the default recipe's 646 MB download on a bare Debian 12 (docs/recipes.md).
-  # A machine thrown away whole (Colab) needs no fsync: dpkg's journal still covers a killed
-  # apt-get, and the kernel keeps what a killed process wrote. --no-fsync's library (C, libc
-  # only) also drops the flushes of dpkg's database, several per package.
-  local preload=()
-  [ -z "$__no_fsync" ] || [ ! -r "$__no_fsync" ] || preload=("LD_PRELOAD=$__no_fsync${LD_PRELOAD:+ $LD_PRELOAD}")
+  # A machine thrown away whole (Colab) needs no fsync: dpkg's journal covers a killed apt-get.
+  local preload=() && [ ! -r "$__no_fsync" ] || preload=("LD_PRELOAD=$__no_fsync${LD_PRELOAD:+ $LD_PRELOAD}")
   # A fresh cloud VM's unattended-upgrades holds dpkg's lock for minutes after boot: wait.
-  local apt_get=(ssdbuild_as_root env "${preload[@]}" DEBIAN_FRONTEND=noninteractive apt-get -y -q
-    -o DPkg::Lock::Timeout=300) lean=()
+  local apt_get=(ssdbuild_as_root env "${preload[@]}" DEBIAN_FRONTEND=noninteractive apt-get -y -q -o DPkg::Lock::Timeout=300) lean=()
   [ -n "$__recommends" ] || lean=(--no-install-recommends)
   [ -z "$__keep_debs" ] || { mkdir -p "$__keep_debs/partial"; apt_get+=(-o "Dir::Cache::Archives=$__keep_debs"); }
   [ "$__apt_dir" = /etc/apt ] || apt_get+=(-o "Dir::Etc=$__apt_dir")
@@ -119,18 +89,14 @@ ssdbuild_apt() {
   # ssdbuild_apt_sources: apt_sources.sh, defined with this file when a step needs it.
   if [ -n "$__sources" ]; then changed=$(ssdbuild_apt_sources "$__apt_dir") || return 1; fi
   [ ${#install[@]} -eq 0 ] || mapfile -t missing < <(ssdbuild_apt_missing "${install[@]}")
-  # What the kept files cover (apt-get's dry run says so) installs from them alone.
+  # After a VM reset, what the kept files cover (apt-get's dry run says so) comes from them alone.
   if [ -f "$__keep_debs/Packages" ] && [ -z "$changed" ] && [ ${#missing[@]} -gt 0 ] && [ ${#build_dep[@]} -eq 0 ]; then
-    kept_repo=$(mktemp -d "${TMPDIR:-/tmp}/ssdbuild-kept-debs.XXXXXX") || return 1
-    if mapfile -t from_kept < <(ssdbuild_apt_kept_source "$(cd "$__keep_debs" && pwd)" "$kept_repo") &&
-      [ ${#from_kept[@]} -gt 0 ] &&
-      "${apt_get[@]}" "${lean[@]}" "${from_kept[@]}" --no-download -s install "${missing[@]}" >/dev/null 2>&1; then
-      echo "apt: installing from the .deb files kept in the state folder (no apt-get update, nothing downloaded)"
-    else
-      from_kept=()
-    fi
+    kept_repo=$(mktemp -d "${TMPDIR:-/tmp}/ssdbuild-kept-debs.XXXXXX") && mapfile -t from_kept < <(ssdbuild_apt_kept_source "$__keep_debs" "$kept_repo")
+    [ ${#from_kept[@]} -gt 0 ] && "${apt_get[@]}" "${lean[@]}" "${from_kept[@]}" --no-download -s install "${missing[@]}" >/dev/null 2>&1 || from_kept=()
   fi
-  if [ ${#from_kept[@]} -gt 0 ]; then :
+  if [ ${#from_kept[@]} -gt 0 ]; then
+    echo "apt: installing from the .deb files kept in the state folder (no apt-get update, nothing downloaded)"
+    apt_get+=("${from_kept[@]}" --no-download)
   elif [ -n "$__update$changed" ] || [ ${#missing[@]} -gt 0 ] || [ ${#build_dep[@]} -gt 0 ]; then
     if [ -n "$changed" ] || [ -z "$__marker" ] || [ "$(cat "$__marker" 2>/dev/null)" != "$ssdbuild_run_token" ]; then
       "${apt_get[@]}" update || { echo "apt-get update failed; no network, or a broken source list?" >&2; return 1; }
@@ -140,17 +106,13 @@ ssdbuild_apt() {
   fi
   if [ ${#install[@]} -gt 0 ] && [ ${#missing[@]} -eq 0 ]; then echo "apt: every package is installed already"; fi
   # One apt-cache for all (a reset's list has a hundred); it names NAME:ARCH as NAME, for this arch.
-  local -A candidate=()
-  [ ${#missing[@]} -eq 0 ] || [ ${#from_kept[@]} -gt 0 ] || while IFS= read -r policy; do case $policy in [!\ ]*:) package=${policy%:} ;;
-    "  Candidate: "*) candidate[$package]=${policy#  Candidate: } ;; esac; done < <(apt-cache policy "${missing[@]%%=*}" 2>/dev/null)
-  for package in "${missing[@]}"; do
-    [ ${#from_kept[@]} -eq 0 ] || break
-    policy=${candidate[${package%%=*}]:-${candidate[${package%%[:=]*}]:-(none)}}
-    if [ "$policy" = "(none)" ]; then
-      echo "apt: no package \`${package%%=*}\` in this system's sources; check the name with \`apt-cache search ${package%%=*}\`" >&2
-      return 1
-    fi
-  done
+  local -A candidate=() && local package policy
+  if [ ${#missing[@]} -gt 0 ] && [ ${#from_kept[@]} -eq 0 ]; then
+    while IFS= read -r policy; do case $policy in [!\ ]*:) package=${policy%:} ;; "  Candidate: "[!\(]*) candidate[$package]=1 ;; esac
+    done < <(apt-cache policy "${missing[@]%%=*}" 2>/dev/null)
+    for package in "${missing[@]%%=*}"; do [ -n "${candidate[$package]:-${candidate[${package%%:*}]:-}}" ] || {
+      echo "apt: no package \`$package\` in this system's sources; check the name with \`apt-cache search $package\`" >&2; return 1; }; done
+  fi
   # Python compiles what is imported, at its first import; maintainer scripts compile every
   # module if dpkg's PATH (apt's DPkg::Path) has a py3compile: here a no-op, if it runs (on a
   # noexec /tmp: not). .pyc files are in no package's list either way; prerm removes them.
@@ -161,14 +123,9 @@ ssdbuild_apt() {
   fi
   if [ $((${#missing[@]} + ${#build_dep[@]})) -gt 0 ]; then ssdbuild_apt_recover "${preload[@]}" || return 1; fi
   if [ ${#missing[@]} -gt 0 ]; then
-    if [ ${#from_kept[@]} -gt 0 ]; then
-      "${apt_get[@]}" "${lean[@]}" "${from_kept[@]}" --no-download install "${missing[@]}" || { echo "apt-get install failed" >&2; status=1; }
-    else
-      "${apt_get[@]}" "${lean[@]}" install "${missing[@]}" || { echo "apt-get install failed" >&2; status=1; }
-    fi
+    "${apt_get[@]}" "${lean[@]}" install "${missing[@]}" || { echo "apt-get install failed" >&2; status=1; }
     # Indexed now, while nothing waits on it: after a VM reset the index is what installs them.
-    [ $status -ne 0 ] || [ -z "$__keep_debs" ] || ssdbuild_apt_index_kept "$__keep_debs" ||
-      echo "apt: the kept .deb files could not be indexed; after a reset apt-get updates first" >&2
+    [ $status -ne 0 ] || [ -z "$__keep_debs" ] || ssdbuild_apt_index_kept "$__keep_debs" || echo "apt: the kept files are not indexed" >&2
   fi
   if [ $status -eq 0 ] && [ ${#build_dep[@]} -gt 0 ]; then
     "${apt_get[@]}" "${lean[@]}" build-dep "${build_dep[@]}" ||
@@ -178,7 +135,5 @@ ssdbuild_apt() {
   [ -z "$kept_repo" ] || ssdbuild_as_root rm -rf "$kept_repo"
   [ $status -eq 0 ] || return 1
   for package in "${remove[@]}"; do [ -n "$(ssdbuild_apt_missing "$package")" ] || present+=("$package"); done
-  if [ ${#present[@]} -gt 0 ]; then
-    "${apt_get[@]}" remove "${present[@]}" || { echo "apt-get remove failed" >&2; return 1; }
-  fi
+  [ ${#present[@]} -eq 0 ] || "${apt_get[@]}" remove "${present[@]}" || { echo "apt-get remove failed" >&2; return 1; }
 }
