@@ -188,7 +188,8 @@ std::string why_not_installable(const std::string& package) {
   return "";
 }
 
-// Installs Debian's `hello` for real, then removes it again.
+// Installs Debian's `hello` for real, then removes it again; the state folder's path has a
+// space, as Drive's older mount point ("My Drive") has.
 TEST(AptInstall, InstallsARealPackageAndSkipsItOnTheNextRun) {
   if (::geteuid() != 0) GTEST_SKIP() << "apt-get install needs root";
   if (!missing_packages({"hello"}).empty() &&
@@ -206,17 +207,18 @@ TEST(AptInstall, InstallsARealPackageAndSkipsItOnTheNextRun) {
              "name: apt\nstages:\n  - name: s\n    steps:\n"
              "      - name: hello\n        apt: {install: [hello], keep_debs: true}\n"
              "      - name: nonsense\n        apt: {install: [no-such-package-ssdbuild]}\n");
-  auto first = run_ssdbuild({"run", "recipe.yaml", "--state-dir", "state"}, dir.path());
+  auto first = run_ssdbuild({"run", "recipe.yaml", "--state-dir", "My Drive/state"}, dir.path());
   EXPECT_EQ(first.exit_code, 1);  // the second step fails
   EXPECT_TRUE(missing_packages({"hello"}).empty()) << first.output;
   EXPECT_THAT(first.output, HasSubstr("apt: no package `no-such-package-ssdbuild`"));
   EXPECT_THAT(first.output, HasSubstr("apt-cache search no-such-package-ssdbuild"));
   if (!had_it) {
-    EXPECT_FALSE(run_shell("ls state/apt-archives/hello_*.deb", dir.path()).output.empty());
+    EXPECT_FALSE(
+        run_shell("ls 'My Drive'/state/apt-archives/hello_*.deb", dir.path()).output.empty());
   }
-  auto again = run_ssdbuild(
-      {"run", "recipe.yaml", "--state-dir", "state", "--force", "s/hello", "--to", "s/hello"},
-      dir.path());
+  auto again = run_ssdbuild({"run", "recipe.yaml", "--state-dir", "My Drive/state", "--force",
+                             "s/hello", "--to", "s/hello"},
+                            dir.path());
   EXPECT_EQ(again.exit_code, 0) << again.output;
   EXPECT_THAT(again.output, HasSubstr("every package is installed already"));
   EXPECT_THAT(again.output, Not(HasSubstr("apt-get")));
@@ -229,14 +231,15 @@ TEST(AptInstall, InstallsARealPackageAndSkipsItOnTheNextRun) {
     ASSERT_FALSE(missing_packages({"hello"}).empty());
     std::string offline = run_shell("unshare -n true", "/").exit_code == 0 ? "unshare -n " : "";
     auto reset = run_shell(offline + shell_quote(ssdbuild_binary()) +
-                               " run recipe.yaml --state-dir state --to s/hello",
+                               " run recipe.yaml --state-dir 'My Drive/state' --to s/hello",
                            dir.path(), {{"SSDBUILD_BOOT_ID", "after-reset"}});
     EXPECT_EQ(reset.exit_code, 0) << reset.output;
     EXPECT_TRUE(missing_packages({"hello"}).empty()) << reset.output;
     EXPECT_THAT(reset.output, Not(HasSubstr("Get:")));
     // From the kept files' own index, written by the first run: the system's lists are not
     // updated (no network here), so apt prints none of its Hit/Err/Ign lines.
-    EXPECT_THAT(read_text(dir / "state/apt-archives/Packages"), HasSubstr("Package: hello\n"));
+    EXPECT_THAT(read_text(dir / "My Drive/state/apt-archives/Packages"),
+                HasSubstr("Package: hello\n"));
     EXPECT_THAT(reset.output, HasSubstr("apt: installing from the .deb files kept in the state "
                                         "folder (no apt-get update, nothing downloaded)"));
     EXPECT_THAT(reset.output, Not(HasSubstr("Err:")));

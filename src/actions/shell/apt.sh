@@ -44,7 +44,8 @@ ssdbuild_apt_index_kept() {
 # ssdbuild_apt_kept_source DIR REPO: prints apt-get's options that make DIR/Packages, read into
 # REPO, the only package source: an install from the kept files needs no network, no update.
 ssdbuild_apt_kept_source() {
-  mkdir -p "$2/lists/partial" && echo "deb [trusted=yes] file:$(cd "$1" && pwd) ./" >"$2/sources.list" || return 1
+  local dir && dir=$(cd "$1" && pwd) && mkdir -p "$2/lists/partial" || return 1
+  echo "deb [trusted=yes] file:${dir// /%20} ./" >"$2/sources.list"  # Drive's "My Drive" has a space
   local options=(-o "Dir::Etc::SourceList=$2/sources.list" -o "Dir::Etc::SourceParts=$2/none"
     -o "Dir::State::Lists=$2/lists" -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=)
   ssdbuild_as_root apt-get -q "${options[@]}" update >/dev/null 2>&1 && printf '%s\n' "${options[@]}"
