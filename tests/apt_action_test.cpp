@@ -348,28 +348,33 @@ TEST(AptInstall, UnsafeIoLeavesDpkgNoFsyncAtAll) {
 }
 
 // An apt-get killed mid-install leaves dpkg's work half done, and apt-get then refuses to go
-// on ("dpkg was interrupted"). Left so for real here: Debian's sl unpacked, not configured;
-// the step finishes dpkg's work, then installs.
+// on ("dpkg was interrupted"). Left so for real here: Debian's toilet unpacked, its
+// dependencies (libcaca0, toilet-fonts) not even unpacked, as apt's kill can leave them:
+// dpkg --configure -a cannot finish it, so the step installs with --fix-broken.
 TEST(AptInstall, AnInterruptedInstallIsFinishedFirst) {
-  if (auto why = why_not_installable("sl"); !why.empty()) GTEST_SKIP() << why;
+  if (auto why = why_not_installable("toilet"); !why.empty()) GTEST_SKIP() << why;
   DpkgTurn turn;
+  auto dependencies = missing_packages({"libcaca0", "toilet-fonts"});
   TempDir dir;
-  ASSERT_EQ(run_shell("apt-get download -q sl && dpkg --unpack sl_*.deb", dir.path()).exit_code, 0);
-  ASSERT_THAT(run_shell("dpkg --audit", "/").output, HasSubstr("sl"));
+  ASSERT_EQ(
+      run_shell("apt-get download -q toilet && dpkg --unpack toilet_*.deb", dir.path()).exit_code,
+      0);
+  ASSERT_THAT(run_shell("dpkg --audit", "/").output, HasSubstr("toilet"));
   write_text(dir / "recipe.yaml",
              "name: apt\nstages:\n  - name: s\n    steps:\n"
-             "      - name: sl\n        apt: {install: [sl]}\n");
+             "      - name: toilet\n        apt: {install: [toilet]}\n");
   auto result = run_ssdbuild({"run", "recipe.yaml", "--state-dir", "state"}, dir.path());
   EXPECT_EQ(result.exit_code, 0) << result.output;
   EXPECT_THAT(result.output, HasSubstr("apt: an earlier install was interrupted; finishing it "
                                        "first: dpkg --configure -a"));
-  EXPECT_TRUE(missing_packages({"sl"}).empty()) << result.output;
+  EXPECT_TRUE(missing_packages({"toilet"}).empty()) << result.output;
   EXPECT_EQ(trim(run_shell("dpkg --audit", "/").output), "");
-  EXPECT_EQ(
-      run_shell("DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 remove -y -q sl",
-                "/")
-          .exit_code,
-      0);
+  EXPECT_EQ(run_shell("DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 remove "
+                      "-y -q toilet " +
+                          shell_words(dependencies),
+                      "/")
+                .exit_code,
+            0);
 }
 
 // The plan's install check is the run's: name=version wants that version. Stand-in
