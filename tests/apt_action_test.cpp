@@ -350,7 +350,7 @@ TEST(AptInstall, UnsafeIoLeavesDpkgNoFsyncAtAll) {
 // An apt-get killed mid-install leaves dpkg's work half done, and apt-get then refuses to go
 // on ("dpkg was interrupted"). Left so for real here: Debian's toilet unpacked, its
 // dependencies (libcaca0, toilet-fonts) not even unpacked, as apt's kill can leave them:
-// dpkg --configure -a cannot finish it, so the step installs with --fix-broken.
+// dpkg --configure -a cannot finish it, apt-get --fix-broken install does.
 TEST(AptInstall, AnInterruptedInstallIsFinishedFirst) {
   if (auto why = why_not_installable("toilet"); !why.empty()) GTEST_SKIP() << why;
   DpkgTurn turn;
@@ -365,8 +365,9 @@ TEST(AptInstall, AnInterruptedInstallIsFinishedFirst) {
              "      - name: toilet\n        apt: {install: [toilet]}\n");
   auto result = run_ssdbuild({"run", "recipe.yaml", "--state-dir", "state"}, dir.path());
   EXPECT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_THAT(result.output, HasSubstr("apt: an earlier install was interrupted; finishing it "
-                                       "first: dpkg --configure -a"));
+  EXPECT_THAT(result.output,
+              HasSubstr("apt: an earlier install was interrupted; finishing it "
+                        "first (dpkg --configure -a, apt-get --fix-broken install)"));
   EXPECT_TRUE(missing_packages({"toilet"}).empty()) << result.output;
   EXPECT_EQ(trim(run_shell("dpkg --audit", "/").output), "");
   EXPECT_EQ(run_shell("DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 remove "

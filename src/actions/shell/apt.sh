@@ -51,14 +51,14 @@ ssdbuild_apt_kept_source() {
   ssdbuild_as_root apt-get -q "${options[@]}" update >/dev/null 2>&1 && printf '%s\n' "${options[@]}"
 }
 
-# ssdbuild_apt_recover [VAR=VALUE...]: finishes an install that a killed apt-get left half
-# done (dpkg --configure -a), which apt-get would refuse to go on from; fails when packages
-# still wait for dependencies that were never unpacked (apt-get --fix-broken installs them).
+# ssdbuild_apt_recover APT_GET...: finishes an install that a killed apt-get left half done,
+# which apt-get refuses to go on from: dpkg --configure -a, then APT_GET --fix-broken install
+# for packages whose dependencies were never unpacked.
 ssdbuild_apt_recover() {
   [ -z "$(dpkg --audit 2>/dev/null)" ] && ! compgen -G '/var/lib/dpkg/updates/[0-9]*' >/dev/null && return 0
-  echo "apt: an earlier install was interrupted; finishing it first: dpkg --configure -a"
-  ssdbuild_as_root env DEBIAN_FRONTEND=noninteractive "$@" dpkg --configure -a ||
-    { echo "apt: packages wait for dependencies never unpacked; installing with --fix-broken"; return 1; }
+  echo "apt: an earlier install was interrupted; finishing it first (dpkg --configure -a, apt-get --fix-broken install)"
+  ssdbuild_as_root env DEBIAN_FRONTEND=noninteractive dpkg --configure -a || true
+  "$@" --fix-broken install || { echo "apt: the interrupted install cannot be finished; see dpkg --audit" >&2; return 1; }
 }
 
 # ssdbuild_apt [--update] [--sources] [--keep-debs DIR] [--recommends] [--unsafe-io]
@@ -124,7 +124,7 @@ ssdbuild_apt() {
     printf '#!/bin/sh\nexit 0\n' | tee "$no_compile/pypy3compile" >"$no_compile/py3compile"
     chmod 755 "$no_compile" "$no_compile"/* && "$no_compile/py3compile" 2>/dev/null && apt_get+=(-o "DPkg::Path=$no_compile:/usr/sbin:/usr/bin:/sbin:/bin")
   fi
-  if [ $((${#missing[@]} + ${#build_dep[@]})) -gt 0 ]; then ssdbuild_apt_recover "${preload[@]}" || lean+=(--fix-broken); fi
+  if [ $((${#missing[@]} + ${#build_dep[@]})) -gt 0 ]; then ssdbuild_apt_recover "${apt_get[@]}" "${lean[@]}" || return 1; fi
   if [ ${#missing[@]} -gt 0 ]; then
     "${apt_get[@]}" "${lean[@]}" install "${missing[@]}" || { echo "apt-get install failed" >&2; status=1; }
     # Indexed now, while nothing waits on it: after a VM reset the index is what installs them.
