@@ -4,9 +4,7 @@
 # once per run: the --marker file holds the run's token once it did.
 : "${ssdbuild_run_token:=script-$$}"
 
-ssdbuild_as_root() {
-  if [ "$EUID" -eq 0 ]; then "$@"; else sudo -n "$@"; fi
-}
+ssdbuild_as_root() { if [ "$EUID" -eq 0 ]; then "$@"; else sudo -n "$@"; fi; }
 
 # ssdbuild_apt_missing PKG...: prints those not installed (NAME=VERSION: not that version;
 # NAME:ARCH as a stage cache's manifest names them). One dpkg-query answers for all of them:
@@ -15,11 +13,8 @@ ssdbuild_apt_missing() {
   [ $# -gt 0 ] || return 0
   local package name arch status
   local -A installed=()
-  while IFS=$'\t' read -r name arch status; do
-    installed[$name]=$status
-    installed[$name:$arch]=$status
-  done < <(dpkg-query -W -f='${Package}\t${Architecture}\t${Status} ${Version}\n' "${@%%=*}" \
-    2>/dev/null || true)
+  while IFS=$'\t' read -r name arch status; do installed[$name]=$status installed[$name:$arch]=$status
+  done < <(dpkg-query -W -f='${Package}\t${Architecture}\t${Status} ${Version}\n' "${@%%=*}" 2>/dev/null || true)
   for package in "$@"; do
     status=${installed[${package%%=*}]:-}
     case "$package" in
