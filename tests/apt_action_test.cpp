@@ -157,8 +157,8 @@ TEST(AptInstall, RecipeErrorForAMalformedPackageName) {
   EXPECT_THAT(result.output, HasSubstr("`Bad Name` is not a Debian package name"));
 }
 
-// ctest runs tests side by side: those that install for real take turns on dpkg (an
-// interrupted install left by one would be finished by another's step).
+// ctest runs tests side by side: those that run the apt helper take turns on dpkg, since an
+// install that one leaves interrupted on purpose would be finished by another's step.
 class DpkgTurn {
  public:
   DpkgTurn() : fd_(::open("/tmp/ssdbuild-tests-dpkg.lock", O_CREAT | O_RDWR, 0666)) {
@@ -381,6 +381,7 @@ TEST(AptInstall, AnInterruptedInstallIsFinishedFirst) {
 // The plan's install check is the run's: name=version wants that version. Stand-in
 // dpkg-query and apt-get on PATH say what is installed and record what the script asks.
 TEST(AptPlan, AVersionedPackageAtAnotherVersionIsMissing) {
+  DpkgTurn turn;  // the helper asks the real dpkg whether an install was interrupted
   TempDir dir;
   write_text(dir / "recipe.yaml",
              "name: packages\nstages:\n  - name: deps\n    steps:\n      - name: install\n"
@@ -420,6 +421,7 @@ TEST(AptInstall, RecipeErrorForARecommendsThatIsNotABoolean) {
 // Recommended packages are left out unless a step asks for them, by a run and by its plan
 // alike: stand-in apt tools on PATH record the apt-get command lines of both.
 TEST(AptRun, RecommendsAreLeftOutUnlessAskedForInTheRunAndThePlan) {
+  DpkgTurn turn;  // the helper asks the real dpkg whether an install was interrupted
   TempDir dir;
   if (::geteuid() != 0) GTEST_SKIP() << "a run calls apt-get through sudo when not root";
   write_text(dir / "recipe.yaml",
@@ -459,6 +461,7 @@ TEST(AptRun, RecommendsAreLeftOutUnlessAskedForInTheRunAndThePlan) {
 // records its arguments, and asks dpkg's PATH (DPkg::Path) what py3compile is and does,
 // as a maintainer script would; the no-op's folder is gone after the step.
 TEST(AptRun, UnsafeIoAndDeferredByteCompilingReachDpkgInTheRunAndThePlan) {
+  DpkgTurn turn;  // the helper asks the real dpkg whether an install was interrupted
   TempDir dir;
   if (::geteuid() != 0) GTEST_SKIP() << "a run calls apt-get through sudo when not root";
   write_text(dir / "recipe.yaml",
@@ -522,6 +525,7 @@ TEST(AptRun, UnsafeIoAndDeferredByteCompilingReachDpkgInTheRunAndThePlan) {
 // package's postinst: then dpkg keeps its usual PATH and byte-compiles as before. The mount
 // lives in a mount namespace of its own, gone with the shell.
 TEST(AptRun, ANoexecTempFolderLeavesByteCompilingToDpkg) {
+  DpkgTurn turn;  // the helper asks the real dpkg whether an install was interrupted
   TempDir dir;
   if (::geteuid() != 0 || run_shell("unshare -m true", "/").exit_code != 0) {
     GTEST_SKIP() << "needs root and mount namespaces";
@@ -549,6 +553,7 @@ TEST(AptRun, ANoexecTempFolderLeavesByteCompilingToDpkg) {
 // named. The helper runs as a step's script does, with a stand-in dpkg-query (nothing is
 // installed) and apt-get (it records what would be installed).
 TEST(AptRun, OneAptCacheCallFindsEveryCandidateAndNamesTheUnknownOne) {
+  DpkgTurn turn;  // the helper asks the real dpkg whether an install was interrupted
   TempDir dir;
   if (::geteuid() != 0) GTEST_SKIP() << "the helper calls apt-get through sudo when not root";
   if (run_shell("apt-cache policy bash | grep -q 'Candidate: [0-9]'", "/").exit_code != 0) {
@@ -581,6 +586,7 @@ TEST(AptRun, OneAptCacheCallFindsEveryCandidateAndNamesTheUnknownOne) {
 // One `apt-get update` per run, however many apt steps ask for it; the next run updates
 // again. Stand-in apt-get and dpkg-query on PATH record what a run asks of them.
 TEST(AptRun, UpdatesOncePerRun) {
+  DpkgTurn turn;  // the helper asks the real dpkg whether an install was interrupted
   TempDir dir;
   if (::geteuid() != 0) GTEST_SKIP() << "a run calls apt-get through sudo when not root";
   write_text(dir / "recipe.yaml",
@@ -625,6 +631,7 @@ TEST(AptRun, UpdatesOncePerRun) {
 // Not root, with root's apt folder: the sources edit and apt-get go through `sudo -n`. The
 // run is made as `nobody`, with a stand-in sudo that records what it is asked to do.
 TEST(AptRun, NotRootTheSourcesEditAndAptGetGoThroughSudo) {
+  DpkgTurn turn;  // the helper asks the real dpkg whether an install was interrupted
   TempDir dir;
   if (::geteuid() != 0 || run_shell("command -v runuser", "/").exit_code != 0) {
     GTEST_SKIP() << "needs root to run a step as another user";
