@@ -147,7 +147,7 @@ install_bundle
 check_ldd
 expect_output "^$("$bundle/bin/ssdbuild" --version)\$" "$place/bin/ssdbuild" --version
 expect_output "^os\.codename +bookworm\$" "$place/bin/ssdbuild" facts
-expect_output "^ok  unpack/read " ssdbuild run recipe.yaml --state-dir state --progress plain
+expect_output "^ok  \[2/2\] unpack/read " ssdbuild run recipe.yaml --state-dir state --progress plain
 [ -f "$root$work/payload/hello.txt" ] || fail "the extract step left no payload/hello.txt"
 unmount_all
 echo "bundle_test: passed in $((SECONDS - started)) s"
