@@ -27,7 +27,7 @@ stages:
         run: echo quick >> counter
       - name: slow
         run: |
-          echo $$ > pgid
+          echo $$ > pgid.part && mv pgid.part pgid  # whole: the test reads it once it exists
           echo slow >> counter
           if [ ! -e allow ]; then sleep 60 & sleep 60; wait; fi
           echo finished >> counter
