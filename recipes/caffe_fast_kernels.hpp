@@ -1,7 +1,8 @@
 // The kernels of SSD-Caffe's `fast` variant (the built-in recipe's caffe_variant=fast):
 // a direct depthwise convolution and an inference-only batch norm, on the CPU here and on
-// the GPU in caffe_fast_kernels.cu. The recipe copies this file into the Caffe tree as
-// include/caffe/fast/caffe_fast_kernels.hpp; caffe_fast_layers.hpp connects it to Caffe's
+// the GPU in caffe_fast_kernels.cu; and, on the CPU, the arithmetic of folding a batch norm,
+// a scale and a ReLU into the convolution before them. The recipe copies this file into the Caffe
+// tree as include/caffe/fast/caffe_fast_kernels.hpp; caffe_fast_layers.hpp connects it to Caffe's
 // layers. It includes nothing of Caffe's, so ssdbuild's own tests
 // (tests/caffe_fast_kernels_test.cpp) compile it against a plain reference convolution.
 #ifndef CAFFE_FAST_KERNELS_HPP_
@@ -48,40 +49,71 @@ inline void valid_columns(int offset, int stride, int width, int out_w, int* fir
   *last = std::max(*first, std::min(high, out_w));
 }
 
-// One (image, channel) plane of a depthwise convolution: out = bias + sum over the kernel of
-// weight * input, padding read as zero. The inner loop runs along an output row, so that
-// the compiler vectorises it for stride 1.
+// A loop the compiler is to vectorise: at -O2, which Caffe builds with, gcc vectorises only
+// where it needs no check that two pointers do not overlap, and every loop here has one.
+// `omp simd` (the fast variant builds with -fopenmp) says that they do not.
+#if defined(_OPENMP)
+#define CAFFE_FAST_SIMD _Pragma("omp simd")
+#else
+#define CAFFE_FAST_SIMD
+#endif
+
+// The activation that a convolution applies last when an in-place ReLU was folded into it:
+// max(x, 0) + negative_slope * min(x, 0), as Caffe's ReLULayer computes it.
+struct Activation {
+  bool relu = false;
+  float negative_slope = 0;
+};
+
 template <typename Dtype>
-void depthwise_plane_cpu(const DepthwiseShape& s, const Dtype* in, const Dtype* weight, Dtype bias,
-                         Dtype* out) {
-  const int out_h = s.out_h(), out_w = s.out_w();
-  for (int i = 0; i < out_h * out_w; ++i) out[i] = bias;
+inline Dtype relu(Dtype x, Dtype negative_slope) {
+  return std::max(x, Dtype(0)) + negative_slope * std::min(x, Dtype(0));
+}
+
+// Applies `a` to count values in place.
+template <typename Dtype>
+void activate_cpu(const Activation& a, int count, Dtype* data) {
+  if (!a.relu) return;
+  const Dtype slope = static_cast<Dtype>(a.negative_slope);
+  CAFFE_FAST_SIMD
+  for (int i = 0; i < count; ++i) data[i] = relu(data[i], slope);
+}
+
+// One output row of a depthwise convolution: bias + sum over the kernel of weight * input,
+// padding read as zero, then the activation. Row by row, so that the row stays in the
+// fastest cache while the kernel's taps are added to it in turn.
+template <typename Dtype>
+void depthwise_row_cpu(const DepthwiseShape& s, int oh, const Dtype* in, const Dtype* weight,
+                       Dtype bias, const Activation& activation, Dtype* out_row) {
+  const int out_w = s.out_w();
+  for (int ow = 0; ow < out_w; ++ow) out_row[ow] = bias;
   for (int kh = 0; kh < s.kernel_h; ++kh) {
+    const int ih = oh * s.stride_h - s.pad_h + kh * s.dilation_h;
+    if (ih < 0 || ih >= s.height) continue;
     for (int kw = 0; kw < s.kernel_w; ++kw) {
       const Dtype w = weight[kh * s.kernel_w + kw];
       const int column_offset = kw * s.dilation_w - s.pad_w;
       int first = 0, last = 0;
       valid_columns(column_offset, s.stride_w, s.width, out_w, &first, &last);
-      for (int oh = 0; oh < out_h; ++oh) {
-        const int ih = oh * s.stride_h - s.pad_h + kh * s.dilation_h;
-        if (ih < 0 || ih >= s.height) continue;
-        const Dtype* in_row = in + static_cast<std::ptrdiff_t>(ih) * s.width + column_offset;
-        Dtype* out_row = out + static_cast<std::ptrdiff_t>(oh) * out_w;
-        if (s.stride_w == 1) {
-          for (int ow = first; ow < last; ++ow) out_row[ow] += w * in_row[ow];
-        } else {
-          for (int ow = first; ow < last; ++ow) out_row[ow] += w * in_row[ow * s.stride_w];
-        }
+      const Dtype* in_row = in + static_cast<std::ptrdiff_t>(ih) * s.width + column_offset;
+      if (s.stride_w == 1) {
+        CAFFE_FAST_SIMD
+        for (int ow = first; ow < last; ++ow) out_row[ow] += w * in_row[ow];
+      } else {
+        CAFFE_FAST_SIMD
+        for (int ow = first; ow < last; ++ow) out_row[ow] += w * in_row[ow * s.stride_w];
       }
     }
   }
+  activate_cpu(activation, out_w, out_row);
 }
 
 // The whole depthwise convolution on the CPU; bias may be null. Planes are independent, so
 // an OpenMP build (the recipe's fast variant adds -fopenmp) spreads them over the threads.
 template <typename Dtype>
 void depthwise_forward_cpu(const DepthwiseShape& s, const Dtype* in, const Dtype* weight,
-                           const Dtype* bias, Dtype* out) {
+                           const Dtype* bias, Dtype* out,
+                           const Activation& activation = Activation()) {
   const std::ptrdiff_t in_plane = static_cast<std::ptrdiff_t>(s.height) * s.width;
   const std::ptrdiff_t out_plane = static_cast<std::ptrdiff_t>(s.out_h()) * s.out_w();
   const int planes = s.num * s.channels;
@@ -90,8 +122,11 @@ void depthwise_forward_cpu(const DepthwiseShape& s, const Dtype* in, const Dtype
 #endif
   for (int p = 0; p < planes; ++p) {
     const int c = p % s.channels;
-    depthwise_plane_cpu(s, in + p * in_plane, weight + c * s.kernel_h * s.kernel_w,
-                        bias ? bias[c] : Dtype(0), out + p * out_plane);
+    for (int oh = 0; oh < s.out_h(); ++oh) {
+      depthwise_row_cpu(s, oh, in + p * in_plane, weight + c * s.kernel_h * s.kernel_w,
+                        bias ? bias[c] : Dtype(0), activation,
+                        out + p * out_plane + static_cast<std::ptrdiff_t>(oh) * s.out_w());
+    }
   }
 }
 
@@ -112,13 +147,71 @@ void batch_norm_inference_cpu(int num, int channels, int spatial, const Dtype* m
     const Dtype deviation = std::sqrt(variance[c] * factor + eps);
     const Dtype* x = in + static_cast<std::ptrdiff_t>(p) * spatial;
     Dtype* y = out + static_cast<std::ptrdiff_t>(p) * spatial;
+    CAFFE_FAST_SIMD
     for (int i = 0; i < spatial; ++i) y[i] = (x[i] - shift) / deviation;
   }
 }
 
-// The same on the GPU (caffe_fast_kernels.cu), on Caffe's default stream. They return the
-// launch's status (cudaError_t as an int, 0 for success) so that this header needs no
-// CUDA header; the caller checks it.
+// A batch norm with stored statistics and a per-channel scale and shift after a convolution,
+// as one affine map per output channel. Any of them may be absent (null `mean`, `scale` or
+// `shift`); `factor` is 1 / the batch norm's stored scale factor, as above.
+template <typename Dtype>
+struct Normalization {
+  const Dtype* mean = nullptr;
+  const Dtype* variance = nullptr;
+  Dtype factor = 1, eps = 0;
+  const Dtype* scale = nullptr;
+  const Dtype* shift = nullptr;
+};
+
+// Folds `n` into a convolution for inference: output channel o's weights (the
+// `per_output` values at weight + o * per_output) and bias become a[o] * them and
+// a[o] * bias[o] + b[o], where n maps y to a[o] * y + b[o]. `bias` may be null (none).
+template <typename Dtype>
+void fold_normalization(int outputs, int per_output, const Dtype* weight, const Dtype* bias,
+                        const Normalization<Dtype>& n, Dtype* folded_weight, Dtype* folded_bias) {
+  for (int o = 0; o < outputs; ++o) {
+    Dtype a = 1, b = bias ? bias[o] : Dtype(0);
+    if (n.mean) {
+      const Dtype deviation = std::sqrt(n.variance[o] * n.factor + n.eps);
+      a = Dtype(1) / deviation;
+      b = (b - n.mean[o] * n.factor) / deviation;
+    }
+    if (n.scale) {
+      a *= n.scale[o];
+      b *= n.scale[o];
+    }
+    if (n.shift) b += n.shift[o];
+    const std::ptrdiff_t first = static_cast<std::ptrdiff_t>(o) * per_output;
+    for (int k = 0; k < per_output; ++k) folded_weight[first + k] = weight[first + k] * a;
+    folded_bias[o] = b;
+  }
+}
+
+// A convolution's output, finished in one pass: the per-channel bias (null: none) added, as
+// the stock layer's rank-one GEMM adds it, then the activation.
+template <typename Dtype>
+void bias_activation_cpu(int num, int channels, int spatial, const Dtype* bias,
+                         const Activation& activation, Dtype* data) {
+  if (!bias && !activation.relu) return;
+  const int planes = num * channels;
+#if defined(_OPENMP)
+#pragma omp parallel for schedule(static) if (static_cast <long>(planes) * spatial >= 65536)
+#endif
+  for (int p = 0; p < planes; ++p) {
+    Dtype* y = data + static_cast<std::ptrdiff_t>(p) * spatial;
+    if (bias) {
+      const Dtype shift = bias[p % channels];
+      CAFFE_FAST_SIMD
+      for (int i = 0; i < spatial; ++i) y[i] += shift;
+    }
+    activate_cpu(activation, spatial, y);
+  }
+}
+
+// The depthwise convolution and the batch norm on the GPU (caffe_fast_kernels.cu), on
+// Caffe's default stream. They return the launch's status (cudaError_t as an int, 0 for
+// success) so that this header needs no CUDA header; the caller checks it.
 template <typename Dtype>
 int depthwise_forward_gpu(const DepthwiseShape& s, const Dtype* in, const Dtype* weight,
                           const Dtype* bias, Dtype* out);

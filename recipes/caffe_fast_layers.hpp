@@ -1,8 +1,8 @@
 // Connects caffe_fast_kernels.hpp to Caffe's layers in the `fast` variant. The recipe copies
-// this file to include/caffe/fast/caffe_fast_layers.hpp, and its patch ops add one call at
-// the top of ConvolutionLayer::Forward_cpu/_gpu and BatchNormLayer::Forward_cpu/_gpu: when
-// the call returns true, it has done the layer's forward pass; when false, the stock code
-// runs. Backward passes stay stock.
+// this file to include/caffe/fast/caffe_fast_layers.hpp, and its patch ops call it from
+// ConvolutionLayer::Forward_cpu/_gpu and BatchNormLayer::Forward_cpu/_gpu: where a call
+// returns true, it has done the layer's forward pass; where false, the stock code runs. It
+// also holds what caffe_fast_net.hpp folds into a convolution. Backward passes stay stock.
 #ifndef CAFFE_FAST_LAYERS_HPP_
 #define CAFFE_FAST_LAYERS_HPP_
 
@@ -51,35 +51,116 @@ inline bool depthwise_shape(const ConvolutionParameter& p, const std::vector<int
                                        static_cast<int>(p.num_output()), *s);
 }
 
-// ConvolutionLayer's forward pass through the direct depthwise kernels, when they apply.
+// What a convolution's CPU forward pass convolves with: its own weights and bias (null:
+// none), or those with a batch norm and scale folded in; and the activation it ends with.
 template <typename Dtype>
-bool depthwise_forward(const ConvolutionParameter& param,
-                       const std::vector<shared_ptr<Blob<Dtype> > >& blobs,
-                       const std::vector<Blob<Dtype>*>& bottom,
-                       const std::vector<Blob<Dtype>*>& top, bool gpu) {
+struct ConvolutionWeights {
+  const Dtype* weight;
+  const Dtype* bias;
+  caffe_fast::Activation activation;
+};
+
+// What Net::Init folded into a convolution for inference (caffe_fast_net.hpp): the blobs of
+// the in-place batch norm and scale after it, and an in-place ReLU. The folded weights are
+// computed from those blobs in every CPU forward pass (thousands of multiplications, where
+// the convolution makes millions), so that weights loaded or changed after Init are never
+// stale.
+template <typename Dtype>
+class InferenceFold {
+ public:
+  void fold_batch_norm(float eps, const std::vector<shared_ptr<Blob<Dtype> > >& blobs) {
+    mean_ = blobs[0];
+    variance_ = blobs[1];
+    stored_factor_ = blobs[2];
+    eps_ = static_cast<Dtype>(eps);
+  }
+  // The scale layer's blobs: the scale, and the shift when it has a bias term.
+  void fold_scale(const std::vector<shared_ptr<Blob<Dtype> > >& blobs) {
+    scale_ = blobs[0];
+    if (blobs.size() > 1) shift_ = blobs[1];
+  }
+  void fold_relu(float negative_slope) {
+    activation_.relu = true;
+    activation_.negative_slope = negative_slope;
+  }
+
+  // The convolution's `blobs` (weights, then bias when `bias_term`) with the fold applied.
+  ConvolutionWeights<Dtype> apply(const std::vector<shared_ptr<Blob<Dtype> > >& blobs,
+                                  bool bias_term) {
+    ConvolutionWeights<Dtype> own = {blobs[0]->cpu_data(), bias_term ? blobs[1]->cpu_data() : NULL,
+                                     activation_};
+    if (!mean_ && !scale_) return own;
+    const int outputs = blobs[0]->shape(0);
+    weight_.resize(blobs[0]->count());
+    bias_.resize(outputs);
+    caffe_fast::fold_normalization(outputs, blobs[0]->count() / outputs, own.weight, own.bias,
+                                   normalization(), &weight_[0], &bias_[0]);
+    ConvolutionWeights<Dtype> folded = {&weight_[0], &bias_[0], activation_};
+    return folded;
+  }
+
+ private:
+  caffe_fast::Normalization<Dtype> normalization() const {
+    caffe_fast::Normalization<Dtype> n;
+    if (mean_) {
+      const Dtype stored = stored_factor_->cpu_data()[0];
+      n.mean = mean_->cpu_data();
+      n.variance = variance_->cpu_data();
+      n.factor = stored == 0 ? Dtype(0) : Dtype(1) / stored;
+      n.eps = eps_;
+    }
+    if (scale_) n.scale = scale_->cpu_data();
+    if (shift_) n.shift = shift_->cpu_data();
+    return n;
+  }
+
+  shared_ptr<Blob<Dtype> > mean_, variance_, stored_factor_, scale_, shift_;
+  Dtype eps_ = 0;
+  caffe_fast::Activation activation_;
+  std::vector<Dtype> weight_, bias_;
+};
+
+// ConvolutionLayer's CPU forward pass through the direct depthwise kernel, when it applies.
+template <typename Dtype>
+bool depthwise_forward_cpu(const ConvolutionParameter& param,
+                           const ConvolutionWeights<Dtype>& weights,
+                           const std::vector<Blob<Dtype>*>& bottom,
+                           const std::vector<Blob<Dtype>*>& top) {
   caffe_fast::DepthwiseShape shape;
   for (size_t i = 0; i < bottom.size(); ++i) {
     if (!depthwise_shape(param, bottom[i]->shape(), &shape)) return false;
   }
+  for (size_t i = 0; i < bottom.size(); ++i) {
+    depthwise_shape(param, bottom[i]->shape(), &shape);
+    caffe_fast::depthwise_forward_cpu(shape, bottom[i]->cpu_data(), weights.weight, weights.bias,
+                                      top[i]->mutable_cpu_data(), weights.activation);
+  }
+  return true;
+}
+
+// ConvolutionLayer's GPU forward pass through the direct depthwise kernel, when it applies.
+// Nothing is folded on the GPU: the layers after it run as they are.
+template <typename Dtype>
+bool depthwise_forward_gpu(const ConvolutionParameter& param,
+                           const std::vector<shared_ptr<Blob<Dtype> > >& blobs,
+                           const std::vector<Blob<Dtype>*>& bottom,
+                           const std::vector<Blob<Dtype>*>& top) {
+  caffe_fast::DepthwiseShape shape;
+  for (size_t i = 0; i < bottom.size(); ++i) {
+    if (!depthwise_shape(param, bottom[i]->shape(), &shape)) return false;
+  }
+#ifndef CPU_ONLY
   const bool has_bias = param.bias_term() && blobs.size() > 1;
   for (size_t i = 0; i < bottom.size(); ++i) {
     depthwise_shape(param, bottom[i]->shape(), &shape);
-    if (gpu) {
-#ifndef CPU_ONLY
-      CUDA_CHECK(static_cast<cudaError_t>(caffe_fast::depthwise_forward_gpu(
-          shape, bottom[i]->gpu_data(), blobs[0]->gpu_data(),
-          has_bias ? blobs[1]->gpu_data() : static_cast<const Dtype*>(NULL),
-          top[i]->mutable_gpu_data())));
-#else
-      NO_GPU;
-#endif
-    } else {
-      caffe_fast::depthwise_forward_cpu(
-          shape, bottom[i]->cpu_data(), blobs[0]->cpu_data(),
-          has_bias ? blobs[1]->cpu_data() : static_cast<const Dtype*>(NULL),
-          top[i]->mutable_cpu_data());
-    }
+    CUDA_CHECK(static_cast<cudaError_t>(caffe_fast::depthwise_forward_gpu(
+        shape, bottom[i]->gpu_data(), blobs[0]->gpu_data(),
+        has_bias ? blobs[1]->gpu_data() : static_cast<const Dtype*>(NULL),
+        top[i]->mutable_gpu_data())));
   }
+#else
+  NO_GPU;
+#endif
   return true;
 }
 

@@ -1,10 +1,12 @@
 // recipes/caffe_fast_kernels.hpp, the fast variant's kernels, against a plain grouped
 // convolution (any group count, as Caffe's own reference in test_convolution_layer.cpp
-// computes it) and against the stock BatchNormLayer's arithmetic. CI runs the CPU half. With
-// CAFFE_FAST_TEST_GPU defined, this file also checks the CUDA kernels (compiled with nvcc
-// against caffe_fast_kernels.cu, on a machine with a GPU: docs/benchmarks.md says how).
+// computes it) and against the stock BatchNormLayer's arithmetic; and the folding of a batch
+// norm, a scale and a ReLU into a convolution against those layers run one after another. CI runs
+// the CPU half. With CAFFE_FAST_TEST_GPU defined, this file also checks the CUDA kernels (compiled
+// with nvcc against caffe_fast_kernels.cu, on a machine with a GPU: docs/benchmarks.md says how).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <random>
@@ -186,6 +188,97 @@ std::vector<float> stock_batch_norm(int num, int channels, int spatial,
       }
     }
   return out;
+}
+
+// A scale layer with a shift, then a ReLU with `negative_slope`, as Caffe's layers compute
+// them, over NCHW data in place.
+void stock_scale_and_relu(int num, int channels, int spatial, const std::vector<float>& scale,
+                          const std::vector<float>* shift, float negative_slope,
+                          std::vector<float>* data) {
+  for (int n = 0; n < num; ++n)
+    for (int c = 0; c < channels; ++c)
+      for (int i = 0; i < spatial; ++i) {
+        float& x = (*data)[(static_cast<size_t>(n) * channels + c) * spatial + i];
+        x = x * scale[c] + (shift ? (*shift)[c] : 0.0f);
+        x = std::max(x, 0.0f) + negative_slope * std::min(x, 0.0f);
+      }
+}
+
+// A convolution folded with a batch norm, a scale and a ReLU, against the four run in
+// turn: `groups` 1 is MobileNet's pointwise (1x1) or SSD's 3x3 case, through the plain
+// convolution with bias_activation_cpu after it; groups == channels the depthwise kernel.
+void expect_folded_matches_layer_by_layer(const DepthwiseShape& s, int groups, bool conv_bias,
+                                          bool shift, float stored_factor, float slope) {
+  const int outputs = s.channels, per_output = s.channels / groups * s.kernel_h * s.kernel_w;
+  const int spatial = s.out_h() * s.out_w();
+  std::vector<float> in =
+      random_values(static_cast<size_t>(s.num) * s.channels * s.height * s.width, 11);
+  std::vector<float> weight = random_values(static_cast<size_t>(outputs) * per_output, 12);
+  std::vector<float> bias = random_values(outputs, 13), mean = random_values(outputs, 14);
+  std::vector<float> variance = random_values(outputs, 15), scale = random_values(outputs, 16);
+  std::vector<float> offset = random_values(outputs, 17);
+  for (auto& v : variance) v = std::fabs(v) * 2 + 0.05f;
+  std::vector<float> expected = stock_batch_norm(
+      s.num, outputs, spatial, mean, variance, stored_factor, 1e-5f,
+      grouped_convolution(s, groups, outputs, in, weight, conv_bias ? &bias : nullptr));
+  stock_scale_and_relu(s.num, outputs, spatial, scale, shift ? &offset : nullptr, slope, &expected);
+
+  caffe_fast::Normalization<float> n;
+  n.mean = mean.data();
+  n.variance = variance.data();
+  n.factor = stored_factor == 0 ? 0 : 1 / stored_factor;
+  n.eps = 1e-5f;
+  n.scale = scale.data();
+  n.shift = shift ? offset.data() : nullptr;
+  std::vector<float> folded_weight(weight.size()), folded_bias(outputs);
+  caffe_fast::fold_normalization(outputs, per_output, weight.data(),
+                                 conv_bias ? bias.data() : nullptr, n, folded_weight.data(),
+                                 folded_bias.data());
+  caffe_fast::Activation relu;
+  relu.relu = true;
+  relu.negative_slope = slope;
+  std::vector<float> out(expected.size(), 12345.0f);
+  if (groups == s.channels) {
+    caffe_fast::depthwise_forward_cpu(s, in.data(), folded_weight.data(), folded_bias.data(),
+                                      out.data(), relu);
+  } else {
+    out = grouped_convolution(s, groups, outputs, in, folded_weight, nullptr);
+    caffe_fast::bias_activation_cpu(s.num, outputs, spatial, folded_bias.data(), relu, out.data());
+  }
+  EXPECT_LE(relative_difference(out, expected), 1e-5);
+}
+
+TEST(CaffeFastFold, AConvolutionWithBatchNormScaleAndReluFoldedInMatchesThemInTurn) {
+  // MobileNet-SSD: pointwise and depthwise convolutions without bias, a scale with a shift.
+  expect_folded_matches_layer_by_layer(make_shape(1, 16, 9, 9, 1, 1, 1, 1, 0, 0), 1, false, true, 1,
+                                       0);
+  expect_folded_matches_layer_by_layer(make_shape(1, 16, 9, 9, 3, 3, 2, 2, 1, 1), 16, false, true,
+                                       1, 0);
+  // A convolution's own bias, no shift, a leaky ReLU, a batch norm's odd stored factors.
+  expect_folded_matches_layer_by_layer(make_shape(2, 6, 7, 5, 3, 3, 1, 1, 1, 1), 1, true, false,
+                                       999.5f, 0.1f);
+  expect_folded_matches_layer_by_layer(make_shape(2, 6, 7, 5, 3, 3, 1, 1, 1, 1), 6, true, true, 0,
+                                       0);
+  expect_folded_matches_layer_by_layer(make_shape(1, 8, 5, 5, 3, 3, 1, 1, 1, 1), 2, true, true, 3,
+                                       0);
+}
+
+TEST(CaffeFastFold, BiasAndActivationInOnePassEqualTheStockAdditionExactly) {
+  const int num = 2, channels = 3, spatial = 17;
+  const std::vector<float> in = random_values(num * channels * spatial, 21);
+  const std::vector<float> bias = random_values(channels, 22);
+  caffe_fast::Activation none, relu;
+  relu.relu = true;
+  std::vector<float> data = in;
+  caffe_fast::bias_activation_cpu(num, channels, spatial, static_cast<const float*>(nullptr), none,
+                                  data.data());
+  EXPECT_EQ(data, in);  // nothing to do: untouched
+  caffe_fast::bias_activation_cpu(num, channels, spatial, bias.data(), none, data.data());
+  for (size_t i = 0; i < in.size(); ++i) EXPECT_EQ(data[i], in[i] + bias[i / spatial % channels]);
+  data = in;
+  caffe_fast::bias_activation_cpu(num, channels, spatial, bias.data(), relu, data.data());
+  for (size_t i = 0; i < in.size(); ++i)
+    EXPECT_EQ(data[i], std::max(in[i] + bias[i / spatial % channels], 0.0f));
 }
 
 TEST(CaffeFastBatchNorm, MatchesTheStockLayersArithmetic) {
