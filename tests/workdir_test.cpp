@@ -155,6 +155,24 @@ TEST_F(WorkdirTest, SetWorkdirMovesTheBuildOnPurposeAndSaysWhatThatMeans) {
   EXPECT_THAT(same.output, HasSubstr("next run: 0 to run"));
 }
 
+// `--set workdir=/content/fast` on a fresh machine: the folder does not exist yet. A run
+// makes it before the first step, and so does the plan's script.
+TEST_F(WorkdirTest, ARunAndAPlanScriptMakeAWorkFolderThatDoesNotExistYet) {
+  auto run = ssdbuild("run", "a", {"--set", "workdir=" + path("new/deeper")});
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(counter("new/deeper"), "source\ncompile\n");
+
+  auto plan = run_ssdbuild({"plan", (root_ / "recipe.yaml").string(), "--state-dir",
+                            path("plan-state"), "--set", "workdir=" + path("planned/x")},
+                           root_ / "a");
+  ASSERT_EQ(plan.exit_code, 0) << plan.output;
+  EXPECT_THAT(plan.output, HasSubstr("mkdir -p " + path("plan-state") + " " + path("planned/x")));
+  write_text(root_ / "plan.sh", plan.output);
+  auto script = run_shell("bash " + shell_quote((root_ / "plan.sh").string()), root_ / "b");
+  ASSERT_EQ(script.exit_code, 0) << script.output;
+  EXPECT_EQ(counter("planned/x"), "source\ncompile\n");
+}
+
 TEST_F(WorkdirTest, PlanAndStatusWithSetWorkdirSayTheMoveButRecordNothing) {
   ASSERT_EQ(ssdbuild("run", "a").exit_code, 0);
   auto plan = ssdbuild("plan", "a", {"--set", "workdir=" + path("c")});

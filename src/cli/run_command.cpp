@@ -90,6 +90,13 @@ int run_command(const RunArguments& arguments, Console& console) {
     throw Error("cannot create the state folder " + session->layout.folder.string() + ": " +
                 error.message() + " (choose another with --state-dir)");
   }
+  // The steps run in the work folder by default: `--set workdir=/content/fast` names one that
+  // does not exist yet.
+  if (!session->workdir.empty()) std::filesystem::create_directories(session->workdir, error);
+  if (error) {
+    throw Error("cannot create the work folder " + session->workdir + ": " + error.message() +
+                " (choose another with --set workdir=DIR)");
+  }
   SignalWatcher signals;
   RunLock lock(session->layout.lock_file(), session->boot_id);
   std::string taken_over = lock.acquire();

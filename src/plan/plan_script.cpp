@@ -220,12 +220,16 @@ std::string render_plan_script(const Plan& plan, const Recipe& recipe,
           std::to_string(plan.count(Decision::skip)) + " to skip" +
           (include_skipped ? " (included here: --all)" : "") + "\n";
   text += "set -euo pipefail\n";
-  // As a run does first; apt's once-per-run marker (shell/apt.sh) is written there.
+  // As a run does first: the state folder (apt's once-per-run marker, shell/apt.sh, is
+  // written there) and the work folder, where steps run unless they say `cwd`.
   bool runs_any = std::any_of(plan.steps.begin(), plan.steps.end(), [&](const PlannedStep& step) {
     return writes_code(step, include_skipped);
   });
-  if (runs_any)
-    text += "mkdir -p " + shell_quote(state_folder.string()) + "  # as a run does first\n";
+  if (runs_any) {
+    std::string workdir = plan.workdir.empty() ? "" : " " + shell_quote(plan.workdir.string());
+    text +=
+        "mkdir -p " + shell_quote(state_folder.string()) + workdir + "  # as a run does first\n";
+  }
   text += helper_definitions(plan, include_skipped);
   text += restore_commands(plan, state_folder);
   StepWriter steps(include_skipped);

@@ -535,10 +535,8 @@ bool stage_enabled(const Recipe& recipe, VariableScope& variables, const StageDe
 Plan resolve_all(const Recipe& recipe, VariableScope& variables, const StateStore& state,
                  const PlanOptions& options) {
   Plan plan;
-  StepResolution resolution{
-      recipe, variables,
-      state,  std::filesystem::absolute(variables.value("workdir")).lexically_normal(),
-      {},     options.compiler_cache_url};
+  plan.workdir = std::filesystem::absolute(variables.value("workdir")).lexically_normal();
+  StepResolution resolution{recipe, variables, state, plan.workdir, {}, options.compiler_cache_url};
   std::map<std::string, std::string> stage_fingerprint;  // of its last step
   for (const StageDefinition* stage : recipe.stages_in_order()) {
     std::vector<std::string> upstream;

@@ -93,6 +93,7 @@ struct PlanOptions {
 struct Plan {
   std::vector<PlannedStep> steps;         // in execution order
   std::vector<PlannedStageCache> caches;  // the enabled stages with `cache`, in order
+  std::filesystem::path workdir;          // where steps run unless they say `cwd`
   size_t count(Decision decision) const;
   const PlannedStageCache* cache_of(const StageDefinition* stage) const;
 };
