@@ -263,7 +263,10 @@ TEST(AptInstall, DeferredByteCompilingLeavesItToTheFirstImportAndDpkgSound) {
     GTEST_SKIP() << package << " is not in this system's sources";
   }
   DpkgTurn turn;
-  const std::string compiled = "ls /usr/lib/python3/dist-packages/__pycache__/termcolor.*.pyc";
+  // termcolor is a module in Debian 12 (__pycache__/termcolor.*.pyc) and a package in
+  // Debian 13 (termcolor/__pycache__/*.pyc): any .pyc of it counts.
+  const std::string compiled =
+      "find /usr/lib/python3/dist-packages -path '*termcolor*' -name '*.pyc' | grep -q .";
   const std::string remove =
       "DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 remove -y -q " + package;
   TempDir dir;
