@@ -147,7 +147,7 @@ stages:
       - name: stubborn
         run: |
           trap '' INT TERM
-          echo $$ > pgid
+          echo $$ > pgid.part && mv pgid.part pgid
           sleep 60
 )");
   int pid = spawn_ssdbuild(kRun, dir.path(), {{"SSDBUILD_KILL_GRACE_MS", "300"}}, dir / "out");

@@ -24,12 +24,15 @@ class RunOutput : public LegacyAppFixture {
     root_ = false;
     use_apt_ = false;
     // A `make all` (the step app/make) that waits for the file `release` once `hold` exists,
-    // after writing its pid: a step the test can kill mid-way without a clock.
+    // after writing its pid (whole: the test reads it as soon as it exists): a step the test
+    // can kill mid-way without a clock.
     fs::create_directories(wrappers_.path());
     write_text(wrappers_ / "make",
                "#!/bin/sh\nif [ \"$1\" = all ] && [ -e " + shell_quote((dir_ / "hold").string()) +
-                   " ]; then\n  echo $$ > " + shell_quote((dir_ / "make.pid").string()) +
-                   "\n  while [ ! -e " + shell_quote((dir_ / "release").string()) +
+                   " ]; then\n  echo $$ > " + shell_quote((dir_ / "make.pid.part").string()) +
+                   " && mv " + shell_quote((dir_ / "make.pid.part").string()) + " " +
+                   shell_quote((dir_ / "make.pid").string()) + "\n  while [ ! -e " +
+                   shell_quote((dir_ / "release").string()) +
                    " ]; do sleep 0.05; done\nfi\nexec /usr/bin/make \"$@\"\n");
     fs::permissions(wrappers_ / "make", fs::perms::owner_all);
   }
