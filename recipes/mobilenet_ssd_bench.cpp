@@ -182,10 +182,15 @@ Options parse(int argc, char** argv) {
   if (!model) fail("cannot read the model " + options.model);
   if (!options.weights.empty() && !std::ifstream(options.weights))
     fail("cannot read the weights " + options.weights);
+  return options;
+}
+
+// Checked once the device is known to run here: a reference build on a machine without a
+// GPU has no GPU outputs, and a GPU run skipped here needs none.
+void check_reference(const Options& options) {
   if (!options.compare_with.empty() && !std::ifstream(options.compare_with))
     fail("cannot read the reference outputs " + options.compare_with +
          " (write them with --save-outputs from the reference build)");
-  return options;
 }
 
 std::string cpu_model() {
@@ -456,6 +461,7 @@ int main(int argc, char** argv) {
     caffe::Caffe::set_mode(caffe::Caffe::CPU);
     device_fields = ",\"device_name\":" + json_string(cpu_model());
   }
+  check_reference(options);
 
   caffe::Net<float> net(options.model, caffe::TEST);
   std::string weights_kind;

@@ -318,13 +318,27 @@ TEST_F(BenchAction, OutputsBeyondTheToleranceFailTheStepAfterTheRecordIsWritten)
   EXPECT_TRUE(record["devices"]["cpu"]["comparison"]["ok"].get<bool>());
 }
 
-TEST_F(BenchAction, AMissingReferenceFailsBeforeAnyHarnessRuns) {
+TEST_F(BenchAction, AMissingReferenceFailsTheStepAndWritesNoRecord) {
   write_recipe("          compare_with: " + (dir_ / "nowhere").string() + "\n");
   auto result = run();
   EXPECT_EQ(result.exit_code, 1) << result.output;
   EXPECT_THAT(result.output,
               HasSubstr("no reference outputs " + (dir_ / "nowhere/cpu.outputs").string()));
   EXPECT_TRUE(records().empty());
+}
+
+// A reference build made where there is no GPU (stock, then fast, on a CPU-only machine) has
+// no GPU outputs; the GPU run is skipped here too, so only the CPU's are compared.
+TEST_F(BenchAction, ADeviceSkippedHereNeedsNoReferenceOutputs) {
+  fs::create_directories(dir_ / "stock");
+  write_text(dir_ / "stock/cpu.outputs", "reference");
+  write_recipe("          variant: fast\n          compare_with: " + (dir_ / "stock").string() +
+               "\n");
+  auto result = run({{"STAND_IN_GPU", "absent"}});
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  nlohmann::json record = only_record();
+  EXPECT_TRUE(record["devices"]["cpu"]["comparison"]["ok"].get<bool>());
+  EXPECT_EQ(record["devices"]["gpu"]["status"], "skipped");
 }
 
 TEST_F(BenchAction, RecordsWithoutAVariantAreStockAndABadVariantIsARecipeError) {

@@ -146,16 +146,20 @@ std::string BenchAction::shell_commands() const {
   return commands + record + " \"${weights[@]}\"\nrm -rf \"$raw\"\n";
 }
 
+// Why a device's harness failed when the reference build left no outputs for it. Only a
+// device that runs needs them: a CPU-only reference has none for the GPU, and a GPU run
+// skipped here compares nothing (the harness checks the file once its device runs).
+std::string BenchAction::missing_reference(const std::string& device) const {
+  if (settings_.compare_with.empty()) return "";
+  fs::path reference = outputs_file(settings_.compare_with, device);
+  std::error_code error;
+  if (fs::is_regular_file(reference, error)) return "";
+  return "bench: no reference outputs " + reference.string() + " to compare the " + device +
+         " run with: run the reference build's bench step first (it keeps its outputs in its "
+         "save_outputs folder), or leave compare_with empty";
+}
+
 ActionOutcome BenchAction::execute(const StepContext& context) const {
-  for (const auto& device : settings_.devices) {
-    std::error_code error;
-    fs::path reference = outputs_file(settings_.compare_with, device);
-    if (!settings_.compare_with.empty() && !fs::is_regular_file(reference, error))
-      return ActionOutcome::failed(
-          "bench: no reference outputs " + reference.string() + " to compare the " + device +
-          " run with: run the reference build's bench step first (it keeps its outputs in its "
-          "save_outputs folder), or leave compare_with empty");
-  }
   if (!settings_.save_outputs.empty()) {
     std::error_code error;
     fs::create_directories(settings_.save_outputs, error);
@@ -187,6 +191,8 @@ ActionOutcome BenchAction::execute(const StepContext& context) const {
     if (result.exit_code == kHarnessSkipExit && harness.skip_reason) {
       context.say_result("bench: " + device + " skipped: " + *harness.skip_reason);
     } else if (result.exit_code != 0) {
+      if (std::string missing = missing_reference(device); !missing.empty())
+        return ActionOutcome::failed(missing);
       return ActionOutcome::failed("bench: the " + device + " harness ended with " +
                                    result.describe() + " (its output is in the log above)");
     } else if (std::string problem = harness.problem(); !problem.empty()) {

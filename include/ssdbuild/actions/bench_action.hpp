@@ -45,6 +45,8 @@ class BenchAction : public Action {
 
  private:
   bool have_weights() const;
+  /// What to say when `device` ran and its reference outputs are missing; "" when present.
+  std::string missing_reference(const std::string& device) const;
   Settings settings_;
 };
 
