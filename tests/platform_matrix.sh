@@ -29,8 +29,8 @@
 #     --table            print WORK's table again (from its kept results) and run nothing
 #     --bundle DIR       a relocatable ssdbuild (scripts/setup.sh bundle), copied into the
 #                        root, that the plan stage runs: no build of ssdbuild in the root
-#     --slice            for trixie only, the root, the unit stage and the plan stage; with
-#                        --bundle, the root and the plan stage: what CI runs (setup.sh test)
+#     --slice            for trixie only, the root, the unit stage and the plan stage: what
+#                        CI runs (setup.sh test); with --bundle, the root and the plan stage
 # It needs root (debootstrap, mount, chroot) and Debian's archive; without them, --slice
 # fails when CI is set and is skipped otherwise. The project is cloned from this
 # checkout's HEAD: commit what is to be tested.
@@ -68,7 +68,7 @@ work=$(realpath -m "${releases[0]}")
 releases=("${releases[@]:1}")
 if [ $slice = 1 ]; then
   [ ${#releases[@]} -gt 0 ] || releases=(trixie)
-  # With a bundle nothing is compiled: what fits in CI's few minutes (docs/platforms.md).
+  # With a bundle nothing is compiled: the quick form (docs/platforms.md).
   if [ -n "$bundle" ]; then stages=${stages:-plan}; else stages=${stages:-unit,plan}; fi
 fi
 [ ${#releases[@]} -gt 0 ] || releases=(bullseye bookworm trixie)
