@@ -5,15 +5,31 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <stdexcept>
+#include <tuple>
+#include <vector>
 
 #include "ssdbuild/util/paths.hpp"
+#include "ssdbuild/util/strings.hpp"
 
 namespace ssdbuild::testing {
 
 namespace fs = std::filesystem;
 
 namespace {
+
+// nginx's -e (the error log before the configuration is read) came in nginx 1.19.5; Debian
+// 11 has 1.18. Without it nginx opens its compiled-in log first, and goes on if it cannot.
+bool has_error_log_option(const std::string& nginx) {
+  std::string version = run_shell(shell_quote(nginx) + " -v 2>&1", "/").output;
+  int major = 0, minor = 0, patch = 0;
+  size_t at = version.find("nginx/");
+  if (at == std::string::npos ||
+      std::sscanf(version.c_str() + at, "nginx/%d.%d.%d", &major, &minor, &patch) != 3)
+    return true;  // an unknown version: assume a current one
+  return std::make_tuple(major, minor, patch) >= std::make_tuple(1, 19, 5);
+}
 
 // A port the kernel had free just now (bound to 0, read back, closed).
 int free_port() {
@@ -90,11 +106,17 @@ NginxTestServer::~NginxTestServer() {
 void NginxTestServer::start() {
   write_text(dir_ / "nginx.conf", configuration(dir_.path(), root_, port_, options_));
   std::string nginx = fs::exists("/usr/sbin/nginx") ? "/usr/sbin/nginx" : find_on_path("nginx");
+  // -e: the error log before the configuration is read (not /var/log/nginx, not ours).
+  std::vector<std::string> arguments = {nginx, "-p", dir_.path().string()};
+  if (has_error_log_option(nginx))
+    arguments.insert(arguments.end(), {"-e", (dir_ / "error.log").string()});
+  arguments.insert(arguments.end(), {"-c", (dir_ / "nginx.conf").string()});
+  std::vector<char*> argv;
+  for (auto& argument : arguments) argv.push_back(argument.data());
+  argv.push_back(nullptr);
   pid_ = ::fork();
   if (pid_ == 0) {
-    // -e: the error log before the configuration is read (not /var/log/nginx, not ours).
-    ::execl(nginx.c_str(), nginx.c_str(), "-p", dir_.path().c_str(), "-e",
-            (dir_ / "error.log").c_str(), "-c", (dir_ / "nginx.conf").c_str(), nullptr);
+    ::execv(nginx.c_str(), argv.data());
     ::_exit(127);
   }
   if (!wait_until([&] { return accepts_connections(port_); })) {
