@@ -1,9 +1,9 @@
 // The kernels of SSD-Caffe's `fast` variant (the built-in recipe's caffe_variant=fast):
 // a direct depthwise convolution and an inference-only batch norm, on the CPU here and on
 // the GPU in caffe_fast_kernels.cu; and, on the CPU, the arithmetic of folding a batch norm,
-// a scale and a ReLU into the convolution before them. The recipe copies this file into the Caffe
-// tree as include/caffe/fast/caffe_fast_kernels.hpp; caffe_fast_layers.hpp connects it to Caffe's
-// layers. It includes nothing of Caffe's, so ssdbuild's own tests
+// a scale and a ReLU into the end of the convolution before them. The recipe copies this file into
+// the Caffe tree as include/caffe/fast/caffe_fast_kernels.hpp; caffe_fast_layers.hpp connects it to
+// Caffe's layers. It includes nothing of Caffe's, so ssdbuild's own tests
 // (tests/caffe_fast_kernels_test.cpp) compile it against a plain reference convolution.
 #ifndef CAFFE_FAST_KERNELS_HPP_
 #define CAFFE_FAST_KERNELS_HPP_
@@ -79,14 +79,39 @@ void activate_cpu(const Activation& a, int count, Dtype* data) {
   for (int i = 0; i < count; ++i) data[i] = relu(data[i], slope);
 }
 
-// One output row of a depthwise convolution: bias + sum over the kernel of weight * input,
-// padding read as zero, then the activation. Row by row, so that the row stays in the
-// fastest cache while the kernel's taps are added to it in turn.
+// What a convolution does to each output channel after its sums: y * scale[c] + shift[c]
+// (a null scale: 1; a null shift: 0), then the activation. Its own bias is a shift; a batch
+// norm and scale folded into it are a scale and a shift (affine_of below).
 template <typename Dtype>
-void depthwise_row_cpu(const DepthwiseShape& s, int oh, const Dtype* in, const Dtype* weight,
-                       Dtype bias, const Activation& activation, Dtype* out_row) {
+struct Epilogue {
+  const Dtype* scale = nullptr;
+  const Dtype* shift = nullptr;
+  Activation activation;
+};
+
+// Channel c's `count` values finished by `e`, in place.
+template <typename Dtype>
+void finish_cpu(const Epilogue<Dtype>& e, int c, int count, Dtype* data) {
+  if (e.scale) {
+    const Dtype scale = e.scale[c], shift = e.shift ? e.shift[c] : Dtype(0);
+    CAFFE_FAST_SIMD
+    for (int i = 0; i < count; ++i) data[i] = data[i] * scale + shift;
+  } else if (e.shift) {
+    const Dtype shift = e.shift[c];
+    CAFFE_FAST_SIMD
+    for (int i = 0; i < count; ++i) data[i] += shift;
+  }
+  activate_cpu(e.activation, count, data);
+}
+
+// One output row of channel c of a depthwise convolution: the sum over the kernel of
+// weight * input, padding read as zero, then the epilogue. Row by row, so that the row stays
+// in the fastest cache while the kernel's taps are added to it in turn.
+template <typename Dtype>
+void depthwise_row_cpu(const DepthwiseShape& s, int c, int oh, const Dtype* in, const Dtype* weight,
+                       const Epilogue<Dtype>& epilogue, Dtype* out_row) {
   const int out_w = s.out_w();
-  for (int ow = 0; ow < out_w; ++ow) out_row[ow] = bias;
+  for (int ow = 0; ow < out_w; ++ow) out_row[ow] = 0;
   for (int kh = 0; kh < s.kernel_h; ++kh) {
     const int ih = oh * s.stride_h - s.pad_h + kh * s.dilation_h;
     if (ih < 0 || ih >= s.height) continue;
@@ -105,15 +130,14 @@ void depthwise_row_cpu(const DepthwiseShape& s, int oh, const Dtype* in, const D
       }
     }
   }
-  activate_cpu(activation, out_w, out_row);
+  finish_cpu(epilogue, c, out_w, out_row);
 }
 
-// The whole depthwise convolution on the CPU; bias may be null. Planes are independent, so
-// an OpenMP build (the recipe's fast variant adds -fopenmp) spreads them over the threads.
+// The whole depthwise convolution on the CPU. Planes are independent, so an OpenMP build
+// (the recipe's fast variant adds -fopenmp) spreads them over the threads.
 template <typename Dtype>
 void depthwise_forward_cpu(const DepthwiseShape& s, const Dtype* in, const Dtype* weight,
-                           const Dtype* bias, Dtype* out,
-                           const Activation& activation = Activation()) {
+                           const Epilogue<Dtype>& epilogue, Dtype* out) {
   const std::ptrdiff_t in_plane = static_cast<std::ptrdiff_t>(s.height) * s.width;
   const std::ptrdiff_t out_plane = static_cast<std::ptrdiff_t>(s.out_h()) * s.out_w();
   const int planes = s.num * s.channels;
@@ -123,11 +147,19 @@ void depthwise_forward_cpu(const DepthwiseShape& s, const Dtype* in, const Dtype
   for (int p = 0; p < planes; ++p) {
     const int c = p % s.channels;
     for (int oh = 0; oh < s.out_h(); ++oh) {
-      depthwise_row_cpu(s, oh, in + p * in_plane, weight + c * s.kernel_h * s.kernel_w,
-                        bias ? bias[c] : Dtype(0), activation,
+      depthwise_row_cpu(s, c, oh, in + p * in_plane, weight + c * s.kernel_h * s.kernel_w, epilogue,
                         out + p * out_plane + static_cast<std::ptrdiff_t>(oh) * s.out_w());
     }
   }
+}
+
+// The same with a bias (null: none) as the only epilogue.
+template <typename Dtype>
+void depthwise_forward_cpu(const DepthwiseShape& s, const Dtype* in, const Dtype* weight,
+                           const Dtype* bias, Dtype* out) {
+  Epilogue<Dtype> epilogue;
+  epilogue.shift = bias;
+  depthwise_forward_cpu(s, in, weight, epilogue, out);
 }
 
 // Batch norm with stored statistics, as Caffe's BatchNormLayer computes it in that case:
@@ -164,12 +196,11 @@ struct Normalization {
   const Dtype* shift = nullptr;
 };
 
-// Folds `n` into a convolution for inference: output channel o's weights (the
-// `per_output` values at weight + o * per_output) and bias become a[o] * them and
-// a[o] * bias[o] + b[o], where n maps y to a[o] * y + b[o]. `bias` may be null (none).
+// A convolution's bias (null: none) followed by `n`, as one affine map per output channel:
+// y -> scale[o] * y + shift[o] on the convolution's sums. The weights stay as they are.
 template <typename Dtype>
-void fold_normalization(int outputs, int per_output, const Dtype* weight, const Dtype* bias,
-                        const Normalization<Dtype>& n, Dtype* folded_weight, Dtype* folded_bias) {
+void affine_of(int outputs, const Dtype* bias, const Normalization<Dtype>& n, Dtype* scale,
+               Dtype* shift) {
   for (int o = 0; o < outputs; ++o) {
     Dtype a = 1, b = bias ? bias[o] : Dtype(0);
     if (n.mean) {
@@ -182,30 +213,23 @@ void fold_normalization(int outputs, int per_output, const Dtype* weight, const 
       b *= n.scale[o];
     }
     if (n.shift) b += n.shift[o];
-    const std::ptrdiff_t first = static_cast<std::ptrdiff_t>(o) * per_output;
-    for (int k = 0; k < per_output; ++k) folded_weight[first + k] = weight[first + k] * a;
-    folded_bias[o] = b;
+    scale[o] = a;
+    shift[o] = b;
   }
 }
 
-// A convolution's output, finished in one pass: the per-channel bias (null: none) added, as
-// the stock layer's rank-one GEMM adds it, then the activation.
+// A convolution's output, `num` images of `channels` x `spatial`, finished in one pass.
+// With only a shift it adds the bias as the stock layer's rank-one GEMM does.
 template <typename Dtype>
-void bias_activation_cpu(int num, int channels, int spatial, const Dtype* bias,
-                         const Activation& activation, Dtype* data) {
-  if (!bias && !activation.relu) return;
+void finish_all_cpu(int num, int channels, int spatial, const Epilogue<Dtype>& epilogue,
+                    Dtype* data) {
+  if (!epilogue.scale && !epilogue.shift && !epilogue.activation.relu) return;
   const int planes = num * channels;
 #if defined(_OPENMP)
 #pragma omp parallel for schedule(static) if (static_cast <long>(planes) * spatial >= 65536)
 #endif
   for (int p = 0; p < planes; ++p) {
-    Dtype* y = data + static_cast<std::ptrdiff_t>(p) * spatial;
-    if (bias) {
-      const Dtype shift = bias[p % channels];
-      CAFFE_FAST_SIMD
-      for (int i = 0; i < spatial; ++i) y[i] += shift;
-    }
-    activate_cpu(activation, spatial, y);
+    finish_cpu(epilogue, p % channels, spatial, data + static_cast<std::ptrdiff_t>(p) * spatial);
   }
 }
 

@@ -51,20 +51,20 @@ inline bool depthwise_shape(const ConvolutionParameter& p, const std::vector<int
                                        static_cast<int>(p.num_output()), *s);
 }
 
-// What a convolution's CPU forward pass convolves with: its own weights and bias (null:
-// none), or those with a batch norm and scale folded in; and the activation it ends with.
+// What a convolution's CPU forward pass convolves with (its own weights) and how it then
+// finishes each output channel: its bias, or the batch norm and scale folded into it, and
+// the activation.
 template <typename Dtype>
 struct ConvolutionWeights {
   const Dtype* weight;
-  const Dtype* bias;
-  caffe_fast::Activation activation;
+  caffe_fast::Epilogue<Dtype> epilogue;
 };
 
 // What Net::Init folded into a convolution for inference (caffe_fast_net.hpp): the blobs of
-// the in-place batch norm and scale after it, and an in-place ReLU. The folded weights are
-// computed from those blobs in every CPU forward pass (thousands of multiplications, where
-// the convolution makes millions), so that weights loaded or changed after Init are never
-// stale.
+// the in-place batch norm and scale after it, and an in-place ReLU. They become a scale and
+// a shift per output channel, computed from those blobs in every CPU forward pass (one
+// value per channel), so that weights loaded or changed after Init are never stale; the
+// convolution's own weights are used as they are.
 template <typename Dtype>
 class InferenceFold {
  public:
@@ -87,16 +87,19 @@ class InferenceFold {
   // The convolution's `blobs` (weights, then bias when `bias_term`) with the fold applied.
   ConvolutionWeights<Dtype> apply(const std::vector<shared_ptr<Blob<Dtype> > >& blobs,
                                   bool bias_term) {
-    ConvolutionWeights<Dtype> own = {blobs[0]->cpu_data(), bias_term ? blobs[1]->cpu_data() : NULL,
-                                     activation_};
-    if (!mean_ && !scale_) return own;
+    ConvolutionWeights<Dtype> weights;
+    weights.weight = blobs[0]->cpu_data();
+    weights.epilogue.shift = bias_term ? blobs[1]->cpu_data() : NULL;
+    weights.epilogue.activation = activation_;
+    if (!mean_ && !scale_) return weights;
     const int outputs = blobs[0]->shape(0);
-    weight_.resize(blobs[0]->count());
-    bias_.resize(outputs);
-    caffe_fast::fold_normalization(outputs, blobs[0]->count() / outputs, own.weight, own.bias,
-                                   normalization(), &weight_[0], &bias_[0]);
-    ConvolutionWeights<Dtype> folded = {&weight_[0], &bias_[0], activation_};
-    return folded;
+    channel_scale_.resize(outputs);
+    channel_shift_.resize(outputs);
+    caffe_fast::affine_of(outputs, weights.epilogue.shift, normalization(), &channel_scale_[0],
+                          &channel_shift_[0]);
+    weights.epilogue.scale = &channel_scale_[0];
+    weights.epilogue.shift = &channel_shift_[0];
+    return weights;
   }
 
  private:
@@ -117,7 +120,7 @@ class InferenceFold {
   shared_ptr<Blob<Dtype> > mean_, variance_, stored_factor_, scale_, shift_;
   Dtype eps_ = 0;
   caffe_fast::Activation activation_;
-  std::vector<Dtype> weight_, bias_;
+  std::vector<Dtype> channel_scale_, channel_shift_;
 };
 
 // ConvolutionLayer's CPU forward pass through the direct depthwise kernel, when it applies.
@@ -132,8 +135,8 @@ bool depthwise_forward_cpu(const ConvolutionParameter& param,
   }
   for (size_t i = 0; i < bottom.size(); ++i) {
     depthwise_shape(param, bottom[i]->shape(), &shape);
-    caffe_fast::depthwise_forward_cpu(shape, bottom[i]->cpu_data(), weights.weight, weights.bias,
-                                      top[i]->mutable_cpu_data(), weights.activation);
+    caffe_fast::depthwise_forward_cpu(shape, bottom[i]->cpu_data(), weights.weight,
+                                      weights.epilogue, top[i]->mutable_cpu_data());
   }
   return true;
 }

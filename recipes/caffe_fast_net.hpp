@@ -1,7 +1,8 @@
 // The `fast` variant's folding, for inference on the CPU: a batch norm with stored
 // statistics, a per-channel scale and a ReLU that work in place on a convolution's output,
-// right after it, become part of that convolution's forward pass (its weights and bias
-// scaled, the ReLU applied in the same pass), and their own CPU forward passes are skipped.
+// right after it, become part of that convolution's forward pass (one scale and shift per
+// output channel, then the ReLU, applied as its output is finished), and their own CPU
+// forward passes are skipped.
 // In MobileNet-SSD every convolution but the heads' is followed so: three passes over each
 // activation saved. The recipe copies this file to include/caffe/fast/caffe_fast_net.hpp;
 // its patch op calls fold_inference_layers at the end of Net::Init.

@@ -206,7 +206,7 @@ void stock_scale_and_relu(int num, int channels, int spatial, const std::vector<
 
 // A convolution folded with a batch norm, a scale and a ReLU, against the four run in
 // turn: `groups` 1 is MobileNet's pointwise (1x1) or SSD's 3x3 case, through the plain
-// convolution with bias_activation_cpu after it; groups == channels the depthwise kernel.
+// convolution with finish_all_cpu after it; groups == channels the depthwise kernel.
 void expect_folded_matches_layer_by_layer(const DepthwiseShape& s, int groups, bool conv_bias,
                                           bool shift, float stored_factor, float slope) {
   const int outputs = s.channels, per_output = s.channels / groups * s.kernel_h * s.kernel_w;
@@ -230,20 +230,20 @@ void expect_folded_matches_layer_by_layer(const DepthwiseShape& s, int groups, b
   n.eps = 1e-5f;
   n.scale = scale.data();
   n.shift = shift ? offset.data() : nullptr;
-  std::vector<float> folded_weight(weight.size()), folded_bias(outputs);
-  caffe_fast::fold_normalization(outputs, per_output, weight.data(),
-                                 conv_bias ? bias.data() : nullptr, n, folded_weight.data(),
-                                 folded_bias.data());
-  caffe_fast::Activation relu;
-  relu.relu = true;
-  relu.negative_slope = slope;
+  std::vector<float> channel_scale(outputs), channel_shift(outputs);
+  caffe_fast::affine_of(outputs, conv_bias ? bias.data() : nullptr, n, channel_scale.data(),
+                        channel_shift.data());
+  caffe_fast::Epilogue<float> epilogue;
+  epilogue.scale = channel_scale.data();
+  epilogue.shift = channel_shift.data();
+  epilogue.activation.relu = true;
+  epilogue.activation.negative_slope = slope;
   std::vector<float> out(expected.size(), 12345.0f);
   if (groups == s.channels) {
-    caffe_fast::depthwise_forward_cpu(s, in.data(), folded_weight.data(), folded_bias.data(),
-                                      out.data(), relu);
+    caffe_fast::depthwise_forward_cpu(s, in.data(), weight.data(), epilogue, out.data());
   } else {
-    out = grouped_convolution(s, groups, outputs, in, folded_weight, nullptr);
-    caffe_fast::bias_activation_cpu(s.num, outputs, spatial, folded_bias.data(), relu, out.data());
+    out = grouped_convolution(s, groups, outputs, in, weight, nullptr);
+    caffe_fast::finish_all_cpu(s.num, outputs, spatial, epilogue, out.data());
   }
   EXPECT_LE(relative_difference(out, expected), 1e-5);
 }
@@ -267,16 +267,16 @@ TEST(CaffeFastFold, BiasAndActivationInOnePassEqualTheStockAdditionExactly) {
   const int num = 2, channels = 3, spatial = 17;
   const std::vector<float> in = random_values(num * channels * spatial, 21);
   const std::vector<float> bias = random_values(channels, 22);
-  caffe_fast::Activation none, relu;
-  relu.relu = true;
+  caffe_fast::Epilogue<float> none, biased, biased_relu;
+  biased.shift = biased_relu.shift = bias.data();
+  biased_relu.activation.relu = true;
   std::vector<float> data = in;
-  caffe_fast::bias_activation_cpu(num, channels, spatial, static_cast<const float*>(nullptr), none,
-                                  data.data());
+  caffe_fast::finish_all_cpu(num, channels, spatial, none, data.data());
   EXPECT_EQ(data, in);  // nothing to do: untouched
-  caffe_fast::bias_activation_cpu(num, channels, spatial, bias.data(), none, data.data());
+  caffe_fast::finish_all_cpu(num, channels, spatial, biased, data.data());
   for (size_t i = 0; i < in.size(); ++i) EXPECT_EQ(data[i], in[i] + bias[i / spatial % channels]);
   data = in;
-  caffe_fast::bias_activation_cpu(num, channels, spatial, bias.data(), relu, data.data());
+  caffe_fast::finish_all_cpu(num, channels, spatial, biased_relu, data.data());
   for (size_t i = 0; i < in.size(); ++i)
     EXPECT_EQ(data[i], std::max(in[i] + bias[i / spatial % channels], 0.0f));
 }
